@@ -1,0 +1,3 @@
+from runnerlink.cli import main
+
+raise SystemExit(main())

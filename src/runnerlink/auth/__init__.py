@@ -1,0 +1,1 @@
+"""Who sent a request: SigV4 parsing, access key to principal."""

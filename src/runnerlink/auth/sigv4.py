@@ -1,0 +1,74 @@
+"""SigV4 Authorization parsing (header or presigned query) and the principal an access key stands for.
+
+Signatures are parsed and checked for shape but not verified: runnerlink holds no secret keys. A 12-digit access key id
+is taken as that account's root credential; any other key belongs to the default account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from runnerlink.errors import IncompleteSignature, MissingAuthenticationToken
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+DEFAULT_ACCOUNT = "000000000000"
+_ACCOUNT_KEY = re.compile(r"\d{12}")
+_SCOPE = re.compile(r"(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9.-]+)/aws4_request")
+
+
+@dataclass(frozen=True)
+class Credential:
+    access_key: str
+    date: str
+    region: str
+    service: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: str
+    arn: str
+    access_key: str
+
+
+def parse_authorization(header: str | None, query: dict[str, str] | None = None) -> Credential:
+    """The credential scope of a SigV4-signed request, from the Authorization header or a presigned query string."""
+    if header:
+        algorithm, _, rest = header.strip().partition(" ")
+        if algorithm != ALGORITHM:
+            raise IncompleteSignature(
+                f"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header and the "
+                f"algorithm {ALGORITHM}; got '{algorithm}'."
+            )
+        parts = {}
+        for item in rest.split(","):
+            name, sep, value = item.strip().partition("=")
+            if sep:
+                parts[name] = value
+        missing = [name for name in ("Credential", "SignedHeaders", "Signature") if not parts.get(name)]
+        if missing:
+            raise IncompleteSignature(
+                f"Authorization header requires '{missing[0]}' parameter. Authorization={header[:200]}"
+            )
+        return _credential(parts["Credential"])
+    if query and query.get("X-Amz-Credential"):
+        if query.get("X-Amz-Algorithm") != ALGORITHM or not query.get("X-Amz-Signature"):
+            raise IncompleteSignature("The presigned request needs X-Amz-Algorithm=AWS4-HMAC-SHA256 and X-Amz-Signature.")
+        return _credential(query["X-Amz-Credential"])
+    raise MissingAuthenticationToken("Missing Authentication Token")
+
+
+def _credential(value: str) -> Credential:
+    match = _SCOPE.fullmatch(value)
+    if not match:
+        raise IncompleteSignature(
+            f"Credential should be scoped to a valid region, date, service and terminated by aws4_request; "
+            f"got '{value[:200]}'."
+        )
+    return Credential(match["key"], match["date"], match["region"], match["service"])
+
+
+def principal_for(access_key: str) -> Principal:
+    account = access_key if _ACCOUNT_KEY.fullmatch(access_key) else DEFAULT_ACCOUNT
+    return Principal(account=account, arn=f"arn:aws:iam::{account}:root", access_key=access_key)

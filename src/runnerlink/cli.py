@@ -1,0 +1,76 @@
+"""The runnerlink command: serve, and the local stand-ins for out-of-band AWS steps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+
+from runnerlink import __version__
+from runnerlink.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="runnerlink", description="Local AWS App Runner and private networking.")
+    parser.add_argument("--version", action="version", version=f"runnerlink {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the emulator (Ctrl-C stops it)")
+    serve.add_argument("--host", help=f"address to listen on (RUNNERLINK_HOST, default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, help=f"edge port (RUNNERLINK_PORT, default {DEFAULT_PORT})")
+    serve.add_argument("--state", help="state directory, or 'memory' (RUNNERLINK_STATE, default: user data dir)")
+    serve.add_argument("--region", help="default region (RUNNERLINK_REGION, default us-east-1)")
+    serve.add_argument("--lifecycle-delay", type=float,
+                       help="seconds an asynchronous operation takes (RUNNERLINK_LIFECYCLE_DELAY, default 2)")
+    serve.add_argument("--log-level", help="uvicorn log level (RUNNERLINK_LOG_LEVEL, default warning)")
+
+    for name, help_text in (
+        ("complete-handshake", "complete an App Runner connection's handshake (PENDING_HANDSHAKE → AVAILABLE)"),
+        ("validate-domain", "mark a custom domain's certificate validated (→ active)"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("arn", help="the connection ARN" if name == "complete-handshake" else "the service ARN")
+        if name == "validate-domain":
+            command.add_argument("domain", help="the custom domain name")
+        command.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "complete-handshake":
+        return _admin(args, "apprunner/complete-connection-handshake", {"ConnectionArn": args.arn})
+    return _admin(args, "apprunner/validate-custom-domain", {"ServiceArn": args.arn, "DomainName": args.domain})
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from runnerlink.server.app import EdgeApp
+
+    settings = Settings.from_env(host=args.host, port=args.port, state=args.state, region=args.region,
+                                 lifecycle_delay=args.lifecycle_delay, log_level=args.log_level)
+    app = EdgeApp(settings)
+    print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port} "
+          f"(state: {settings.state}, region: {settings.region})", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                lifespan="on", access_log=False, server_header=False, date_header=False)
+    return 0
+
+
+def _admin(args: argparse.Namespace, path: str, payload: dict) -> int:
+    settings = Settings.from_env()
+    base = args.endpoint_url or f"http://{settings.host}:{settings.port}"
+    request = urllib.request.Request(f"{base.rstrip('/')}/_runnerlink/{path}", data=json.dumps(payload).encode(),
+                                     method="POST", headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            print(json.dumps(json.load(response), indent=2))
+            return 0
+    except urllib.error.HTTPError as error:
+        print(error.read().decode(), file=sys.stderr)
+        return 1
+    except urllib.error.URLError as error:
+        print(f"runnerlink is not reachable at {base}: {error.reason}", file=sys.stderr)
+        return 1

@@ -1,0 +1,54 @@
+"""Settings: CLI flags, then RUNNERLINK_* environment variables, then defaults that need no configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_LIFECYCLE_DELAY = 2.0
+MEMORY = "memory"
+
+
+def default_state_dir() -> str:
+    import platformdirs
+
+    return str(Path(platformdirs.user_data_dir("runnerlink")))
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    state: str = field(default_factory=default_state_dir)  # a directory, or "memory"
+    region: str = DEFAULT_REGION
+    lifecycle_delay: float = DEFAULT_LIFECYCLE_DELAY  # seconds an asynchronous operation takes
+    log_level: str = "warning"
+
+    @property
+    def in_memory(self) -> bool:
+        return self.state == MEMORY
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from RUNNERLINK_* variables; non-None overrides (CLI flags) win."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        if "RUNNERLINK_HOST" in env:
+            values["host"] = env["RUNNERLINK_HOST"]
+        if "RUNNERLINK_PORT" in env:
+            values["port"] = int(env["RUNNERLINK_PORT"])
+        if "RUNNERLINK_STATE" in env:
+            values["state"] = env["RUNNERLINK_STATE"]
+        if "RUNNERLINK_REGION" in env:
+            values["region"] = env["RUNNERLINK_REGION"]
+        if "RUNNERLINK_LIFECYCLE_DELAY" in env:
+            values["lifecycle_delay"] = float(env["RUNNERLINK_LIFECYCLE_DELAY"])
+        if "RUNNERLINK_LOG_LEVEL" in env:
+            values["log_level"] = env["RUNNERLINK_LOG_LEVEL"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

@@ -1,0 +1,1 @@
+"""The HTTP edge: one port for every emulated service."""

@@ -1,0 +1,89 @@
+"""The ASGI edge application: reads one HTTP request, runs it through the pipeline, writes the answer."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+from runnerlink import __version__
+from runnerlink.config import Settings
+from runnerlink.errors import AWSError, RequestTooLarge
+from runnerlink.server import admin
+from runnerlink.server.context import RequestContext
+from runnerlink.server.pipeline import Pipeline
+from runnerlink.services.registry import all_services
+from runnerlink.store import Store, open_store
+from runnerlink.wire import json_protocol
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+ADMIN_PREFIX = "/_runnerlink/"
+
+
+class EdgeApp:
+    def __init__(self, settings: Settings, store: Store | None = None):
+        self.settings = settings
+        self.store = store if store is not None else open_store(settings.state)
+        self.pipeline = Pipeline(settings, self.store, all_services())
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        try:
+            body = await _read_body(receive, MAX_BODY_BYTES)
+        except AWSError as error:
+            await _send(send, error.status, json_protocol.render_error(error),
+                        [(b"content-type", b"application/json")])
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        path = scope["path"]
+        if path.startswith(ADMIN_PREFIX):
+            status, payload = admin.handle(self, scope["method"], path[len(ADMIN_PREFIX):], query, body)
+            await _send(send, status, json.dumps(payload).encode(), [(b"content-type", b"application/json")])
+            return
+        ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body)
+        self.pipeline.handle(ctx)
+        await _send(send, ctx.status, ctx.response_body, ctx.response_headers)
+
+    def health(self) -> dict:
+        return {
+            "status": "running",
+            "version": __version__,
+            "services": sorted(self.pipeline.packages),
+            "region": self.settings.region,
+            "state": "memory" if self.settings.in_memory else self.settings.state,
+        }
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.store.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _read_body(receive, limit: int) -> bytes:
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = headers + [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,1 @@
+"""Emulated AWS services: one package per service, handlers named after operations."""

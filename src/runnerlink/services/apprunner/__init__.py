@@ -1,0 +1,36 @@
+"""AWS App Runner (2020-05-15): all 37 operations."""
+
+from __future__ import annotations
+
+import importlib
+
+from runnerlink.services.apprunner.errors import InvalidRequest
+from runnerlink.services.base import ServicePackage
+from runnerlink.wire.routing import ServiceSpec
+
+_MODULES = [
+    "services",
+    "custom_domains",
+    "autoscaling",
+    "observability",
+    "connections",
+    "vpc_connectors",
+    "ingress",
+    "tags",
+]
+
+
+def _package() -> ServicePackage:
+    handlers: dict = {}
+    read_only: set[str] = set()
+    admin: dict = {}
+    for name in _MODULES:
+        module = importlib.import_module(f"runnerlink.services.apprunner.{name}")
+        handlers.update(module.HANDLERS)
+        read_only.update(module.READ_ONLY)
+        admin.update(module.ADMIN)
+    spec = ServiceSpec(model_name="apprunner", signing_name="apprunner", validation_error=InvalidRequest)
+    return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only), admin=admin)
+
+
+PACKAGE = _package()

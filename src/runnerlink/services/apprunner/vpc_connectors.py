@@ -1,0 +1,5 @@
+"""(being written)"""
+
+HANDLERS: dict = {}
+READ_ONLY: set = set()
+ADMIN: dict = {}

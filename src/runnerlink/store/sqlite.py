@@ -1,0 +1,81 @@
+"""The default, durable store: one SQLite database (WAL, synchronous=FULL) in the state directory.
+
+Every write transaction is BEGIN IMMEDIATE ... COMMIT, so it is serialized against other writers (also in other
+processes sharing the directory) and is on disk before the caller answers the client.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from runnerlink.store.base import Store, Transaction
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+    scope TEXT NOT NULL,
+    kind  TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    data  TEXT NOT NULL,
+    UNIQUE (scope, kind, key)
+);
+"""
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, conn: sqlite3.Connection, scope: str):
+        self._conn = conn
+        self._scope = scope
+
+    def get(self, kind: str, key: str) -> dict | None:
+        row = self._conn.execute(
+            "SELECT data FROM records WHERE scope=? AND kind=? AND key=?", (self._scope, kind, key)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, kind: str, key: str, record: dict) -> None:
+        self._conn.execute(
+            "INSERT INTO records (scope, kind, key, data) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (scope, kind, key) DO UPDATE SET data = excluded.data",
+            (self._scope, kind, key, json.dumps(record)),
+        )
+
+    def delete(self, kind: str, key: str) -> None:
+        self._conn.execute("DELETE FROM records WHERE scope=? AND kind=? AND key=?", (self._scope, kind, key))
+
+    def scan(self, kind: str) -> list[dict]:
+        rows = self._conn.execute(
+            "SELECT data FROM records WHERE scope=? AND kind=? ORDER BY seq", (self._scope, kind)
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(SCHEMA)
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self, scope: str, write: bool = False) -> Iterator[Transaction]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SqliteTransaction(self._conn, scope)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,87 @@
+"""Starting and stopping real `runnerlink serve` processes for the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningServer:
+    """A `runnerlink serve` child process on a free port."""
+
+    def __init__(self, state: str | Path = "memory", lifecycle_delay: float = 0.3, port: int | None = None,
+                 extra_env: dict | None = None):
+        self.state = str(state)
+        self.lifecycle_delay = lifecycle_delay
+        self.port = port or free_port()
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15) -> "RunningServer":
+        env = {**os.environ, **self.extra_env}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "runnerlink", "serve", "--port", str(self.port), "--state", self.state,
+             "--lifecycle-delay", str(self.lifecycle_delay)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"runnerlink exited early: {self.process.stdout.read().decode()}")
+            try:
+                self.health()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("runnerlink did not start in time")
+
+    def health(self) -> dict:
+        with urllib.request.urlopen(f"{self.url}/_runnerlink/health", timeout=2) as response:
+            return json.load(response)
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 10) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def client(self, service: str = "apprunner", account: str = "111122223333", region: str = "us-east-1"):
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=account,
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    def post_admin(self, path: str, payload: dict) -> dict:
+        request = urllib.request.Request(f"{self.url}/_runnerlink/{path}", data=json.dumps(payload).encode(),
+                                         method="POST", headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
