@@ -25,11 +25,16 @@ def _pattern(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.DOTALL)
 
 
+HIDDEN = object()  # a sensitive value: named but never echoed
+
+
 def _show(value: object) -> str:
-    if isinstance(value, (dict, list)):
-        return ""
+    if value is None:
+        return "Value null "
+    if value is HIDDEN or isinstance(value, (dict, list)):
+        return "Value "
     text = str(value).lower() if isinstance(value, bool) else str(value)
-    return f"Value '{text}' " if len(text) <= 200 else ""
+    return f"Value '{text}' " if len(text) <= 200 else "Value "
 
 
 class _Collector:
@@ -51,7 +56,7 @@ def validation_problems(shape: Shape | None, value: object) -> list[str]:
 def format_problems(problems: list[str]) -> str:
     count = len(problems)
     head = f"{count} validation error{'s' if count > 1 else ''} detected: "
-    return head + "; ".join(p[:1].upper() + p[1:] for p in problems[:_MAX_REPORTED])
+    return head + "; ".join(problems[:_MAX_REPORTED])
 
 
 def _check(shape: Shape, value: object, path: str, out: _Collector) -> None:
@@ -97,10 +102,7 @@ def _check(shape: Shape, value: object, path: str, out: _Collector) -> None:
         if not isinstance(value, str):
             out.add(value, path, "Member must be a string")
             return
-        if meta.get("sensitive"):
-            value_shown: object = None
-        else:
-            value_shown = value
+        value_shown = HIDDEN if meta.get("sensitive") else value
         _check_size(value_shown, len(value), meta, path, out, "length")
         enum = shape.enum
         if enum and value not in enum:

@@ -1,0 +1,74 @@
+import pytest
+
+from runnerlink.store import open_store
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path):
+    store = open_store("memory" if request.param == "memory" else str(tmp_path))
+    yield store
+    store.close()
+
+
+def test_put_get_scan_in_insertion_order(store):
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "b", {"n": 1})
+        tx.put("thing", "a", {"n": 2})
+        assert [r["n"] for r in tx.scan("thing")] == [1, 2]  # reads see the transaction's own writes
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "b", {"n": 3})  # replacing keeps its place
+        tx.put("thing", "c", {"n": 4})
+    with store.transaction("a/us-east-1") as tx:
+        assert tx.get("thing", "b") == {"n": 3}
+        assert [r["n"] for r in tx.scan("thing")] == [3, 2, 4]
+
+
+def test_scopes_are_isolated(store):
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "k", {"n": 1})
+    with store.transaction("b/us-east-1") as tx:
+        assert tx.get("thing", "k") is None
+        assert tx.scan("thing") == []
+
+
+def test_exception_rolls_back_everything(store):
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "kept", {"n": 0})
+    with pytest.raises(RuntimeError):
+        with store.transaction("a/us-east-1", write=True) as tx:
+            tx.put("thing", "new", {"n": 1})
+            tx.delete("thing", "kept")
+            raise RuntimeError("handler failed")
+    with store.transaction("a/us-east-1") as tx:
+        assert tx.get("thing", "new") is None
+        assert tx.get("thing", "kept") == {"n": 0}
+
+
+def test_returned_records_are_copies(store):
+    with store.transaction("a/us-east-1", write=True) as tx:
+        record = {"list": [1]}
+        tx.put("thing", "k", record)
+        record["list"].append(2)
+        tx.get("thing", "k")["list"].append(3)
+    with store.transaction("a/us-east-1") as tx:
+        assert tx.get("thing", "k") == {"list": [1]}
+
+
+def test_delete(store):
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "k", {})
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.delete("thing", "k")
+        assert tx.get("thing", "k") is None
+        assert tx.scan("thing") == []
+
+
+def test_sqlite_survives_reopen(tmp_path):
+    store = open_store(str(tmp_path))
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "k", {"n": 1})
+    store.close()
+    reopened = open_store(str(tmp_path))
+    with reopened.transaction("a/us-east-1") as tx:
+        assert tx.get("thing", "k") == {"n": 1}
+    reopened.close()
