@@ -6,11 +6,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from typing import Any
+
 from botocore.model import OperationModel
 
 from runnerlink.auth.sigv4 import Principal
 from runnerlink.errors import AWSError
 from runnerlink.services.base import ServicePackage
+from runnerlink.wire.json_protocol import JsonProtocol
 
 
 @dataclass
@@ -23,6 +26,7 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     received_at: float = field(default_factory=time.time)
     # filled by the steps
+    protocol: Any = JsonProtocol  # until the request names its service, errors are answered in JSON
     package: ServicePackage | None = None
     operation: OperationModel | None = None
     region: str | None = None

@@ -15,11 +15,12 @@ from runnerlink.errors import AWSError, UnknownOperation
 from runnerlink.server.context import RequestContext
 from runnerlink.services.base import HandlerContext, ServicePackage
 from runnerlink.store import Store
-from runnerlink.wire import json_protocol
+from runnerlink.wire.json_protocol import JsonProtocol
 from runnerlink.wire.routing import Router
 
 log = logging.getLogger("runnerlink.edge")
 TRAFFIC_LOG_SIZE = 10_000
+PROTOCOLS = {"json": JsonProtocol}  # the ec2 and query protocols join here
 
 
 class Pipeline:
@@ -53,10 +54,10 @@ class Pipeline:
                 "The request names no operation: send an X-Amz-Target header (JSON protocol services)."
             )
         ctx.package, ctx.operation = self._lookup(target)
+        ctx.protocol = PROTOCOLS[ctx.package.spec.protocol]
         if ctx.method != "POST":
-            raise UnknownOperation(f"JSON protocol operations are called with POST, not {ctx.method}.")
-        json_protocol.check_content_type(ctx.headers.get("content-type", ""))
-        ctx.params = json_protocol.parse_request(ctx.operation, ctx.body, ctx.package.spec.validation_error)
+            raise UnknownOperation(f"{ctx.operation.name} is called with POST, not {ctx.method}.")
+        ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, ctx.package.spec.validation_error)
 
     def _lookup(self, target: str):
         spec, operation = self.router.by_target(target)
@@ -96,17 +97,18 @@ class Pipeline:
             ctx.output = handler(handler_ctx, ctx.params or {})
 
     def serialize(self, ctx: RequestContext) -> None:
+        protocol = ctx.protocol
         headers = [
-            (b"content-type", json_protocol.RESPONSE_CONTENT_TYPE.encode()),
+            (b"content-type", protocol.content_type.encode()),
             (b"x-amzn-requestid", ctx.request_id.encode()),
         ]
         if ctx.error is not None:
             ctx.status = ctx.error.status
-            ctx.response_body = json_protocol.render_error(ctx.error)
+            ctx.response_body = protocol.render_error(ctx.error)
             headers.append((b"x-amzn-errortype", ctx.error.code.encode()))
         else:
             ctx.status = 200
-            ctx.response_body = json_protocol.render_response(ctx.operation, ctx.output or {})
+            ctx.response_body = protocol.render_response(ctx.operation, ctx.output or {})
         ctx.response_headers = headers
 
     def record(self, ctx: RequestContext) -> None:

@@ -70,3 +70,24 @@ def render_error(error: AWSError) -> bytes:
 
 
 RESPONSE_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+class JsonProtocol:
+    """The awsJson protocol as the edge sees it; the ec2 and query protocols offer the same four members."""
+
+    name = "json"
+    content_type = RESPONSE_CONTENT_TYPE
+
+    @staticmethod
+    def parse(operation: OperationModel, body: bytes, headers: dict[str, str],
+              validation_error: type[AWSError]) -> dict:
+        check_content_type(headers.get("content-type", ""))
+        return parse_request(operation, body, validation_error)
+
+    @staticmethod
+    def render_response(operation: OperationModel, output: dict) -> bytes:
+        return render_response(operation, output)
+
+    @staticmethod
+    def render_error(error: AWSError) -> bytes:
+        return render_error(error)
