@@ -30,6 +30,7 @@ class Store(ABC):
         """A transaction that commits when the block ends normally and rolls back when it raises.
 
         Write transactions are serialized (across processes, for SQLite): a check-then-insert inside one is atomic.
+        A read transaction may still write (e.g. lazily seeded defaults); it just doesn't take the write lock upfront.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -69,5 +69,4 @@ class MemoryStore(Store):
         with self._lock:
             tx = _MemoryTransaction(self, scope)
             yield tx
-            if write:
-                tx._commit()
+            tx._commit()

@@ -72,3 +72,10 @@ def test_sqlite_survives_reopen(tmp_path):
     with reopened.transaction("a/us-east-1") as tx:
         assert tx.get("thing", "k") == {"n": 1}
     reopened.close()
+
+
+def test_a_read_transaction_may_still_write(store):
+    with store.transaction("a/us-east-1") as tx:
+        tx.put("seed", "default", {"n": 1})
+    with store.transaction("a/us-east-1") as tx:
+        assert tx.get("seed", "default") == {"n": 1}
