@@ -1,5 +1,122 @@
-"""(being written)"""
+"""VPC connectors: ACTIVE from creation (usable at once), INACTIVE after delete; one revision per name."""
 
-HANDLERS: dict = {}
-READ_ONLY: set = set()
+from __future__ import annotations
+
+import re
+
+from runnerlink.services.apprunner import ids
+from runnerlink.services.apprunner.common import VPC_CONNECTOR, check_tags, paginate, public
+from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound, ServiceQuotaExceeded
+from runnerlink.services.base import HandlerContext
+
+ACTIVE = "ACTIVE"
+INACTIVE = "INACTIVE"
+QUOTA = 10
+FIELD = "VpcConnectorArn"
+_SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+_GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+
+
+def _check_network(ctx: HandlerContext, subnets: list[str], groups: list[str]) -> None:
+    """The subnets and security groups a connector names must be well-formed.
+
+    Where an EC2 model exists, this is also the place to check they exist and share one VPC.
+    """
+    if not subnets:
+        raise InvalidRequest("Subnets must contain at least one subnet ID.")
+    for subnet in subnets:
+        if not _SUBNET_ID.fullmatch(subnet):
+            raise InvalidRequest(f"The subnet ID '{subnet}' is not valid.")
+    for group in groups:
+        if not _GROUP_ID.fullmatch(group):
+            raise InvalidRequest(f"The security group ID '{group}' is not valid.")
+
+
+def _active(ctx: HandlerContext) -> list[dict]:
+    return [c for c in ctx.tx.scan(VPC_CONNECTOR) if c["Status"] == ACTIVE]
+
+
+def _get(ctx: HandlerContext, arn: str) -> dict:
+    """The connector a full ARN names, active or not."""
+    parsed = ids.parse_arn(arn, FIELD)
+    if parsed.resource_type != VPC_CONNECTOR or len(parsed.parts) != 3:
+        raise InvalidRequest(f"The {FIELD} '{arn}' must be a full VPC connector ARN.")
+    record = ctx.tx.get(VPC_CONNECTOR, arn)
+    if record is None:
+        raise ResourceNotFound(f"The VPC connector {arn} doesn't exist.")
+    return record
+
+
+def resolve_vpc_connector(ctx: HandlerContext, arn: str) -> dict:
+    """The active connector a full ARN names."""
+    record = _get(ctx, arn)
+    if record["Status"] != ACTIVE:
+        raise ResourceNotFound(f"The VPC connector {arn} has been deleted.")
+    return record
+
+
+def _users(ctx: HandlerContext, arn: str) -> list[str]:
+    from runnerlink.services.apprunner import services
+
+    live_services = getattr(services, "live_services", None)
+    users = []
+    for service in live_services(ctx) if live_services else []:
+        egress = (service.get("NetworkConfiguration") or {}).get("EgressConfiguration") or {}
+        if egress.get("VpcConnectorArn") == arn:
+            users.append(service["ServiceArn"])
+    return users
+
+
+def create_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
+    name = params["VpcConnectorName"]
+    subnets = list(params["Subnets"])
+    groups = list(params.get("SecurityGroups") or [])
+    _check_network(ctx, subnets, groups)
+    active = _active(ctx)
+    if any(c["VpcConnectorName"] == name for c in active):
+        raise InvalidRequest(f"A VPC connector with the name {name} already exists in this account and region.")
+    if len(active) >= QUOTA:
+        raise ServiceQuotaExceeded(f"You have reached the maximum number of VPC connectors ({QUOTA}) in this region.")
+    record = {
+        "VpcConnectorName": name,
+        "VpcConnectorArn": ids.arn(ctx.region, ctx.account, f"{VPC_CONNECTOR}/{name}/1/{ids.new_id()}"),
+        "VpcConnectorRevision": 1,
+        "Subnets": subnets,
+        "SecurityGroups": groups,
+        "Status": ACTIVE,
+        "CreatedAt": ctx.now,
+        "_tags": check_tags(params.get("Tags")),
+    }
+    ctx.tx.put(VPC_CONNECTOR, record[FIELD], record)
+    return {"VpcConnector": public(record)}
+
+
+def describe_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
+    return {"VpcConnector": public(_get(ctx, params[FIELD]))}
+
+
+def delete_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
+    record = resolve_vpc_connector(ctx, params[FIELD])
+    if _users(ctx, record[FIELD]):
+        raise InvalidRequest(
+            "You can't delete the VPC connector. It's used by one or more services. "
+            "To delete it, update the services to use other VPC connectors."
+        )
+    record.update(Status=INACTIVE, DeletedAt=ctx.now, _deleted_at=ctx.now)
+    ctx.tx.put(VPC_CONNECTOR, record[FIELD], record)
+    return {"VpcConnector": public(record)}
+
+
+def list_vpc_connectors(ctx: HandlerContext, params: dict) -> dict:
+    page, token = paginate(_active(ctx), params)
+    return {"VpcConnectors": [public(c) for c in page], **({"NextToken": token} if token else {})}
+
+
+HANDLERS = {
+    "CreateVpcConnector": create_vpc_connector,
+    "DescribeVpcConnector": describe_vpc_connector,
+    "DeleteVpcConnector": delete_vpc_connector,
+    "ListVpcConnectors": list_vpc_connectors,
+}
+READ_ONLY = {"DescribeVpcConnector", "ListVpcConnectors"}
 ADMIN: dict = {}

@@ -1,0 +1,106 @@
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+
+from runnerlink.services.apprunner import services
+from tests.conftest import settle
+
+ARN = re.compile(r"arn:aws:apprunner:us-east-1:\d{12}:vpcconnector/([\w-]+)/1/[0-9a-f]{32}")
+SUBNETS = ["subnet-0123456789abcdef0", "subnet-1a2b3c4d"]
+GROUPS = ["sg-0123456789abcdef0"]
+needs_services = pytest.mark.skipif(not hasattr(services, "live_services"), reason="services.py not implemented yet")
+IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest",
+                             "ImageRepositoryType": "ECR_PUBLIC"}, "AutoDeploymentsEnabled": False}
+
+
+def error_of(call, **kwargs) -> tuple[str, str]:
+    with pytest.raises(ClientError) as err:
+        call(**kwargs)
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+
+
+def create(apprunner, name, subnets=SUBNETS, **params) -> dict:
+    return apprunner.create_vpc_connector(VpcConnectorName=name, Subnets=subnets, **params)["VpcConnector"]
+
+
+def test_create_describe_list_delete(apprunner):
+    connector = create(apprunner, "egress", SecurityGroups=GROUPS, Tags=[{"Key": "k", "Value": "v"}])
+    arn = connector["VpcConnectorArn"]
+    assert ARN.fullmatch(arn).group(1) == "egress"
+    assert connector["Status"] == "ACTIVE"  # usable at once: Terraform's waiter wants ACTIVE
+    assert connector["VpcConnectorRevision"] == 1
+    assert connector["Subnets"] == SUBNETS and connector["SecurityGroups"] == GROUPS
+    assert "DeletedAt" not in connector
+    assert apprunner.describe_vpc_connector(VpcConnectorArn=arn)["VpcConnector"] == connector
+    assert apprunner.list_vpc_connectors()["VpcConnectors"] == [connector]
+    assert apprunner.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
+
+    deleted = apprunner.delete_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]
+    assert deleted["Status"] == "INACTIVE" and deleted["DeletedAt"] >= deleted["CreatedAt"]
+    assert apprunner.describe_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]["Status"] == "INACTIVE"
+    assert apprunner.list_vpc_connectors()["VpcConnectors"] == []
+    assert error_of(apprunner.delete_vpc_connector, VpcConnectorArn=arn)[0] == "ResourceNotFoundException"
+    assert error_of(apprunner.list_tags_for_resource, ResourceArn=arn)[0] == "ResourceNotFoundException"
+    # The name is free again once the old connector is inactive.
+    assert create(apprunner, "egress")["VpcConnectorArn"] != arn
+
+
+def test_security_groups_are_optional(apprunner):
+    connector = create(apprunner, "no-groups", subnets=["subnet-0123abcd"])
+    assert connector["SecurityGroups"] == []
+
+
+def test_validation(apprunner):
+    code, message = error_of(create, apprunner=apprunner, name="empty", subnets=[])
+    assert code == "InvalidRequestException" and "subnet" in message.lower()
+    code, message = error_of(create, apprunner=apprunner, name="bad-subnet", subnets=["subnet-xyz"])
+    assert code == "InvalidRequestException" and "subnet-xyz" in message
+    code, message = error_of(create, apprunner=apprunner, name="bad-group", SecurityGroups=["group-1"])
+    assert code == "InvalidRequestException" and "group-1" in message
+    code, _ = error_of(create, apprunner=apprunner, name="x" * 41)
+    assert code == "InvalidRequestException"
+    create(apprunner, "taken")
+    code, message = error_of(create, apprunner=apprunner, name="taken")
+    assert code == "InvalidRequestException" and "already exists" in message
+
+
+def test_describe_needs_a_full_arn(apprunner, account):
+    connector = create(apprunner, "full-arn")
+    partial = connector["VpcConnectorArn"].rsplit("/", 2)[0]
+    assert error_of(apprunner.describe_vpc_connector, VpcConnectorArn=partial)[0] == "InvalidRequestException"
+    missing = f"arn:aws:apprunner:us-east-1:{account}:vpcconnector/missing/1/{'d' * 32}"
+    assert error_of(apprunner.describe_vpc_connector, VpcConnectorArn=missing)[0] == "ResourceNotFoundException"
+    assert error_of(apprunner.delete_vpc_connector, VpcConnectorArn=missing)[0] == "ResourceNotFoundException"
+
+
+def test_quota_and_pagination(apprunner):
+    for index in range(10):
+        create(apprunner, f"conn-{index}")
+    assert error_of(create, apprunner=apprunner, name="conn-10")[0] == "ServiceQuotaExceededException"
+    first = apprunner.list_vpc_connectors(MaxResults=4)
+    names = [c["VpcConnectorName"] for c in first["VpcConnectors"]]
+    token = first["NextToken"]
+    while token:
+        page = apprunner.list_vpc_connectors(MaxResults=4, NextToken=token)
+        names += [c["VpcConnectorName"] for c in page["VpcConnectors"]]
+        token = page.get("NextToken")
+    assert names == [f"conn-{index}" for index in range(10)]
+    assert error_of(apprunner.list_vpc_connectors, MaxResults=101)[0] == "InvalidRequestException"
+
+
+@needs_services
+def test_connector_in_use_cannot_be_deleted(apprunner):
+    connector = create(apprunner, "used-egress", SecurityGroups=GROUPS)
+    arn = connector["VpcConnectorArn"]
+    network = {"EgressConfiguration": {"EgressType": "VPC", "VpcConnectorArn": arn}}
+    service = apprunner.create_service(ServiceName="egress-svc", SourceConfiguration=IMAGE,
+                                       NetworkConfiguration=network)["Service"]
+    code, message = error_of(apprunner.delete_vpc_connector, VpcConnectorArn=arn)
+    assert code == "InvalidRequestException" and "used by one or more services" in message
+    assert apprunner.describe_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]["Status"] == "ACTIVE"
+    settle()
+    apprunner.delete_service(ServiceArn=service["ServiceArn"])
+    settle()  # a DELETED service no longer holds the connector
+    assert apprunner.delete_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]["Status"] == "INACTIVE"
