@@ -147,7 +147,8 @@ def test_pages_and_quota(apprunner):
 
     seen, token, pages = [], None, 0
     while True:
-        page = apprunner.describe_custom_domains(ServiceArn=arn, MaxResults=2, **({"NextToken": token} if token else {}))
+        paging = {"NextToken": token} if token else {}
+        page = apprunner.describe_custom_domains(ServiceArn=arn, MaxResults=2, **paging)
         pages += 1
         assert page["DNSTarget"]
         seen += [d["DomainName"] for d in page["CustomDomains"]]
