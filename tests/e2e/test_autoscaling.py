@@ -151,7 +151,7 @@ def test_default_configuration_cannot_be_deleted_while_default(apprunner):
     default = listed(apprunner)[0]
     code, message = error_of(apprunner.delete_auto_scaling_configuration,
                              AutoScalingConfigurationArn=default["AutoScalingConfigurationArn"])
-    assert code == "InvalidRequestException" and "default" in message
+    assert code == "InvalidRequestException" and "You can't delete a reserved auto scaling configuration" in message
 
 
 def test_default_configuration_name_may_get_revisions(apprunner):

@@ -147,10 +147,8 @@ def delete_auto_scaling_configuration(ctx: HandlerContext, params: dict) -> dict
     used = _used_arns(ctx)
     for record in targets:
         if record["IsDefault"]:
-            raise InvalidRequest(
-                "You can't delete the default auto scaling configuration. Set another configuration as the default "
-                "with UpdateDefaultAutoScalingConfiguration first."
-            )
+            # AWS's wording (quoted in terraform-provider-aws's acceptance tests) for deleting the current default.
+            raise InvalidRequest("You can't delete a reserved auto scaling configuration")
         if used.get(record[FIELD]):
             raise InvalidRequest(IN_USE)
     for record in targets:
