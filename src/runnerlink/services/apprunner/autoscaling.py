@@ -71,8 +71,8 @@ def _view(records: list[dict], record: dict, used: dict[str, list[str]]) -> dict
 def summary(ctx: HandlerContext, record: dict) -> dict:
     """The AutoScalingConfigurationSummary a Service embeds.
 
-    HasAssociatedService is true: the embedding service uses it. (Not computed from live_services, which builds
-    these summaries itself and would recurse.)
+    HasAssociatedService is true: the embedding service uses it. Deliberately not computed from live_services, so
+    services.py can call this while building the very views live_services returns.
     """
     return {**_summary_fields(record), "HasAssociatedService": True}
 
