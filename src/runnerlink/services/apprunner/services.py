@@ -389,6 +389,7 @@ def delete_service(ctx: HandlerContext, params: dict) -> dict:
 
     custom_domains.remove_for_service(ctx, record["ServiceArn"])
     op_id = _start_operation(ctx, record, "DELETE_SERVICE", DELETED)
+    # When deletion completes; written now because nothing writes later. Status itself comes from the operation.
     record["_deleted_at"] = ctx.now + ctx.lifecycle_delay
     ctx.tx.put(SERVICE, record["ServiceArn"], record)
     return {"Service": _view(ctx, record), "OperationId": op_id}
