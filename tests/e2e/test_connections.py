@@ -53,3 +53,30 @@ def test_accounts_are_isolated(server, account):
     assert other.list_connections(ConnectionName="isolated")["ConnectionSummaryList"] == []
     west = server.client("apprunner", account=account, region="us-west-2")
     assert west.list_connections()["ConnectionSummaryList"] == []
+
+
+def test_connection_in_use_by_a_service_cannot_be_deleted(apprunner, server):
+    from tests.conftest import settle
+
+    arn = apprunner.create_connection(ConnectionName="used-conn", ProviderType="GITHUB")["Connection"]["ConnectionArn"]
+    server.post_admin("apprunner/complete-connection-handshake", {"ConnectionArn": arn})
+    service = apprunner.create_service(ServiceName="from-code", SourceConfiguration={
+        "AuthenticationConfiguration": {"ConnectionArn": arn},
+        "CodeRepository": {"RepositoryUrl": "https://github.com/example/app",
+                           "SourceCodeVersion": {"Type": "BRANCH", "Value": "main"},
+                           "CodeConfiguration": {"ConfigurationSource": "API",
+                                                 "CodeConfigurationValues": {"Runtime": "PYTHON_311"}}}})["Service"]
+    settle()
+    with pytest.raises(ClientError) as err:
+        apprunner.delete_connection(ConnectionArn=arn)
+    assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+    apprunner.delete_service(ServiceArn=service["ServiceArn"])
+    # still being deleted: still a user of the connection, and still taggable
+    with pytest.raises(ClientError):
+        apprunner.delete_connection(ConnectionArn=arn)
+    apprunner.tag_resource(ResourceArn=service["ServiceArn"], Tags=[{"Key": "k", "Value": "v"}])
+    settle()
+    assert apprunner.delete_connection(ConnectionArn=arn)["Connection"]["Status"] == "DELETED"
+    with pytest.raises(ClientError) as err:
+        apprunner.list_tags_for_resource(ResourceArn=service["ServiceArn"])
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"

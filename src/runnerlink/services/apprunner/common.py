@@ -32,6 +32,12 @@ def finished(ctx: HandlerContext, started_at: float, duration: float) -> bool:
     return ctx.now >= started_at + duration
 
 
+def is_gone(ctx: HandlerContext, record: dict) -> bool:
+    """Whether a record's deletion (record["_deleted_at"], when it completes) is over at ctx.now."""
+    deleted_at = record.get("_deleted_at")
+    return deleted_at is not None and ctx.now >= deleted_at
+
+
 def paginate(items: list, params: dict, default_max: int | None = None) -> tuple[list, str | None]:
     """One page of items and the opaque token for the next (None on the last page).
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runnerlink.services.apprunner import ids
-from runnerlink.services.apprunner.common import CONNECTION, SERVICE, check_tags, paginate, public
+from runnerlink.services.apprunner.common import CONNECTION, check_tags, paginate, public
 from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound, ServiceQuotaExceeded
 from runnerlink.services.base import HandlerContext
 
@@ -43,8 +43,9 @@ def _get(ctx: HandlerContext, arn: str) -> dict:
 
 def delete_connection(ctx: HandlerContext, params: dict) -> dict:
     record = _get(ctx, params["ConnectionArn"])
-    users = [s for s in ctx.tx.scan(SERVICE) if s.get("_connection_arn") == record["ConnectionArn"]
-             and s.get("_deleted_at") is None]
+    from runnerlink.services.apprunner import services
+
+    users = [s for s in services.live_services(ctx) if s.get("_connection_arn") == record["ConnectionArn"]]
     if users:
         raise InvalidRequest(
             f"The connection {record['ConnectionArn']} is used by {len(users)} service(s); delete them first."

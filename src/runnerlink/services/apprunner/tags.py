@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runnerlink.services.apprunner.common import TAGGABLE, check_tags
+from runnerlink.services.apprunner.common import TAGGABLE, check_tags, is_gone
 from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound
 from runnerlink.services.apprunner.ids import parse_arn
 from runnerlink.services.base import HandlerContext
@@ -13,7 +13,7 @@ def _resource(ctx: HandlerContext, arn: str) -> tuple[str, dict]:
     if parsed.resource_type not in TAGGABLE:
         raise InvalidRequest(f"The resource {arn} can't be tagged.")
     record = ctx.tx.get(parsed.resource_type, arn)
-    if record is None or record.get("_deleted_at") is not None:
+    if record is None or is_gone(ctx, record):
         raise ResourceNotFound(f"The resource {arn} doesn't exist.")
     return parsed.resource_type, record
 
