@@ -1,0 +1,626 @@
+"""Throughput and latency of runnerlink's DescribeService and ListServices, next to the bare HTTP stack.
+
+    python benchmarks/bench_apprunner.py                       # SQLite store (the default), 1 and 16 clients
+    python benchmarks/bench_apprunner.py --state both -d 5     # SQLite and memory stores, 5 s per measurement
+    python benchmarks/bench_apprunner.py --client python       # the pure-Python load generator instead of wrk
+
+Two servers run side by side, each a real process on the same HTTP stack (uvicorn with the options `runnerlink
+serve` uses): `runnerlink serve`, and benchmarks/bare_app.py, a trivial ASGI app answering a fixed small JSON body.
+Both receive byte-for-byte the same pre-built, SigV4-signed requests from the same load generator, a closed loop of
+N keep-alive connections (one request in flight per connection): wrk when it is installed, else a pure-Python client
+in separate processes. With two or more CPUs, servers are pinned to the first CPU and the load generator to the
+others, so the generator never takes the server's CPU. Before measuring, each request is sent once and its answer
+checked (status 200, the expected page), so a benchmark can never time fast errors.
+
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+import multiprocessing
+import os
+import platform
+import resource
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+TARGET_RATIO = 0.5  # the issue's target: at least half the bare stack's throughput
+IMAGE = {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest", "ImageRepositoryType": "ECR_PUBLIC"}
+
+
+# --- servers -------------------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A server child process, optionally pinned to a set of CPUs."""
+
+    def __init__(self, name: str, argv: list[str], port: int, health_path: str, cpus: set[int] | None):
+        self.name, self.argv, self.port, self.health_path, self.cpus = name, argv, port, health_path, cpus
+        self.process: subprocess.Popen | None = None
+        self._log = tempfile.TemporaryFile()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20) -> "Server":
+        cpus = self.cpus
+        self.process = subprocess.Popen(
+            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + self.health_path, timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start within {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")[-4000:]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (Linux /proc; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def check_uvicorn_options() -> str | None:
+    """A warning when bare_app.py no longer runs uvicorn with the options cli.py passes to uvicorn.run."""
+    sys.path.insert(0, str(HERE))
+    from bare_app import UVICORN_OPTIONS
+
+    cli = REPO / "src" / "runnerlink" / "cli.py"
+    try:
+        tree = ast.parse(cli.read_text())
+    except OSError:
+        return f"cannot read {cli}; bare_app.py's uvicorn options are unchecked"
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "uvicorn"):
+            options = {}
+            for keyword in node.keywords:
+                if keyword.arg in ("host", "port"):
+                    continue
+                try:
+                    options[keyword.arg] = ast.literal_eval(keyword.value)
+                except ValueError:
+                    options[keyword.arg] = ast.unparse(keyword.value)
+            # cli.py takes the log level from settings (default "warning"); the rest must match exactly.
+            options["log_level"] = UVICORN_OPTIONS["log_level"]
+            if options != UVICORN_OPTIONS:
+                return f"uvicorn options differ: cli.py {options} vs bare_app.py {UVICORN_OPTIONS}"
+            return None
+    return "no uvicorn.run call found in cli.py; bare_app.py's uvicorn options are unchecked"
+
+
+def http_stack() -> str:
+    import uvicorn
+
+    parts = [f"uvicorn {uvicorn.__version__}"]
+    for module in ("uvloop", "httptools"):
+        try:
+            parts.append(f"{module} {__import__(module).__version__}")
+        except ImportError:
+            parts.append(f"no {module} (uvicorn falls back to asyncio/h11)")
+    return ", ".join(parts)
+
+
+# --- requests ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    """One pre-built, SigV4-signed request, and the check its answer must pass."""
+
+    operation: str
+    headers: list[tuple[str, str]]  # in order, Host first, Content-Length last
+    body: bytes
+
+    @property
+    def raw(self) -> bytes:
+        head = "".join(f"{name}: {value}\r\n" for name, value in self.headers)
+        return f"POST / HTTP/1.1\r\n{head}\r\n".encode() + self.body
+
+
+def signed_request(url: str, target: str, payload: dict) -> Request:
+    """Sign once, properly (runnerlink does not verify signatures, but these would pass on AWS's side)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = json.dumps(payload).encode()
+    host = url.split("://", 1)[1]
+    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
+        "Host": host,
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": target,
+        "User-Agent": "runnerlink-bench/1",
+    })
+    SigV4Auth(Credentials(ACCOUNT, "test-secret-key"), "apprunner", REGION).add_auth(request)
+    headers = [(name, value) for name, value in request.headers.items() if name.lower() != "content-length"]
+    headers.sort(key=lambda item: item[0].lower() != "host")
+    headers.append(("Content-Length", str(len(body))))
+    return Request(target.rsplit(".", 1)[1], headers, body)
+
+
+def exchange(port: int, raw: bytes) -> tuple[int, bytes]:
+    """Send one request on a fresh connection; (status, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        reader = _ResponseReader()
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("the server closed the connection before answering")
+            done = reader.feed(chunk)
+            if done is not None:
+                return done
+
+
+class _ResponseReader:
+    """Minimal HTTP/1.1 response framing for Content-Length responses (what both servers send)."""
+
+    __slots__ = ("buffer", "body_at", "need")
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.body_at = -1
+        self.need = -1
+
+    def feed(self, chunk: bytes) -> tuple[int, bytes] | None:
+        """Add received bytes; (status, body) once a whole response is in, else None."""
+        self.buffer += chunk
+        if self.need < 0:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return None
+            head = self.buffer[:end].lower() + b"\r\n"
+            at = head.find(b"\r\ncontent-length:")
+            if at < 0:
+                raise RuntimeError(f"response without content-length: {head[:200]!r}")
+            self.body_at = end + 4
+            self.need = self.body_at + int(head[at + 17:head.find(b"\r\n", at + 2)])
+        if len(self.buffer) < self.need:
+            return None
+        answer = int(self.buffer[9:12]), self.buffer[self.body_at:self.need]
+        self.buffer, self.body_at, self.need = b"", -1, -1
+        return answer
+
+
+def setup_services(url: str, count: int) -> list[str]:
+    """Create `count` services through boto3, as a user would; their ARNs."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("apprunner", endpoint_url=url, region_name=REGION, aws_access_key_id=ACCOUNT,
+                          aws_secret_access_key="test-secret-key", config=Config(retries={"max_attempts": 1}))
+    arns = []
+    for index in range(count):
+        answer = client.create_service(
+            ServiceName=f"bench-service-{index:03d}",
+            SourceConfiguration={"ImageRepository": IMAGE, "AutoDeploymentsEnabled": False},
+        )
+        arns.append(answer["Service"]["ServiceArn"])
+    listed = []
+    token = None
+    for _ in range(count // 20 + 2):  # bounded: at most every page of `count` services, plus one
+        page = client.list_services(MaxResults=20, **({"NextToken": token} if token else {}))
+        listed += page["ServiceSummaryList"]
+        token = page.get("NextToken")
+        if not token:
+            break
+    if len(listed) != count:
+        raise RuntimeError(f"ListServices lists {len(listed)} services after creating {count}")
+    return arns
+
+
+def build_requests(url: str, arns: list[str]) -> list[tuple[Request, callable]]:
+    middle = arns[len(arns) // 2]
+    page = min(20, len(arns))
+
+    def check_describe(body: dict) -> bool:
+        return body.get("Service", {}).get("ServiceArn") == middle
+
+    def check_list(body: dict) -> bool:
+        return len(body.get("ServiceSummaryList", [])) == page and (len(arns) <= 20 or "NextToken" in body)
+
+    return [
+        (signed_request(url, "AppRunner.DescribeService", {"ServiceArn": middle}), check_describe),
+        (signed_request(url, "AppRunner.ListServices", {"MaxResults": 20}), check_list),
+    ]
+
+
+def verify(request: Request, port: int, check) -> int:
+    """Send the request once to runnerlink; it must succeed with the expected content. The response size."""
+    status, body = exchange(port, request.raw)
+    if status != 200:
+        raise RuntimeError(f"{request.operation} answered {status}: {body[:500]!r}")
+    if not check(json.loads(body)):
+        raise RuntimeError(f"{request.operation} answered unexpected content: {body[:500]!r}")
+    return len(body)
+
+
+# --- load generators -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    server: str
+    operation: str
+    concurrency: int
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    rps: float = 0.0
+    p50_ms: float = math.nan
+    p99_ms: float = math.nan
+    server_cpu: float = math.nan  # fraction of one CPU during the measurement
+    client_cpu: float = math.nan  # CPUs' worth the load generator used (1.0 = one full CPU)
+    notes: list[str] = field(default_factory=list)
+    rounds: list[dict] = field(default_factory=list)
+
+
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.path = "/"
+wrk.body = {body}
+{headers}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %.3f %.3f %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    level = "=" * 4
+    assert f"]{level}]" not in text
+    return f"[{level}[{text}]{level}]"
+
+
+def run_wrk(port: int, request: Request, concurrency: int, seconds: float, cpus: set[int] | None) -> dict:
+    headers = "\n".join(f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}"
+                        for name, value in request.headers if name.lower() != "content-length")
+    script = _WRK_SCRIPT.format(body=_lua_string(request.body.decode()), headers=headers)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    threads = max(1, min(concurrency, len(cpus) if cpus else 1))
+    argv = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--timeout",
+            "5s", "-s", handle.name, f"http://127.0.0.1:{port}/"]
+    try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30,
+                              preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        os.unlink(handle.name)
+    line = next((row for row in done.stdout.splitlines() if row.startswith("BENCH ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
+    requests, micros, p50, p99, *errors = (float(value) for value in line.split()[1:])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"requests": int(requests), "seconds": micros / 1e6, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
+            "errors": int(sum(errors)), "client_cpu": cpu / wall}
+
+
+def _python_worker(port: int, raw: bytes, connections: int, measure_at: float, end_at: float,
+                   cpus: set[int] | None, results) -> None:
+    """A closed loop over `connections` keep-alive connections from measure_at until end_at (both time.time()).
+    Puts (latencies, errors, CPU seconds, wall seconds) on `results`, or an error message."""
+    try:
+        _python_loop(port, raw, connections, measure_at, end_at, cpus, results)
+    except Exception as exc:  # reported by the parent, which would otherwise wait in vain
+        results.put(f"load generator process failed: {exc!r}")
+
+
+def _python_loop(port: int, raw: bytes, connections: int, measure_at: float, end_at: float,
+                 cpus: set[int] | None, results) -> None:
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    clock = time.perf_counter
+    # time.time() is shared between processes; convert the window into this process's perf_counter.
+    offset = clock() - time.time()
+    measure_at += offset
+    end_at += offset
+    selector = selectors.DefaultSelector()
+    readers = {}
+    sent_at = {}
+    for _ in range(connections):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+        readers[sock] = _ResponseReader()
+    latencies: list[float] = []
+    errors = 0
+    time.sleep(max(0.0, measure_at - clock()))  # start every connection of every worker together
+    cpu_start = time.process_time()
+    for sock in readers:
+        sent_at[sock] = clock()
+        sock.sendall(raw)  # a request is far smaller than a socket buffer: never blocks
+    open_count = connections
+    while open_count:
+        for key, _ in selector.select(timeout=1.0):
+            sock = key.fileobj
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("the server closed a keep-alive connection")
+            done = readers[sock].feed(chunk)
+            if done is None:
+                continue
+            now = clock()
+            if done[0] != 200:
+                errors += 1
+            latencies.append(now - sent_at[sock])
+            if now >= end_at:
+                selector.unregister(sock)
+                sock.close()
+                open_count -= 1
+                continue
+            sent_at[sock] = now
+            sock.sendall(raw)
+    cpu = time.process_time() - cpu_start
+    results.put((latencies, errors, cpu, clock() - measure_at))
+
+
+def run_python(port: int, request: Request, concurrency: int, seconds: float, cpus: set[int] | None) -> dict:
+    """The fallback load generator: processes on the client CPUs, each with a share of the connections."""
+    processes = max(1, min(concurrency, len(cpus) if cpus else (os.cpu_count() or 1)))
+    shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    results = context.Queue()
+    measure_at = time.time() + 0.5  # time for every worker to start and connect
+    workers = [context.Process(target=_python_worker,
+                               args=(port, request.raw, share, measure_at, measure_at + seconds, cpus, results))
+               for share in shares]
+    for worker in workers:
+        worker.start()
+    latencies: list[float] = []
+    errors, cpu, wall = 0, 0.0, 0.0
+    for _ in workers:
+        answer = results.get(timeout=seconds + 30)
+        if isinstance(answer, str):
+            raise RuntimeError(answer)
+        part, part_errors, part_cpu, part_wall = answer
+        latencies += part
+        errors += part_errors
+        cpu += part_cpu
+        wall = max(wall, part_wall)
+    for worker in workers:
+        worker.join(timeout=10)
+    latencies.sort()
+
+    def percentile(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else math.nan
+
+    return {"requests": len(latencies), "seconds": wall, "p50_ms": percentile(0.50), "p99_ms": percentile(0.99),
+            "errors": errors, "client_cpu": cpu / wall if wall else math.nan}
+
+
+def measure(server: Server, request: Request, concurrency: int, seconds: float, client_cpus, generator) -> Result:
+    cpu_before, started = server.cpu_seconds(), time.perf_counter()
+    figures = generator(server.port, request, concurrency, seconds, client_cpus)
+    server_cpu = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - started)
+    result = Result(server.name, request.operation, concurrency, server_cpu=server_cpu, **figures)
+    result.rps = result.requests / result.seconds if result.seconds else 0.0
+    return result
+
+
+def best_of(rounds: list[Result]) -> Result:
+    """The round least disturbed by anything else on the machine (the highest throughput), with the spread of all
+    rounds and the lowest server CPU cost per request."""
+    best = max(rounds, key=lambda r: r.rps)
+    summary = Result(**{**asdict(best), "notes": list(best.notes)})
+    summary.errors = sum(r.errors for r in rounds)
+    if len(rounds) > 1:
+        summary.notes.append(f"req/s {min(r.rps for r in rounds):.0f}-{max(r.rps for r in rounds):.0f} "
+                             f"over {len(rounds)} rounds")
+    if summary.errors:
+        summary.notes.append(f"{summary.errors} ERRORS (non-200 or socket errors)")
+    summary.rounds = [asdict(r) for r in rounds]
+    return summary
+
+
+def cpu_per_request_us(result: Result) -> float:
+    """Server CPU time per request: the throughput-independent cost (1e6 / this = req/s of one fully busy core)."""
+    return result.server_cpu * 1e6 / result.rps if result.rps else math.nan
+
+
+# --- the run -------------------------------------------------------------------------------------------------------
+
+def split_cpus(pin: str) -> tuple[set[int] | None, set[int] | None, str]:
+    try:
+        available = sorted(os.sched_getaffinity(0))
+    except AttributeError:
+        return None, None, "not pinned (no sched_setaffinity here)"
+    if pin == "none":
+        return None, None, f"not pinned: the OS schedules servers and load generator on {len(available)} CPUs"
+    if len(available) < 2:
+        return None, None, "not pinned: only one CPU, servers and load generator share it (figures are pessimistic)"
+    server, clients = {available[0]}, set(available[1:])
+    return server, clients, f"servers pinned to CPU {available[0]}, load generator to CPU(s) {sorted(clients)}"
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def print_table(results: list[Result], state: str) -> None:
+    print(f"\n== runnerlink store: {state} ==")
+    header = (f"{'operation':<16} {'clients':>7} {'server':<11} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'srv CPU':>7} {'CPU us/req':>10}  notes")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(f"{r.operation:<16} {r.concurrency:>7} {r.server:<11} {r.rps:>8.0f} {fmt(r.p50_ms, 3):>7} "
+              f"{fmt(r.p99_ms, 3):>7} {fmt(r.server_cpu * 100, 0) + '%':>7} {fmt(cpu_per_request_us(r), 1):>10}"
+              f"  {'; '.join(r.notes)}")
+    print(f"\nrunnerlink / bare (target: throughput ratio >= {TARGET_RATIO:.2f}; the CPU-cost ratio, bare's server CPU"
+          f" per request over runnerlink's, is the same ratio for fully busy servers and is steadier under noise):")
+    by_key = {(r.server, r.operation, r.concurrency): r for r in results}
+    for r in results:
+        if r.server != "runnerlink":
+            continue
+        bare = by_key.get(("bare", r.operation, r.concurrency))
+        ratio = r.rps / bare.rps if bare and bare.rps else math.nan
+        cost = cpu_per_request_us(bare) / cpu_per_request_us(r) if bare else math.nan
+        verdict = "meets target" if ratio >= TARGET_RATIO else "BELOW target"
+        print(f"  {r.operation:<16} {r.concurrency:>3} clients: throughput {fmt(ratio)} ({verdict}), "
+              f"CPU cost {fmt(cost)}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-d", "--duration", type=float, default=2.0,
+                        help="seconds of each measured round (default 2; wrk takes whole seconds)")
+    parser.add_argument("-r", "--rounds", type=int, default=3,
+                        help="rounds per figure, bare and runnerlink alternating; the best is reported (default 3)")
+    parser.add_argument("-w", "--warmup", type=float, default=1.0,
+                        help="seconds of untimed load per server and operation before measuring (default 1)")
+    parser.add_argument("-c", "--concurrency", default="1,16",
+                        help="comma-separated numbers of concurrent clients (default 1,16)")
+    parser.add_argument("--state", choices=("sqlite", "memory", "both"), default="sqlite",
+                        help="runnerlink's store: sqlite (the default configuration), memory, or both")
+    parser.add_argument("--services", type=int, default=25,
+                        help="services created before measuring (default 25: ListServices pages of 20 are full)")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator: wrk if installed (auto), or the pure-Python one")
+    parser.add_argument("--pin", choices=("none", "split"), default="none",
+                        help="none (default): the OS places processes; split: servers on the first CPU, the load "
+                             "generator on the others (see README: on VMs cross-CPU wake-ups then dominate)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure, every round, to FILE as JSON")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(value) for value in args.concurrency.split(",") if value.strip()]
+    if not args.concurrency or min(args.concurrency) < 1:
+        parser.error("--concurrency needs positive numbers")
+    if args.rounds < 1 or args.duration <= 0:
+        parser.error("--rounds and --duration must be positive")
+    if args.client == "wrk" and not shutil.which("wrk"):
+        parser.error("--client wrk: wrk is not installed (apt-get install wrk), or use --client python")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+    generator = run_wrk if use_wrk else run_python
+    server_cpus, client_cpus, pinning = split_cpus(args.pin)
+    states = ["sqlite", "memory"] if args.state == "both" else [args.state]
+
+    generator_name = "python (closed loop, raw keep-alive sockets, in separate processes)"
+    if use_wrk:
+        first = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()
+        generator_name = first[0].split(" [")[0] if first else "wrk"
+    print(f"runnerlink benchmark: {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs; HTTP stack: {http_stack()}")
+    print(f"load generator: {generator_name}; {pinning}")
+    print(f"each figure: best of {args.rounds} rounds of {args.duration:g} s (bare and runnerlink alternating), after "
+          f"{args.warmup:g} s warm-up; {args.services} services; keep-alive, one request in flight per client")
+    warning = check_uvicorn_options()
+    if warning:
+        print(f"WARNING: {warning}")
+
+    bare_port = free_port()
+    bare = Server("bare", [sys.executable, str(HERE / "bare_app.py"), "--port", str(bare_port)], bare_port, "/",
+                  server_cpus)
+    report = {"settings": dict(vars(args)), "stack": http_stack(), "generator": generator_name,
+              "pinning": pinning, "runs": {}}
+    status = 0
+    started = time.monotonic()
+    try:
+        bare.start()
+        for state in states:
+            state_dir = tempfile.mkdtemp(prefix="runnerlink-bench-") if state == "sqlite" else None
+            port = free_port()
+            runnerlink = Server("runnerlink", [sys.executable, "-m", "runnerlink", "serve", "--port", str(port),
+                                               "--state", state_dir or "memory", "--lifecycle-delay", "0.1"],
+                                port, "/_runnerlink/health", server_cpus)
+            try:
+                runnerlink.start()
+                arns = setup_services(runnerlink.url, args.services)
+                time.sleep(0.2)  # past the lifecycle delay: every service is RUNNING, the steady state
+                requests = build_requests(runnerlink.url, arns)
+                sizes = {request.operation: verify(request, runnerlink.port, check) for request, check in requests}
+                print(f"\n[{state}] response bodies: " + ", ".join(f"{op} {size} B" for op, size in sizes.items())
+                      + f"; bare {len(exchange(bare.port, requests[0][0].raw)[1])} B", flush=True)
+                if args.warmup > 0:
+                    for request, _ in requests:
+                        for server in (bare, runnerlink):
+                            generator(server.port, request, max(args.concurrency), args.warmup, client_cpus)
+                results = []
+                for concurrency in args.concurrency:
+                    for request, _ in requests:
+                        rounds: dict[str, list[Result]] = {"bare": [], "runnerlink": []}
+                        for _ in range(args.rounds):
+                            for server in (bare, runnerlink):
+                                rounds[server.name].append(
+                                    measure(server, request, concurrency, args.duration, client_cpus, generator))
+                        for name, measured in rounds.items():
+                            result = best_of(measured)
+                            results.append(result)
+                            status = 1 if result.errors else status
+                            print(f"  {name:<10} {result.operation:<16} {concurrency:>3} clients: "
+                                  f"{result.rps:8.0f} req/s (rounds: "
+                                  f"{', '.join(f'{r.rps:.0f}' for r in measured)}), p50 {fmt(result.p50_ms, 3)} ms, "
+                                  f"p99 {fmt(result.p99_ms, 3)} ms, {fmt(cpu_per_request_us(result), 1)} us CPU/req",
+                                  flush=True)
+                print_table(results, state)
+                report["runs"][state] = [asdict(result) for result in results]
+            finally:
+                runnerlink.stop()
+                if state_dir:
+                    shutil.rmtree(state_dir, ignore_errors=True)
+    finally:
+        bare.stop()
+    print(f"\ntotal time {time.monotonic() - started:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"wrote {args.json}")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
