@@ -38,7 +38,8 @@ class EdgeApp:
                         [(b"content-type", b"application/json")])
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        query_string = scope.get("query_string", b"")
+        query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)) if query_string else {}
         path = scope["path"]
         if path.startswith(ADMIN_PREFIX):
             status, payload = admin.handle(self, scope["method"], path[len(ADMIN_PREFIX):], query, body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Callable
 
 from botocore.model import OperationModel, Shape
 
@@ -43,22 +44,68 @@ def serialize(shape: Shape | None, value: object) -> object:
     """Keep only what the output shape defines (internal fields never leak); timestamps become epoch seconds."""
     if shape is None or value is None:
         return value
+    return _serializer(shape)(value)
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+def _serializer(shape: Shape) -> Callable[[object], object]:
+    """The serializer of a shape, built on first use and kept on the shape object itself (botocore's operation models,
+    and so their shapes, are cached for the life of the process: wire.models, wire.routing)."""
+    try:
+        return shape._runnerlink_serializer  # type: ignore[attr-defined]
+    except AttributeError:
+        found = shape._runnerlink_serializer = _compile(shape)  # type: ignore[attr-defined]
+        return found
+
+
+def _timestamp(value: object) -> object:
+    return value.timestamp() if isinstance(value, datetime) else value
+
+
+def _compile(shape: Shape) -> Callable[[object], object]:
+    """The function serialize(shape, value) applies to a non-None value. Children are looked up lazily (on first
+    call), so recursive shapes compile too; members that need no conversion are copied as they are."""
     kind = shape.type_name
     if kind == "structure":
-        members = shape.members
-        out = {}
-        for name, member_value in value.items():  # type: ignore[union-attr]
-            member = members.get(name)
-            if member is not None and member_value is not None:
-                out[name] = serialize(member, member_value)
-        return out
+        members: dict[str, Callable[[object], object] | None] | None = None
+
+        def structure(value):
+            nonlocal members
+            if members is None:
+                members = {}
+                for name, member in shape.members.items():
+                    child = _serializer(member)
+                    members[name] = None if child is _identity else child
+            out = {}
+            for name, member_value in value.items():
+                if member_value is not None and name in members:
+                    convert = members[name]
+                    out[name] = member_value if convert is None else convert(member_value)
+            return out
+
+        return structure
     if kind == "list":
-        return [serialize(shape.member, item) for item in value]  # type: ignore[union-attr]
+        def list_(value):
+            convert = _serializer(shape.member)
+            if convert is _identity:
+                return list(value)
+            return [None if item is None else convert(item) for item in value]
+
+        return list_
     if kind == "map":
-        return {k: serialize(shape.value, v) for k, v in value.items()}  # type: ignore[union-attr]
-    if kind == "timestamp" and isinstance(value, datetime):
-        return value.timestamp()
-    return value
+        def map_(value):
+            convert = _serializer(shape.value)
+            if convert is _identity:
+                return dict(value.items())
+            return {k: None if v is None else convert(v) for k, v in value.items()}
+
+        return map_
+    if kind == "timestamp":
+        return _timestamp
+    return _identity
 
 
 def render_response(operation: OperationModel, output: dict) -> bytes:
