@@ -58,4 +58,4 @@ class RequestTooLarge(ClientError):
 class ValidationError(ClientError):
     """Input that fails the service model's constraints; each service names its own code for it."""
 
-    code = "ValidationException"
+    code = "ValidationError"  # the query services' (IAM, STS) code; JSON services name their own

@@ -16,11 +16,12 @@ from runnerlink.server.context import RequestContext
 from runnerlink.services.base import HandlerContext, ServicePackage
 from runnerlink.store import Store
 from runnerlink.wire.json_protocol import JsonProtocol
+from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, read_form
 from runnerlink.wire.routing import Router
 
 log = logging.getLogger("runnerlink.edge")
 TRAFFIC_LOG_SIZE = 10_000
-PROTOCOLS = {"json": JsonProtocol}  # the ec2 and query protocols join here
+PROTOCOLS = {"json": JsonProtocol, "query": QueryProtocol("query"), "ec2": QueryProtocol("ec2")}
 
 
 class Pipeline:
@@ -48,20 +49,34 @@ class Pipeline:
 
     # --- steps -------------------------------------------------------------------------------------------------
     def parse(self, ctx: RequestContext) -> None:
+        """Which service and operation: X-Amz-Target (JSON), else the SigV4 scope's service and Action= (query)."""
         target = ctx.headers.get("x-amz-target")
-        if not target:
-            raise UnknownOperation(
-                "The request names no operation: send an X-Amz-Target header (JSON protocol services)."
-            )
-        ctx.package, ctx.operation = self._lookup(target)
-        ctx.protocol = PROTOCOLS[ctx.package.spec.protocol]
-        if ctx.method != "POST":
-            raise UnknownOperation(f"{ctx.operation.name} is called with POST, not {ctx.method}.")
-        ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, ctx.package.spec.validation_error)
+        if target:
+            spec, ctx.operation = self.router.by_target(target)
+            if ctx.method != "POST":
+                raise UnknownOperation(f"{ctx.operation.name} is called with POST, not {ctx.method}.")
+        else:
+            spec, ctx.operation = self._route_query(ctx)
+        ctx.package = self.packages[spec.model_name]
+        ctx.protocol = PROTOCOLS[spec.protocol]
+        ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, spec.validation_error, ctx.query)
 
-    def _lookup(self, target: str):
-        spec, operation = self.router.by_target(target)
-        return self.packages[spec.model_name], operation
+    def _route_query(self, ctx: RequestContext):
+        content_type = ctx.headers.get("content-type", "")
+        if content_type.startswith("application/x-amz-json"):
+            raise UnknownOperation("The request names no operation: a JSON request needs an X-Amz-Target header.")
+        if content_type.startswith(FORM_CONTENT_TYPE) or "Action" in ctx.query:
+            ctx.protocol = PROTOCOLS["query"]  # answer even early errors in XML
+        form = read_form(ctx.body, ctx.query, content_type)
+        action = form.get("Action")
+        if not action:
+            raise UnknownOperation("The request names no operation: send X-Amz-Target (JSON) or Action= (query).")
+        service = parse_authorization(ctx.headers.get("authorization"), ctx.query).service
+        spec = self.router.by_signing_name(service)
+        if spec is None:
+            raise UnknownOperation(f"runnerlink does not emulate the {service} service.")
+        ctx.protocol = PROTOCOLS[spec.protocol]
+        return spec, self.router.operation(spec, action)
 
     def authenticate(self, ctx: RequestContext) -> None:
         credential = parse_authorization(ctx.headers.get("authorization"), ctx.query)
@@ -104,11 +119,11 @@ class Pipeline:
         ]
         if ctx.error is not None:
             ctx.status = ctx.error.status
-            ctx.response_body = protocol.render_error(ctx.error)
+            ctx.response_body = protocol.render_error(ctx.error, ctx.request_id, ctx.operation)
             headers.append((b"x-amzn-errortype", ctx.error.code.encode()))
         else:
             ctx.status = 200
-            ctx.response_body = protocol.render_response(ctx.operation, ctx.output or {})
+            ctx.response_body = protocol.render_response(ctx.operation, ctx.output or {}, ctx.request_id)
         ctx.response_headers = headers
 
     def record(self, ctx: RequestContext) -> None:

@@ -6,6 +6,6 @@ from runnerlink.services.base import ServicePackage
 
 
 def all_services() -> list[ServicePackage]:
-    from runnerlink.services import apprunner
+    from runnerlink.services import apprunner, sts
 
-    return [apprunner.PACKAGE]
+    return [apprunner.PACKAGE, sts.PACKAGE]

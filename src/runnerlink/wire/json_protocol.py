@@ -127,14 +127,14 @@ class JsonProtocol:
 
     @staticmethod
     def parse(operation: OperationModel, body: bytes, headers: dict[str, str],
-              validation_error: type[AWSError]) -> dict:
+              validation_error: type[AWSError], query: dict[str, str] | None = None) -> dict:
         check_content_type(headers.get("content-type", ""))
         return parse_request(operation, body, validation_error)
 
     @staticmethod
-    def render_response(operation: OperationModel, output: dict) -> bytes:
-        return render_response(operation, output)
+    def render_response(operation: OperationModel, output: dict, request_id: str = "") -> bytes:
+        return render_response(operation, output)  # the request id travels in a header
 
     @staticmethod
-    def render_error(error: AWSError) -> bytes:
+    def render_error(error: AWSError, request_id: str = "", operation: OperationModel | None = None) -> bytes:
         return render_error(error)

@@ -47,5 +47,12 @@ class Router:
             raise UnknownOperation(f"{name} is not an operation of {spec.model_name}.")
         return spec, operation
 
-    def by_signing_name(self, signing_name: str):
+    def by_signing_name(self, signing_name: str) -> ServiceSpec | None:
         return self._by_signing.get(signing_name)
+
+    def operation(self, spec: ServiceSpec, name: str):
+        """The operation model of an Action= name."""
+        operation = self._operations[spec.model_name].get(name)
+        if operation is None:
+            raise UnknownOperation(f"{name} is not an operation of {spec.model_name}.", code="InvalidAction")
+        return operation

@@ -20,8 +20,19 @@ def _member_path(parent: str, name: str) -> str:
     return f"{parent}.{name}" if parent else name
 
 
+# Java's Unicode classes, which some models use inside character classes, as Python's re can say them:
+# letters and numbers are within \w (whose extra "_" those classes list anyway); \p{Z} is the separator characters.
+_UNICODE_CLASSES = {
+    r"\p{L}": r"\w",
+    r"\p{N}": r"\w",
+    r"\p{Z}": "\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
+}
+
+
 @lru_cache(maxsize=None)
 def _pattern(pattern: str) -> re.Pattern:
+    for java, python in _UNICODE_CLASSES.items():
+        pattern = pattern.replace(java, python)
     return re.compile(pattern, re.DOTALL)
 
 

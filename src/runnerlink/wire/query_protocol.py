@@ -1,0 +1,267 @@
+"""The query protocols: `query` (IAM, STS) and its `ec2` variant. Form-encoded `Action=…&Version=…` in, XML out.
+
+Both are driven by the botocore model, as botocore's own serializers and parsers are, read in reverse:
+- names: ec2 uses a member's `queryName`, else its `locationName` with the first letter upper-cased; query uses the
+  `locationName`, else the member name.
+- lists: ec2 `Name.N`; query `Name.member.N` (`Name.N` when flattened); maps `Name.entry.N.key` / `.value`.
+- responses: ec2 `<OpResponse xmlns><requestId/>…</OpResponse>` with `<xxxSet><item/></xxxSet>` lists; query
+  `<OpResponse xmlns><OpResult>…</OpResult><ResponseMetadata><RequestId/></ResponseMetadata></OpResponse>` with
+  `<member/>` items.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from botocore.model import OperationModel, Shape
+
+from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.validate import format_problems, validation_problems
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+ENVELOPE_PARAMETERS = ("Action", "Version")
+
+
+def read_form(body: bytes, query: dict[str, str], content_type: str) -> dict[str, str]:
+    """The request's parameters: a form-encoded body, or the query string of a GET."""
+    params = dict(query)
+    if body.strip():
+        base = content_type.split(";", 1)[0].strip().lower()
+        if base and base != FORM_CONTENT_TYPE:
+            raise UnsupportedMediaType(f"The content type {base} is not supported; send {FORM_CONTENT_TYPE}.")
+        try:
+            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise Serialization(f"The request body is not a valid form: {exc}") from None
+    return params
+
+
+class _Form:
+    """The flat parameters, with a record of which were understood."""
+
+    def __init__(self, params: dict[str, str]):
+        self.params = params
+        self.used: set[str] = set(ENVELOPE_PARAMETERS)
+
+    def take(self, key: str) -> str | None:
+        value = self.params.get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
+
+    def indices(self, prefix: str) -> list[int]:
+        """The N of every `prefix.N` or `prefix.N.…` key, in order."""
+        found = set()
+        start = prefix + "."
+        for key in self.params:
+            if key.startswith(start):
+                head = key[len(start):].split(".", 1)[0]
+                if head.isdigit():
+                    found.add(int(head))
+        return sorted(found)
+
+    def has_under(self, prefix: str) -> bool:
+        start = prefix + "."
+        return prefix in self.params or any(key.startswith(start) for key in self.params)
+
+
+class QueryProtocol:
+    """One flavour of the query protocol ("query" or "ec2")."""
+
+    def __init__(self, flavour: str):
+        self.name = flavour
+        self.ec2 = flavour == "ec2"
+        self.content_type = "text/xml;charset=UTF-8"
+
+    # --- requests ------------------------------------------------------------------------------------------------
+    def parse(self, operation: OperationModel, body: bytes, headers: dict[str, str], validation_error: type[AWSError],
+              query: dict[str, str] | None = None) -> dict:
+        form = _Form(read_form(body, query or {}, headers.get("content-type", "")))
+        shape = operation.input_shape
+        params = self._structure(shape, "", form, validation_error) if shape is not None else {}
+        unknown = sorted(set(form.params) - form.used)
+        if unknown and self.ec2:
+            raise AWSError(f"The parameter {unknown[0]} is not recognized", code="UnknownParameter", status=400)
+        problems = validation_problems(shape, params or {})
+        if problems:
+            raise validation_error(format_problems(problems))
+        return params or {}
+
+    def wire_name(self, shape: Shape, default: str) -> str:
+        serialization = shape.serialization
+        if self.ec2:
+            if "queryName" in serialization:
+                return serialization["queryName"]
+            if "name" in serialization:
+                name = serialization["name"]
+                return name[:1].upper() + name[1:]
+            return default
+        return serialization.get("name", default)
+
+    def _value(self, shape: Shape, key: str, form: _Form, error: type[AWSError]):
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure(shape, key, form, error) if form.has_under(key) else None
+        if kind == "list":
+            return self._list(shape, key, form, error)
+        if kind == "map":
+            return self._map(shape, key, form, error)
+        raw = form.take(key)
+        return None if raw is None else _scalar(shape, key, raw, error)
+
+    def _structure(self, shape: Shape, prefix: str, form: _Form, error: type[AWSError]) -> dict:
+        out = {}
+        for name, member in shape.members.items():
+            wire = self.wire_name(member, name)
+            value = self._value(member, f"{prefix}.{wire}" if prefix else wire, form, error)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def _list(self, shape: Shape, key: str, form: _Form, error: type[AWSError]) -> list | None:
+        if form.params.get(key) == "":  # an explicitly empty list
+            form.take(key)
+            return []
+        if not self.ec2 and not shape.serialization.get("flattened"):
+            key = f"{key}.member"
+        indices = form.indices(key)
+        if not indices:
+            return None
+        items = [self._value(shape.member, f"{key}.{index}", form, error) for index in indices]
+        return [item for item in items if item is not None]
+
+    def _map(self, shape: Shape, key: str, form: _Form, error: type[AWSError]) -> dict | None:
+        if not shape.serialization.get("flattened"):
+            key = f"{key}.entry"
+        key_name = shape.key.serialization.get("name", "key")
+        value_name = shape.value.serialization.get("name", "value")
+        indices = form.indices(key)
+        if not indices:
+            return None
+        out = {}
+        for index in indices:
+            entry_key = self._value(shape.key, f"{key}.{index}.{key_name}", form, error)
+            if entry_key is not None:
+                out[entry_key] = self._value(shape.value, f"{key}.{index}.{value_name}", form, error)
+        return out
+
+    # --- responses -----------------------------------------------------------------------------------------------
+    def render_response(self, operation: OperationModel, output: dict, request_id: str = "") -> bytes:
+        name = operation.name
+        namespace = _namespace(operation)
+        shape = operation.output_shape
+        parts: list[str] = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{name}Response xmlns="{namespace}">']
+        if self.ec2:
+            parts.append(f"<requestId>{request_id}</requestId>")
+            if shape is not None:
+                self._members(shape, output, parts)
+        else:
+            wrapper = shape.serialization.get("resultWrapper", f"{name}Result") if shape is not None else None
+            if wrapper:
+                parts.append(f"<{wrapper}>")
+                self._members(shape, output, parts)
+                parts.append(f"</{wrapper}>")
+            parts.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>")
+        parts.append(f"</{name}Response>")
+        return "".join(parts).encode()
+
+    def render_error(self, error: AWSError, request_id: str = "", operation: OperationModel | None = None) -> bytes:
+        code, message = escape(error.code), escape(error.message)
+        if self.ec2:
+            return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+                    f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID>"
+                    "</Response>").encode()
+        kind = "Receiver" if error.status >= 500 else "Sender"
+        namespace = _namespace(operation) if operation is not None else ""
+        xmlns = f' xmlns="{namespace}"' if namespace else ""
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse{xmlns}><Error><Type>{kind}</Type>'
+                f"<Code>{code}</Code><Message>{message}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+
+    def _members(self, shape: Shape, value: dict, parts: list[str]) -> None:
+        for name, member in shape.members.items():
+            item = value.get(name)
+            if item is not None:
+                self._element(member, member.serialization.get("name", name), item, parts)
+
+    def _element(self, shape: Shape, tag: str, value, parts: list[str]) -> None:
+        kind = shape.type_name
+        if kind == "list":
+            item_tag = shape.member.serialization.get("name", "item" if self.ec2 else "member")
+            if shape.serialization.get("flattened"):
+                for item in value:
+                    self._element(shape.member, item_tag, item, parts)
+                return
+            parts.append(f"<{tag}>")
+            for item in value:
+                self._element(shape.member, item_tag, item, parts)
+            parts.append(f"</{tag}>")
+        elif kind == "structure":
+            parts.append(f"<{tag}>")
+            self._members(shape, value, parts)
+            parts.append(f"</{tag}>")
+        elif kind == "map":
+            key_tag = shape.key.serialization.get("name", "key")
+            value_tag = shape.value.serialization.get("name", "value")
+            parts.append(f"<{tag}>")
+            for key, item in value.items():
+                parts.append("<entry>")
+                self._element(shape.key, key_tag, key, parts)
+                self._element(shape.value, value_tag, item, parts)
+                parts.append("</entry>")
+            parts.append(f"</{tag}>")
+        else:
+            parts.append(f"<{tag}>{escape(_text(kind, value))}</{tag}>")
+
+
+def _namespace(operation: OperationModel) -> str:
+    metadata = operation.service_model.metadata
+    namespace = metadata.get("xmlNamespace")
+    if namespace:
+        return namespace if metadata.get("protocol") != "ec2" else namespace.rstrip("/") + "/"
+    return f"http://{metadata.get('endpointPrefix')}.amazonaws.com/doc/{metadata.get('apiVersion')}/"
+
+
+def _text(kind: str, value) -> str:
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "timestamp":
+        return iso_timestamp(value)
+    return str(value)
+
+
+def iso_timestamp(value) -> str:
+    """Epoch seconds or a datetime as AWS's XML timestamps: 2021-03-05T14:46:16.030Z."""
+    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), tz=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _scalar(shape: Shape, key: str, raw: str, error: type[AWSError]):
+    kind = shape.type_name
+    if kind in ("integer", "long"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise error(f"Invalid value '{raw}' for {key}: expected an integer.") from None
+    if kind in ("float", "double"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise error(f"Invalid value '{raw}' for {key}: expected a number.") from None
+    if kind == "boolean":
+        lowered = raw.lower()
+        if lowered not in ("true", "false"):
+            raise error(f"Invalid value '{raw}' for {key}: expected true or false.")
+        return lowered == "true"
+    if kind == "blob":
+        try:
+            base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise error(f"Invalid value for {key}: expected base64-encoded data.") from None
+        return raw
+    return raw
