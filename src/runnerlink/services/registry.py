@@ -6,6 +6,6 @@ from runnerlink.services.base import ServicePackage
 
 
 def all_services() -> list[ServicePackage]:
-    from runnerlink.services import apprunner, sts
+    from runnerlink.services import apprunner, ec2, sts
 
-    return [apprunner.PACKAGE, sts.PACKAGE]
+    return [apprunner.PACKAGE, ec2.PACKAGE, sts.PACKAGE]

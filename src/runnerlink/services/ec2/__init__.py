@@ -1,0 +1,41 @@
+"""Amazon EC2 (2016-11-15): the VPC networking App Runner's private networking is built on."""
+
+from __future__ import annotations
+
+import importlib
+from functools import wraps
+
+from runnerlink.services.base import Handler, HandlerContext, ServicePackage
+from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
+from runnerlink.wire.routing import ServiceSpec
+
+_MODULES = [
+    "tags",
+    "zones",
+]
+
+
+def _dry_run(handler: Handler) -> Handler:
+    """DryRun=true: answer as AWS does for a caller with permission, without doing anything."""
+
+    @wraps(handler)
+    def run(ctx: HandlerContext, params: dict) -> dict:
+        if params.get("DryRun"):
+            raise EC2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412)
+        return handler(ctx, params)
+
+    return run
+
+
+def _package() -> ServicePackage:
+    handlers: dict = {}
+    read_only: set[str] = set()
+    for name in _MODULES:
+        module = importlib.import_module(f"runnerlink.services.ec2.{name}")
+        handlers.update({op: _dry_run(fn) for op, fn in module.HANDLERS.items()})
+        read_only.update(module.READ_ONLY)
+    spec = ServiceSpec(model_name="ec2", signing_name="ec2", validation_error=InvalidParameterValue)
+    return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only))
+
+
+PACKAGE = _package()

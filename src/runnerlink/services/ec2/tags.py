@@ -1,0 +1,88 @@
+"""CreateTags, DeleteTags, DescribeTags over every taggable EC2 resource (tags live in the record's Tags)."""
+
+from __future__ import annotations
+
+from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2 import ids
+from runnerlink.services.ec2.common import apply_filters, check_tags, is_gone, page, paginate
+from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
+
+# The NotFound code AWS uses for each kind when a tagged resource doesn't exist.
+_NOT_FOUND = {
+    "vpc": ("InvalidVpcID", "vpc ID"),
+    "subnet": ("InvalidSubnetID", "subnet ID"),
+    "internet-gateway": ("InvalidInternetGatewayID", "internet gateway ID"),
+    "elastic-ip": ("InvalidAllocationID", "allocation ID"),
+    "natgateway": ("NatGatewayNotFound", "NAT gateway ID"),
+    "route-table": ("InvalidRouteTableID", "route table ID"),
+    "security-group": ("InvalidGroup", "security group"),
+    "security-group-rule": ("InvalidSecurityGroupRuleId", "security group rule ID"),
+    "network-acl": ("InvalidNetworkAclID", "network ACL ID"),
+    "network-interface": ("InvalidNetworkInterfaceID", "network interface ID"),
+    "vpc-endpoint": ("InvalidVpcEndpointId", "VPC endpoint ID"),
+    "dhcp-options": ("InvalidDhcpOptionID", "DHCP options ID"),
+}
+
+
+def _resource(ctx: HandlerContext, resource_id: str) -> tuple[str, dict]:
+    kind = ids.kind_of(resource_id)
+    if kind is None:
+        raise InvalidParameterValue(f"Invalid id: \"{resource_id}\"", code="InvalidID")
+    record = ctx.tx.get(kind, resource_id)
+    if record is None or is_gone(ctx, record):
+        code, noun = _NOT_FOUND[kind]
+        suffix = "" if code.endswith("NotFound") else ".NotFound"
+        raise EC2Error(f"{code}{suffix}", f"The {noun} '{resource_id}' does not exist")
+    return kind, record
+
+
+def create_tags(ctx: HandlerContext, params: dict) -> dict:
+    new = check_tags(params.get("Tags") or [])
+    for resource_id in params["Resources"]:
+        kind, record = _resource(ctx, resource_id)
+        merged = {t["Key"]: t["Value"] for t in record.get("Tags") or []}
+        merged.update({t["Key"]: t["Value"] for t in new})
+        record["Tags"] = check_tags({"Key": k, "Value": v} for k, v in merged.items())
+        ctx.tx.put(kind, resource_id, record)
+    return {}
+
+
+def delete_tags(ctx: HandlerContext, params: dict) -> dict:
+    """Tags with a Value are removed only when the value matches; without one, whatever the value."""
+    for resource_id in params["Resources"]:
+        kind, record = _resource(ctx, resource_id)
+        keep = []
+        for tag in record.get("Tags") or []:
+            doomed = any(t["Key"] == tag["Key"] and ("Value" not in t or t["Value"] == tag["Value"])
+                         for t in params.get("Tags") or [])
+            if not doomed and params.get("Tags") is not None:
+                keep.append(tag)
+        record["Tags"] = keep
+        ctx.tx.put(kind, resource_id, record)
+    return {}
+
+
+_FILTERS = {
+    "key": lambda t: t["Key"],
+    "value": lambda t: t["Value"],
+    "resource-id": lambda t: t["ResourceId"],
+    "resource-type": lambda t: t["ResourceType"],
+}
+
+
+def describe_tags(ctx: HandlerContext, params: dict) -> dict:
+    descriptions = []
+    for kind in ids.ID_FIELD:
+        for record in ctx.tx.scan(kind):
+            if is_gone(ctx, record):
+                continue
+            resource_id = record[ids.ID_FIELD[kind]]
+            for tag in record.get("Tags") or []:
+                descriptions.append({"ResourceId": resource_id, "ResourceType": kind, **tag})
+    found = apply_filters(descriptions, params.get("Filters"), _FILTERS)
+    items, token = paginate(found, params)
+    return page("Tags", items, token)
+
+
+HANDLERS = {"CreateTags": create_tags, "DeleteTags": delete_tags, "DescribeTags": describe_tags}
+READ_ONLY = {"DescribeTags"}
