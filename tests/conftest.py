@@ -45,3 +45,8 @@ def wait_for(predicate, timeout: float = 10, interval: float = 0.05):
 def settle():
     """Sleep past one lifecycle delay, so asynchronous operations have finished."""
     time.sleep(LIFECYCLE_DELAY + 0.1)
+
+
+@pytest.fixture
+def ec2(server, account):
+    return server.client("ec2", account=account)
