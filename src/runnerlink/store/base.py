@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from typing import Hashable
 
 
 class Transaction(ABC):
@@ -32,6 +33,12 @@ class Store(ABC):
         Write transactions are serialized (across processes, for SQLite): a check-then-insert inside one is atomic.
         A read transaction may still write (e.g. lazily seeded defaults); it just doesn't take the write lock upfront.
         """
+
+    @abstractmethod
+    def generation(self) -> Hashable:
+        """A value that changes whenever a commit that wrote anything becomes visible to this store, whoever made it
+        (for SQLite, also another process sharing the state directory). Equal values mean no data changed between
+        them, so an answer computed from reads begun after the first is still current. Cheap: read per request."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass

@@ -1,12 +1,13 @@
-"""An in-memory store for tests and throwaway runs. Records are kept as JSON text, so callers never share objects."""
+"""An in-memory store for tests and throwaway runs. Records are kept as JSON bytes, so callers never share objects."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from contextlib import contextmanager
 from typing import Iterator
+
+import orjson
 
 from runnerlink.store.base import Store, Transaction
 
@@ -24,12 +25,12 @@ class _MemoryTransaction(Transaction):
         if found is _DELETED:
             return None
         if found is not None:
-            return json.loads(found)
+            return orjson.loads(found)
         row = self._store._tables.get((self._scope, kind), {}).get(key)
-        return json.loads(row[1]) if row else None
+        return orjson.loads(row[1]) if row else None
 
     def put(self, kind: str, key: str, record: dict) -> None:
-        self._pending[(kind, key)] = json.dumps(record)
+        self._pending[(kind, key)] = orjson.dumps(record)
 
     def delete(self, kind: str, key: str) -> None:
         self._pending[(kind, key)] = _DELETED
@@ -45,9 +46,11 @@ class _MemoryTransaction(Transaction):
             else:
                 seq = table[key][0] if key in table else next(next_seq)
                 table[key] = (seq, value)
-        return [json.loads(text) for _, text in sorted(table.values(), key=lambda row: row[0])]
+        return [orjson.loads(text) for _, text in sorted(table.values(), key=lambda row: row[0])]
 
     def _commit(self) -> None:
+        if self._pending:
+            self._store._generation += 1
         for (kind, key), value in self._pending.items():
             table = self._store._tables.setdefault((self._scope, kind), {})
             if value is _DELETED:
@@ -60,9 +63,10 @@ class _MemoryTransaction(Transaction):
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self._tables: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
+        self._tables: dict[tuple[str, str], dict[str, tuple[int, bytes]]] = {}
         self._seq = itertools.count()
         self._lock = threading.RLock()
+        self._generation = 0  # bumped by every commit that wrote
 
     @contextmanager
     def transaction(self, scope: str, write: bool = False) -> Iterator[Transaction]:
@@ -70,3 +74,6 @@ class MemoryStore(Store):
             tx = _MemoryTransaction(self, scope)
             yield tx
             tx._commit()
+
+    def generation(self) -> int:
+        return self._generation

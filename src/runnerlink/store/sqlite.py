@@ -6,12 +6,13 @@ processes sharing the directory) and is on disk before the caller answers the cl
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+import orjson
 
 from runnerlink.store.base import Store, Transaction
 
@@ -31,28 +32,31 @@ class _SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection, scope: str):
         self._conn = conn
         self._scope = scope
+        self.wrote = False
 
     def get(self, kind: str, key: str) -> dict | None:
         row = self._conn.execute(
             "SELECT data FROM records WHERE scope=? AND kind=? AND key=?", (self._scope, kind, key)
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return orjson.loads(row[0]) if row else None
 
     def put(self, kind: str, key: str, record: dict) -> None:
+        self.wrote = True
         self._conn.execute(
             "INSERT INTO records (scope, kind, key, data) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (scope, kind, key) DO UPDATE SET data = excluded.data",
-            (self._scope, kind, key, json.dumps(record)),
+            (self._scope, kind, key, orjson.dumps(record).decode()),  # TEXT, as ever
         )
 
     def delete(self, kind: str, key: str) -> None:
+        self.wrote = True
         self._conn.execute("DELETE FROM records WHERE scope=? AND kind=? AND key=?", (self._scope, kind, key))
 
     def scan(self, kind: str) -> list[dict]:
         rows = self._conn.execute(
             "SELECT data FROM records WHERE scope=? AND kind=? ORDER BY seq", (self._scope, kind)
         ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        return [orjson.loads(row[0]) for row in rows]
 
 
 class SqliteStore(Store):
@@ -64,17 +68,27 @@ class SqliteStore(Store):
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(SCHEMA)
         self._lock = threading.RLock()
+        self._writes = 0  # commits through this connection that wrote: data_version doesn't count those
 
     @contextmanager
     def transaction(self, scope: str, write: bool = False) -> Iterator[Transaction]:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            tx = _SqliteTransaction(self._conn, scope)
             try:
-                yield _SqliteTransaction(self._conn, scope)
+                yield tx
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            if tx.wrote:
+                self._writes += 1
+
+    def generation(self) -> tuple[int, int]:
+        """(own writing commits, PRAGMA data_version): the latter changes when another connection, in this process
+        or another sharing the state directory, commits."""
+        with self._lock:
+            return self._writes, self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from runnerlink.store import open_store
@@ -79,3 +82,66 @@ def test_a_read_transaction_may_still_write(store):
         tx.put("seed", "default", {"n": 1})
     with store.transaction("a/us-east-1") as tx:
         assert tx.get("seed", "default") == {"n": 1}
+
+
+# --- generation(): what the edge's read cache relies on --------------------------------------------------------------
+
+def test_generation_changes_with_every_commit_that_wrote(store):
+    first = store.generation()
+    with store.transaction("a/us-east-1") as tx:
+        tx.get("thing", "k")
+        tx.scan("thing")
+    assert store.generation() == first  # reading changes nothing
+    with store.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "k", {"n": 1})
+    second = store.generation()
+    assert second != first
+    with store.transaction("b/us-east-1", write=True) as tx:
+        tx.delete("thing", "k")
+    third = store.generation()
+    assert third not in (first, second)
+    with store.transaction("a/us-east-1") as tx:  # a read transaction that seeds a default writes too
+        tx.put("seed", "default", {"n": 1})
+    assert store.generation() not in (first, second, third)
+
+
+def test_generation_unchanged_by_a_rolled_back_write(store):
+    before = store.generation()
+    with pytest.raises(RuntimeError):
+        with store.transaction("a/us-east-1", write=True) as tx:
+            tx.put("thing", "k", {"n": 1})
+            raise RuntimeError("handler failed")
+    assert store.generation() == before
+
+
+def test_sqlite_generation_sees_commits_of_another_connection(tmp_path):
+    """Two stores on one state directory stand for two processes sharing it (PRAGMA data_version)."""
+    ours, theirs = open_store(str(tmp_path)), open_store(str(tmp_path))
+    try:
+        before = ours.generation()
+        with theirs.transaction("a/us-east-1", write=True) as tx:
+            tx.put("thing", "k", {"n": 1})
+        after = ours.generation()
+        assert after != before
+        with ours.transaction("a/us-east-1") as tx:
+            assert tx.get("thing", "k") == {"n": 1}
+        assert ours.generation() == after
+        with theirs.transaction("a/us-east-1") as tx:
+            tx.get("thing", "k")
+        assert ours.generation() == after  # their reads change nothing either
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_sqlite_generation_sees_a_write_by_another_process(tmp_path):
+    ours = open_store(str(tmp_path))
+    try:
+        before = ours.generation()
+        code = ("import sys; from runnerlink.store import open_store; s = open_store(sys.argv[1]);\n"
+                "with s.transaction('a/us-east-1', write=True) as tx: tx.put('thing', 'k', {'n': 1})\n"
+                "s.close()")
+        subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
+        assert ours.generation() != before
+    finally:
+        ours.close()
