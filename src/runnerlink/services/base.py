@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -21,6 +22,14 @@ class HandlerContext:
     request_id: str
     principal_arn: str
     extra: dict = field(default_factory=dict)  # network context and the like, for later steps
+    # The earliest future instant at which something this request derived from the clock changes (math.inf: none).
+    # The edge's read cache keeps a rendered answer until then.
+    changes_at: float = math.inf
+
+    def note_change(self, at: float) -> None:
+        """Note that the answer depends on whether ctx.now has reached `at`: it may change then."""
+        if self.now < at < self.changes_at:
+            self.changes_at = at
 
 
 Handler = Callable[[HandlerContext, dict], dict]
@@ -30,5 +39,7 @@ Handler = Callable[[HandlerContext, dict], dict]
 class ServicePackage:
     spec: ServiceSpec
     handlers: dict[str, Handler]
-    read_only: frozenset[str]  # operations that need no write transaction
+    # Operations that need no write transaction. The edge may answer them from its read cache, so their answer must
+    # depend only on the account, region, input, stored data, and the clock through HandlerContext.note_change.
+    read_only: frozenset[str]
     admin: dict[str, Handler] = field(default_factory=dict)  # POST /_runnerlink/<service>/<action>

@@ -28,14 +28,21 @@ def elapsed(ctx: HandlerContext, started_at: float) -> float:
 
 
 def finished(ctx: HandlerContext, started_at: float, duration: float) -> bool:
-    """Whether an asynchronous step begun at started_at, lasting duration seconds, is over at ctx.now."""
-    return ctx.now >= started_at + duration
+    """Whether an asynchronous step begun at started_at, lasting duration seconds, is over at ctx.now.
+
+    Every time-derived decision goes through here or is_gone(), which tell ctx when the answer would change."""
+    ends_at = started_at + duration
+    ctx.note_change(ends_at)
+    return ctx.now >= ends_at
 
 
 def is_gone(ctx: HandlerContext, record: dict) -> bool:
     """Whether a record's deletion (record["_deleted_at"], when it completes) is over at ctx.now."""
     deleted_at = record.get("_deleted_at")
-    return deleted_at is not None and ctx.now >= deleted_at
+    if deleted_at is None:
+        return False
+    ctx.note_change(deleted_at)
+    return ctx.now >= deleted_at
 
 
 def paginate(items: list, params: dict, default_max: int | None = None) -> tuple[list, str | None]:
