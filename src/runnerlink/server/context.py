@@ -47,3 +47,6 @@ class RequestContext:
     status: int = 200
     response_body: bytes = b""
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    # the edge's read cache: whether dispatch answered from it, or what serialize should keep in it
+    from_cache: bool = False
+    cache_fill: tuple | None = None  # (key, store generation, valid until)

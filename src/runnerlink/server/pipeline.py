@@ -13,6 +13,7 @@ from runnerlink.auth.sigv4 import parse_authorization, principal_for
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, UnknownOperation
 from runnerlink.server.context import RequestContext
+from runnerlink.server.read_cache import ReadCache
 from runnerlink.services.base import HandlerContext, ServicePackage
 from runnerlink.store import Store
 from runnerlink.wire.json_protocol import JsonProtocol
@@ -22,6 +23,8 @@ from runnerlink.wire.routing import Router
 log = logging.getLogger("runnerlink.edge")
 TRAFFIC_LOG_SIZE = 10_000
 PROTOCOLS = {"json": JsonProtocol, "query": QueryProtocol("query"), "ec2": QueryProtocol("ec2")}
+# Protocols whose response body doesn't carry the request id (it travels in a header), so a body can be reused.
+CACHEABLE_PROTOCOLS = frozenset({"json"})
 
 
 class Pipeline:
@@ -31,6 +34,7 @@ class Pipeline:
         self.packages = {package.spec.model_name: package for package in packages}
         self.router = Router([package.spec for package in packages])
         self.traffic: deque[dict] = deque(maxlen=TRAFFIC_LOG_SIZE)
+        self.read_cache = ReadCache(store)
         self.steps = [self.parse, self.authenticate, self.locate, self.authorize, self.dispatch]
 
     def handle(self, ctx: RequestContext) -> RequestContext:
@@ -98,6 +102,13 @@ class Pipeline:
             raise UnknownOperation(f"{name} is not implemented by runnerlink yet.")
         write = name not in ctx.package.read_only
         scope = f"{ctx.principal.account}/{ctx.region}"
+        cacheable = not write and ctx.protocol.name in CACHEABLE_PROTOCOLS
+        if cacheable:
+            key = (scope, name, ctx.body, tuple(ctx.query.items()))
+            cached, generation = self.read_cache.lookup(key, ctx.received_at)
+            if cached is not None:
+                ctx.response_body, ctx.from_cache = cached, True
+                return
         with self.store.transaction(scope, write=write) as tx:
             handler_ctx = HandlerContext(
                 account=ctx.principal.account,
@@ -110,6 +121,8 @@ class Pipeline:
                 extra={"network": ctx.network},
             )
             ctx.output = handler(handler_ctx, ctx.params or {})
+        if cacheable:
+            ctx.cache_fill = (key, generation, handler_ctx.changes_at)
 
     def serialize(self, ctx: RequestContext) -> None:
         protocol = ctx.protocol
@@ -123,7 +136,11 @@ class Pipeline:
             headers.append((b"x-amzn-errortype", ctx.error.code.encode()))
         else:
             ctx.status = 200
-            ctx.response_body = protocol.render_response(ctx.operation, ctx.output or {}, ctx.request_id)
+            if not ctx.from_cache:
+                ctx.response_body = protocol.render_response(ctx.operation, ctx.output or {}, ctx.request_id)
+                if ctx.cache_fill is not None:
+                    key, generation, valid_until = ctx.cache_fill
+                    self.read_cache.fill(key, generation, ctx.received_at, valid_until, ctx.response_body)
         ctx.response_headers = headers
 
     def record(self, ctx: RequestContext) -> None:
