@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Callable
 
+import orjson
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
@@ -29,8 +30,9 @@ def parse_request(operation: OperationModel, body: bytes, validation_error: type
         params: object = {}
     else:
         try:
-            params = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # orjson reads integers beyond 64 bits as floats: "Member must be an integer", never a 500 later on.
+            params = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:  # also invalid UTF-8, lone surrogates, NaN/Infinity
             raise Serialization(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(params, dict):
         raise Serialization("The request body must be a JSON object.")
@@ -108,12 +110,19 @@ def _compile(shape: Shape) -> Callable[[object], object]:
     return _identity
 
 
+def _dumps(value: object) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # what orjson refuses (non-str keys, integers beyond 64 bits) the standard library still writes
+        return json.dumps(value).encode()
+
+
 def render_response(operation: OperationModel, output: dict) -> bytes:
-    return json.dumps(serialize(operation.output_shape, output) if operation.output_shape else {}).encode()
+    return _dumps(serialize(operation.output_shape, output) if operation.output_shape else {})
 
 
 def render_error(error: AWSError) -> bytes:
-    return json.dumps({"__type": error.code, "Message": error.message}).encode()
+    return _dumps({"__type": error.code, "Message": error.message})
 
 
 RESPONSE_CONTENT_TYPE = "application/x-amz-json-1.0"
