@@ -1,0 +1,89 @@
+"""AWS-managed prefix lists: one per gateway-endpoint service (S3, DynamoDB) in each region. Nothing else has one,
+so DescribePrefixLists for an interface service's name is an empty answer (Terraform asks for every endpoint).
+
+The CIDRs are documentation ranges (RFC 5737): modelled public addresses are never real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2 import ids
+from runnerlink.services.ec2.common import apply_filters, page, paginate
+from runnerlink.services.ec2.errors import EC2Error
+
+# service → (CIDRs, us-east-1's real id: other regions get ids derived from the name)
+_SERVICES = {
+    "s3": (["198.51.100.0/25"], "pl-63a5400a"),
+    "dynamodb": (["198.51.100.128/25"], "pl-02cd2c6b"),
+}
+_FILTERS = {
+    "prefix-list-id": lambda p: p["PrefixListId"],
+    "prefix-list-name": lambda p: p["PrefixListName"],
+}
+_MANAGED_FILTERS = {**_FILTERS, "owner-id": lambda p: p["OwnerId"]}
+
+
+def _prefix_list_id(region: str, service: str) -> str:
+    if region == "us-east-1":
+        return _SERVICES[service][1]
+    return "pl-" + hashlib.sha256(f"{region}/{service}".encode()).hexdigest()[:8]
+
+
+def prefix_lists(region: str) -> list[dict]:
+    """The region's AWS-managed prefix lists as PrefixList records."""
+    return [{"PrefixListId": _prefix_list_id(region, service), "PrefixListName": f"com.amazonaws.{region}.{service}",
+             "Cidrs": list(cidrs)} for service, (cidrs, _) in _SERVICES.items()]
+
+
+def _named(region: str, wanted: list[str] | None) -> list[dict]:
+    """All lists, or those named by id (every id must exist)."""
+    found = prefix_lists(region)
+    if not wanted:
+        return found
+    by_id = {p["PrefixListId"]: p for p in found}
+    for prefix_list_id in wanted:
+        if not ids.is_well_formed(prefix_list_id, "pl"):
+            raise EC2Error("InvalidPrefixListId.Malformed", f'Invalid id: "{prefix_list_id}" (expecting "pl-...")')
+        if prefix_list_id not in by_id:
+            raise EC2Error("InvalidPrefixListID.NotFound", f"The prefix list ID '{prefix_list_id}' does not exist")
+    return [by_id[i] for i in dict.fromkeys(wanted)]
+
+
+def describe_prefix_lists(ctx: HandlerContext, params: dict) -> dict:
+    found = apply_filters(_named(ctx.region, params.get("PrefixListIds")), params.get("Filters"), _FILTERS)
+    items, token = paginate(found, params)
+    return page("PrefixLists", items, token)
+
+
+def _managed(ctx: HandlerContext, prefix_list: dict) -> dict:
+    return {
+        "PrefixListId": prefix_list["PrefixListId"],
+        "AddressFamily": "IPv4",
+        "State": "create-complete",
+        "PrefixListArn": f"arn:aws:ec2:{ctx.region}:aws:prefix-list/{prefix_list['PrefixListId']}",
+        "PrefixListName": prefix_list["PrefixListName"],
+        "Tags": [],
+        "OwnerId": "AWS",
+    }
+
+
+def describe_managed_prefix_lists(ctx: HandlerContext, params: dict) -> dict:
+    found = [_managed(ctx, p) for p in _named(ctx.region, params.get("PrefixListIds"))]
+    items, token = paginate(apply_filters(found, params.get("Filters"), _MANAGED_FILTERS), params, default_max=100)
+    return page("PrefixLists", items, token)
+
+
+def get_managed_prefix_list_entries(ctx: HandlerContext, params: dict) -> dict:
+    (prefix_list,) = _named(ctx.region, [params["PrefixListId"]])
+    items, token = paginate([{"Cidr": cidr} for cidr in prefix_list["Cidrs"]], params, default_max=100)
+    return page("Entries", items, token)
+
+
+HANDLERS = {
+    "DescribePrefixLists": describe_prefix_lists,
+    "DescribeManagedPrefixLists": describe_managed_prefix_lists,
+    "GetManagedPrefixListEntries": get_managed_prefix_list_entries,
+}
+READ_ONLY = set(HANDLERS)

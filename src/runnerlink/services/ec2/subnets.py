@@ -1,0 +1,278 @@
+"""Subnets: CIDRs checked against the VPC and its other subnets, zones, the attributes ModifySubnetAttribute changes
+one at a time, and the private addresses handed out to network interfaces (AWS reserves the first four and the last
+address of every subnet)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2 import ids, network_acls, zones
+from runnerlink.services.ec2.common import Kind, is_gone, page, tags_for
+from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
+
+KIND = "subnet"
+RESERVED = 5  # network, router, DNS, future use, broadcast
+
+
+def _first(field: str):
+    return lambda r: r.get(field)
+
+
+SUBNET = Kind(
+    name=KIND, prefix="subnet", id_field="SubnetId", code="InvalidSubnetID", noun="subnet ID",
+    filters={
+        "subnet-id": _first("SubnetId"),
+        "vpc-id": _first("VpcId"),
+        "availability-zone": _first("AvailabilityZone"),
+        "availabilityZone": _first("AvailabilityZone"),
+        "availability-zone-id": _first("AvailabilityZoneId"),
+        "availabilityZoneId": _first("AvailabilityZoneId"),
+        "cidr-block": _first("CidrBlock"),
+        "cidr": _first("CidrBlock"),
+        "cidrBlock": _first("CidrBlock"),
+        "state": _first("State"),
+        "default-for-az": _first("DefaultForAz"),
+        "defaultForAz": _first("DefaultForAz"),
+        "map-public-ip-on-launch": _first("MapPublicIpOnLaunch"),
+        "available-ip-address-count": _first("AvailableIpAddressCount"),
+        "owner-id": _first("OwnerId"),
+        "subnet-arn": _first("SubnetArn"),
+        "ipv6-native": _first("Ipv6Native"),
+        "ipv6-cidr-block-association.ipv6-cidr-block":
+            lambda r: [a.get("Ipv6CidrBlock") for a in r.get("Ipv6CidrBlockAssociationSet") or []],
+        "enable-dns64": _first("EnableDns64"),
+        "private-dns-name-options-on-launch.hostname-type":
+            lambda r: r["PrivateDnsNameOptionsOnLaunch"]["HostnameType"],
+    },
+)
+
+
+# --- the interface other modules use ----------------------------------------------------------------------------------
+
+def get_subnet(ctx: HandlerContext, subnet_id: str) -> dict:
+    """The subnet, or InvalidSubnetID.Malformed / InvalidSubnetID.NotFound."""
+    return SUBNET.get(ctx, subnet_id)
+
+
+def allocate_ip(ctx: HandlerContext, subnet: dict) -> str:
+    """The subnet's lowest free address (past the four reserved at the start, before the broadcast address); it is
+    recorded as used and the subnet saved."""
+    block = ipaddress.IPv4Network(subnet["CidrBlock"])
+    used = set(subnet.get("_used_ips") or [])
+    first, last = int(block.network_address) + 4, int(block.broadcast_address) - 1
+    for value in range(first, last + 1):
+        address = str(ipaddress.IPv4Address(value))
+        if address not in used:
+            subnet["_used_ips"] = [*subnet.get("_used_ips", []), address]
+            subnet["AvailableIpAddressCount"] -= 1
+            SUBNET.put(ctx, subnet)
+            return address
+    raise EC2Error("InsufficientFreeAddressesInSubnet",
+                   "The specified subnet does not have enough free addresses to satisfy the request.")
+
+
+def release_ip(ctx: HandlerContext, subnet_id: str, ip: str) -> None:
+    subnet = SUBNET.find(ctx, subnet_id)
+    if subnet is None or ip not in (subnet.get("_used_ips") or []):
+        return
+    subnet["_used_ips"].remove(ip)
+    subnet["AvailableIpAddressCount"] += 1
+    SUBNET.put(ctx, subnet)
+
+
+def create_default_subnet(ctx: HandlerContext, vpc: dict, zone: dict, cidr: str) -> dict:
+    """A default VPC's subnet in one zone: default for the zone, mapping public addresses on launch."""
+    subnet = _new_subnet(ctx, vpc, zone, ipaddress.IPv4Network(cidr), [])
+    subnet.update(DefaultForAz=True, MapPublicIpOnLaunch=True)
+    _store_new(ctx, subnet)
+    return subnet
+
+
+# --- create -----------------------------------------------------------------------------------------------------------
+
+def _new_subnet(ctx: HandlerContext, vpc: dict, zone: dict, block: ipaddress.IPv4Network, tags: list[dict]) -> dict:
+    subnet_id = ids.new_id("subnet")
+    return {
+        "AvailabilityZoneId": zone["ZoneId"],
+        "MapCustomerOwnedIpOnLaunch": False,
+        "OwnerId": ctx.account,
+        "AssignIpv6AddressOnCreation": False,
+        "Ipv6CidrBlockAssociationSet": [],
+        "Tags": tags,
+        "SubnetArn": ids.arn(ctx.region, ctx.account, "subnet", subnet_id),
+        "EnableDns64": False,
+        "Ipv6Native": False,
+        "PrivateDnsNameOptionsOnLaunch": {"HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
+                                          "EnableResourceNameDnsAAAARecord": False},
+        "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
+        "SubnetId": subnet_id,
+        "State": "available",
+        "VpcId": vpc["VpcId"],
+        "CidrBlock": str(block),
+        "AvailableIpAddressCount": block.num_addresses - RESERVED,
+        "AvailabilityZone": zone["ZoneName"],
+        "DefaultForAz": False,
+        "MapPublicIpOnLaunch": False,
+        "_used_ips": [],
+        "_created_at": ctx.now,
+    }
+
+
+def _store_new(ctx: HandlerContext, subnet: dict) -> None:
+    SUBNET.put(ctx, subnet)
+    network_acls.associate_default(ctx, subnet)
+
+
+def _block(params: dict, vpc: dict, siblings: list[dict]) -> ipaddress.IPv4Network:
+    """The requested CIDR: valid, /16-/28, inside one of the VPC's blocks, overlapping no other subnet."""
+    text = params["CidrBlock"]
+    try:
+        block = ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        raise InvalidParameterValue(f"Value ({text}) for parameter cidrBlock is invalid. "
+                                    f"This is not a valid CIDR block.") from None
+    vpc_blocks = [ipaddress.IPv4Network(a["CidrBlock"]) for a in vpc.get("CidrBlockAssociationSet") or []
+                  if (a.get("CidrBlockState") or {}).get("State") == "associated"]
+    if not 16 <= block.prefixlen <= 28 or not any(block.subnet_of(v) for v in vpc_blocks):
+        raise EC2Error("InvalidSubnet.Range", f"The CIDR '{text}' is invalid.")
+    if any(block.overlaps(ipaddress.IPv4Network(s["CidrBlock"])) for s in siblings):
+        raise EC2Error("InvalidSubnet.Conflict", f"The CIDR '{text}' conflicts with another subnet")
+    return block
+
+
+def _zone(ctx: HandlerContext, params: dict, siblings: list[dict]) -> dict:
+    name, zone_id = params.get("AvailabilityZone"), params.get("AvailabilityZoneId")
+    if name and zone_id:
+        raise EC2Error("InvalidParameterCombination",
+                       "Only one of availabilityZone or availabilityZoneId may be specified.")
+    if name or zone_id:
+        return zones.zone(ctx.region, name=name, zone_id=zone_id)
+    # AWS picks a zone for you; here, the one of the VPC's zones with the fewest subnets (then the first).
+    counts = {z["ZoneName"]: 0 for z in zones.zones(ctx.region)}
+    for sibling in siblings:
+        if sibling["AvailabilityZone"] in counts:
+            counts[sibling["AvailabilityZone"]] += 1
+    return zones.zone(ctx.region, name=min(counts, key=lambda n: counts[n]))
+
+
+def create_subnet(ctx: HandlerContext, params: dict) -> dict:
+    from runnerlink.services.ec2 import vpcs
+
+    vpc = vpcs.get_vpc(ctx, params["VpcId"])
+    if not params.get("CidrBlock"):
+        raise EC2Error("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
+    if params.get("Ipv6Native"):
+        raise InvalidParameterValue("IPv6-only subnets are not supported by runnerlink.")
+    siblings = [s for s in SUBNET.all(ctx) if s["VpcId"] == vpc["VpcId"]]
+    block = _block(params, vpc, siblings)
+    zone = _zone(ctx, params, siblings)
+    subnet = _new_subnet(ctx, vpc, zone, block, tags_for(params, "subnet"))
+    _store_new(ctx, subnet)
+    return {"Subnet": subnet}
+
+
+# --- describe / delete / modify ---------------------------------------------------------------------------------------
+
+def describe_subnets(ctx: HandlerContext, params: dict) -> dict:
+    items, token = SUBNET.describe(ctx, params, "SubnetIds")
+    return page("Subnets", items, token)
+
+
+def _in_use(ctx: HandlerContext, subnet_id: str) -> bool:
+    """Network interfaces (endpoint ENIs too) or NAT gateways still in the subnet."""
+    for kind in ("network-interface", "natgateway"):
+        for record in ctx.tx.scan(kind):
+            if record.get("SubnetId") == subnet_id and not is_gone(ctx, record) \
+                    and record.get("State") not in ("deleted", "failed"):
+                return True
+    return False
+
+
+def _forget_route_table_associations(ctx: HandlerContext, subnet_id: str) -> None:
+    """A deleted subnet's explicit route table association is removed with it (AWS doesn't refuse the delete)."""
+    for table in ctx.tx.scan("route-table"):
+        associations = table.get("Associations") or []
+        kept = [a for a in associations if a.get("SubnetId") != subnet_id]
+        if len(kept) != len(associations):
+            table["Associations"] = kept
+            ctx.tx.put("route-table", table["RouteTableId"], table)
+
+
+def delete_subnet(ctx: HandlerContext, params: dict) -> dict:
+    subnet = get_subnet(ctx, params["SubnetId"])
+    if _in_use(ctx, subnet["SubnetId"]):
+        raise dependency_violation(subnet["SubnetId"])
+    network_acls.forget_subnet(ctx, subnet["SubnetId"])
+    _forget_route_table_associations(ctx, subnet["SubnetId"])
+    ctx.tx.delete(KIND, subnet["SubnetId"])
+    return {}
+
+
+# ModifySubnetAttribute's one-attribute-per-call members: request member → how the record changes.
+def _boolean(member: str):
+    def apply(subnet: dict, value: dict) -> None:
+        subnet[member] = bool(value.get("Value"))
+    return apply
+
+
+def _dns_name_option(option: str):
+    def apply(subnet: dict, value) -> None:
+        subnet["PrivateDnsNameOptionsOnLaunch"][option] = value if isinstance(value, str) else bool(value.get("Value"))
+    return apply
+
+
+def _lni(enable: bool):
+    def apply(subnet: dict, value) -> None:
+        if enable:
+            subnet["EnableLniAtDeviceIndex"] = value
+        elif value.get("Value"):
+            subnet.pop("EnableLniAtDeviceIndex", None)
+    return apply
+
+
+_ATTRIBUTES = {
+    "MapPublicIpOnLaunch": ("mapPublicIpOnLaunch", _boolean("MapPublicIpOnLaunch")),
+    "AssignIpv6AddressOnCreation": ("assignIpv6AddressOnCreation", _boolean("AssignIpv6AddressOnCreation")),
+    "MapCustomerOwnedIpOnLaunch": ("mapCustomerOwnedIpOnLaunch", _boolean("MapCustomerOwnedIpOnLaunch")),
+    "EnableDns64": ("enableDns64", _boolean("EnableDns64")),
+    "PrivateDnsHostnameTypeOnLaunch": ("privateDnsHostnameTypeOnLaunch", _dns_name_option("HostnameType")),
+    "EnableResourceNameDnsARecordOnLaunch": ("enableResourceNameDnsARecordOnLaunch",
+                                             _dns_name_option("EnableResourceNameDnsARecord")),
+    "EnableResourceNameDnsAAAARecordOnLaunch": ("enableResourceNameDnsAAAARecordOnLaunch",
+                                                _dns_name_option("EnableResourceNameDnsAAAARecord")),
+    "EnableLniAtDeviceIndex": ("enableLniAtDeviceIndex", _lni(True)),
+    "DisableLniAtDeviceIndex": ("disableLniAtDeviceIndex", _lni(False)),
+}
+
+
+def modify_subnet_attribute(ctx: HandlerContext, params: dict) -> dict:
+    """One attribute per call (MapCustomerOwnedIpOnLaunch and CustomerOwnedIpv4Pool count as one)."""
+    subnet = get_subnet(ctx, params["SubnetId"])
+    given = [member for member in _ATTRIBUTES if params.get(member) is not None]
+    if not given:
+        raise EC2Error("MissingParameter", "The request must contain exactly one attribute to modify.")
+    if len(given) > 1:
+        raise EC2Error("InvalidParameterCombination", "Fields for multiple attribute types specified: "
+                                                      f"{', '.join(_ATTRIBUTES[m][0] for m in given)}")
+    member = given[0]
+    value = params[member]
+    if isinstance(value, dict) and value.get("Value") is None:
+        raise EC2Error("MissingParameter", f"The request must contain the parameter {_ATTRIBUTES[member][0]}.Value")
+    if member == "AssignIpv6AddressOnCreation" and value.get("Value") and not subnet["Ipv6CidrBlockAssociationSet"]:
+        raise InvalidParameterValue(f"Invalid value 'true' for assignIpv6AddressOnCreation: "
+                                    f"subnet {subnet['SubnetId']} has no IPv6 CIDR block.")
+    _ATTRIBUTES[member][1](subnet, value)
+    if member == "MapCustomerOwnedIpOnLaunch" and params.get("CustomerOwnedIpv4Pool"):
+        subnet["CustomerOwnedIpv4Pool"] = params["CustomerOwnedIpv4Pool"]
+    SUBNET.put(ctx, subnet)
+    return {}
+
+
+HANDLERS = {
+    "CreateSubnet": create_subnet,
+    "DescribeSubnets": describe_subnets,
+    "DeleteSubnet": delete_subnet,
+    "ModifySubnetAttribute": modify_subnet_attribute,
+}
+READ_ONLY = {"DescribeSubnets"}
