@@ -7,11 +7,17 @@ from functools import wraps
 
 from runnerlink.services.base import Handler, HandlerContext, ServicePackage
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
+from runnerlink.services.ec2.vpcs import ensure_default_vpc
 from runnerlink.wire.routing import ServiceSpec
 
 _MODULES = [
     "tags",
     "zones",
+    "vpcs",
+    "subnets",
+    "network_acls",
+    "prefix_lists",
+    "dhcp_options",
 ]
 
 
@@ -20,6 +26,7 @@ def _dry_run(handler: Handler) -> Handler:
 
     @wraps(handler)
     def run(ctx: HandlerContext, params: dict) -> dict:
+        ensure_default_vpc(ctx)  # every account/region has its default VPC: seeded on first use, then one read
         if params.get("DryRun"):
             raise EC2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412)
         return handler(ctx, params)

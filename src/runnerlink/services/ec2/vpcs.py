@@ -27,7 +27,8 @@ ATTRIBUTES = {
 
 def _associations(field: str, inner: str | None = None):
     def read(r: dict) -> list:
-        return [(a.get(field) or {}).get(inner) if inner else a.get(field) for a in r.get("CidrBlockAssociationSet") or []]
+        return [(a.get(field) or {}).get(inner) if inner else a.get(field)
+                for a in r.get("CidrBlockAssociationSet") or []]
     return read
 
 
