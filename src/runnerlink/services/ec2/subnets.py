@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import ids, network_acls, zones
+from runnerlink.services.ec2 import ids, network_acls, vpcs, zones
 from runnerlink.services.ec2.common import Kind, is_gone, page, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 
@@ -127,11 +127,7 @@ def _store_new(ctx: HandlerContext, subnet: dict) -> None:
 def _block(params: dict, vpc: dict, siblings: list[dict]) -> ipaddress.IPv4Network:
     """The requested CIDR: valid, /16-/28, inside one of the VPC's blocks, overlapping no other subnet."""
     text = params["CidrBlock"]
-    try:
-        block = ipaddress.IPv4Network(text, strict=False)
-    except ValueError:
-        raise InvalidParameterValue(f"Value ({text}) for parameter cidrBlock is invalid. "
-                                    f"This is not a valid CIDR block.") from None
+    block = vpcs.parse_cidr(text)
     vpc_blocks = [ipaddress.IPv4Network(a["CidrBlock"]) for a in vpc.get("CidrBlockAssociationSet") or []
                   if (a.get("CidrBlockState") or {}).get("State") == "associated"]
     if not 16 <= block.prefixlen <= 28 or not any(block.subnet_of(v) for v in vpc_blocks):
@@ -157,8 +153,6 @@ def _zone(ctx: HandlerContext, params: dict, siblings: list[dict]) -> dict:
 
 
 def create_subnet(ctx: HandlerContext, params: dict) -> dict:
-    from runnerlink.services.ec2 import vpcs
-
     vpc = vpcs.get_vpc(ctx, params["VpcId"])
     if not params.get("CidrBlock"):
         raise EC2Error("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")

@@ -85,8 +85,11 @@ def network(cidr: str) -> ipaddress.IPv4Network:
 
 # --- creation ---------------------------------------------------------------------------------------------------------
 
-def _parse_cidr(value: str) -> ipaddress.IPv4Network:
+def parse_cidr(value: str) -> ipaddress.IPv4Network:
+    """An IPv4 CIDR block as given (host bits cleared), or InvalidParameterValue."""
     try:
+        if "/" not in value:
+            raise ValueError(value)
         return ipaddress.IPv4Network(value, strict=False)
     except ValueError:
         raise InvalidParameterValue(f"Value ({value}) for parameter cidrBlock is invalid. "
@@ -130,7 +133,7 @@ def create_vpc(ctx: HandlerContext, params: dict) -> dict:
         if params.get("Ipv4IpamPoolId"):
             raise EC2Error("InvalidParameterValue", "IPAM pools are not supported by runnerlink.")
         raise EC2Error("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
-    cidr = _parse_cidr(params["CidrBlock"])
+    cidr = parse_cidr(params["CidrBlock"])
     if not 16 <= cidr.prefixlen <= 28:
         raise EC2Error("InvalidVpc.Range", f"The CIDR '{params['CidrBlock']}' is invalid.")
     tenancy = params.get("InstanceTenancy") or "default"
