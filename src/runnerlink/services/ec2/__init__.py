@@ -18,6 +18,11 @@ _MODULES = [
     "network_acls",
     "prefix_lists",
     "dhcp_options",
+    "endpoint_services",
+    "vpc_endpoints",
+    "security_groups",
+    "network_interfaces",
+    "internet_gateways", "addresses", "nat_gateways", "route_tables",
 ]
 
 
