@@ -260,3 +260,24 @@ def test_vpc_tags_through_create_tags(ec2):
     ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "env", "Value": "test"}])
     (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:env", "Values": ["test"]}])["Vpcs"]
     assert vpc["VpcId"] == vpc_id
+
+
+def test_delete_vpc_waits_for_its_endpoints_to_be_deleted(ec2):
+    from tests.conftest import wait_for
+
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    endpoint_id = implemented(ec2, "create_vpc_endpoint", VpcId=vpc_id, VpcEndpointType="Interface",
+                              ServiceName="com.amazonaws.us-east-1.apprunner",
+                              PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
+    assert error(ec2.delete_vpc, VpcId=vpc_id)[0] == "DependencyViolation"
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+
+    def deleted() -> bool:
+        try:
+            ec2.delete_vpc(VpcId=vpc_id)
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "DependencyViolation"
+            return False
+        return True
+
+    wait_for(deleted)

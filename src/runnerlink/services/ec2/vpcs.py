@@ -216,7 +216,9 @@ def _dependents(ctx: HandlerContext, vpc_id: str) -> list[str]:
     found = [s["SubnetId"] for s in _live(ctx, "subnet") if s["VpcId"] == vpc_id]
     found += [g["InternetGatewayId"] for g in _live(ctx, "internet-gateway")
               if any(a.get("VpcId") == vpc_id for a in g.get("Attachments") or [])]
-    found += [e["VpcEndpointId"] for e in _live(ctx, "vpc-endpoint") if e.get("VpcId") == vpc_id]
+    endpoint_state = peer("vpc_endpoints", "state")
+    found += [e["VpcEndpointId"] for e in _live(ctx, "vpc-endpoint") if e.get("VpcId") == vpc_id
+              and (endpoint_state is None or endpoint_state(ctx, e) not in ("deleted", "rejected", "failed"))]
     found += [n["NatGatewayId"] for n in _live(ctx, "natgateway") if n.get("VpcId") == vpc_id]
     found += [t["RouteTableId"] for t in _live(ctx, "route-table")
               if t.get("VpcId") == vpc_id and not any(a.get("Main") for a in t.get("Associations") or [])]
