@@ -529,3 +529,11 @@ def test_dry_run(ec2, vpc_id):
         ec2.create_security_group(GroupName="dry", Description="d", VpcId=vpc_id, DryRun=True)
     assert code(excinfo) == "DryRunOperation"
     assert ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["dry"]}])["SecurityGroups"] == []
+
+
+def test_at_most_sixty_rules_each_way(ec2, vpc_id):
+    web = new_group(ec2, vpc_id, "web")
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[tcp(p, "10.0.0.0/16") for p in range(1, 61)])
+    with pytest.raises(ClientError) as excinfo:
+        ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[tcp(61, "10.0.0.0/16")])
+    assert code(excinfo) == "RulesPerSecurityGroupLimitExceeded"
