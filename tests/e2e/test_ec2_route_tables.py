@@ -292,3 +292,37 @@ def test_describe_filters_and_pages(ec2):
     rest = ec2.describe_route_tables(Filters=vpc_filter, MaxResults=5, NextToken=first["NextToken"])
     assert "NextToken" not in rest
     assert {t["RouteTableId"] for t in first["RouteTables"] + rest["RouteTables"]} == tables
+
+
+def test_gateway_endpoint_routes_come_and_go_with_the_endpoint(ec2):
+    vpc_id = make_vpc(ec2)
+    table_id = new_table(ec2, vpc_id)
+    endpoint_id = ec2.create_vpc_endpoint(VpcId=vpc_id, VpcEndpointType="Gateway",
+                                          ServiceName="com.amazonaws.us-east-1.s3",
+                                          RouteTableIds=[table_id])["VpcEndpoint"]["VpcEndpointId"]
+    prefix_list = ec2.describe_prefix_lists(Filters=[{"Name": "prefix-list-name",
+                                                      "Values": ["com.amazonaws.us-east-1.s3"]}])["PrefixLists"][0]
+    route = {"DestinationPrefixListId": prefix_list["PrefixListId"], "GatewayId": endpoint_id, "Origin": "CreateRoute",
+             "State": "active"}
+    assert table(ec2, table_id)["Routes"] == [LOCAL, route]
+    assert error(ec2.create_route, RouteTableId=table_id, DestinationPrefixListId=prefix_list["PrefixListId"],
+                 GatewayId=endpoint_id)[0] == "RouteAlreadyExists"
+    assert error(ec2.delete_route, RouteTableId=table_id,
+                 DestinationPrefixListId=prefix_list["PrefixListId"])[0] == "InvalidParameterValue"
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+    assert table(ec2, table_id)["Routes"] == [LOCAL]
+
+
+def test_ipv6_vpc_gets_a_local_ipv6_route(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
+    block = vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    routes = main_table(ec2, vpc["VpcId"])["Routes"]
+    assert routes == [LOCAL, {"DestinationIpv6CidrBlock": block, "GatewayId": "local", "Origin": "CreateRouteTable",
+                              "State": "active"}]
+    gateway_id = attached_gateway(ec2, vpc["VpcId"])
+    table_id = new_table(ec2, vpc["VpcId"])
+    ec2.create_route(RouteTableId=table_id, DestinationIpv6CidrBlock="::/0", GatewayId=gateway_id)
+    assert {"DestinationIpv6CidrBlock": "::/0", "GatewayId": gateway_id, "Origin": "CreateRoute",
+            "State": "active"} in table(ec2, table_id)["Routes"]
+    found = ec2.describe_route_tables(Filters=[{"Name": "route.destination-ipv6-cidr-block", "Values": ["::/0"]}])
+    assert [t["RouteTableId"] for t in found["RouteTables"]] == [table_id]

@@ -15,8 +15,9 @@ from runnerlink.services.ec2 import ids
 from runnerlink.services.ec2.common import Kind, apply_filters, is_gone, page, paginate, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 
-# RFC 5737 TEST-NET-2 and TEST-NET-3; TEST-NET-1 (192.0.2.0/24) is left for service addresses.
-POOLS = (ipaddress.ip_network("198.51.100.0/24"), ipaddress.ip_network("203.0.113.0/24"))
+# RFC 5737 TEST-NET-3. TEST-NET-2 (198.51.100.0/24) holds the S3/DynamoDB prefix lists' CIDRs and TEST-NET-1
+# (192.0.2.0/24) is left for services' public addresses, so a route lookup never mistakes one for another.
+POOLS = (ipaddress.ip_network("203.0.113.0/24"),)
 
 # Members present only while the address is associated.
 _ASSOCIATION = ("AssociationId", "NetworkInterfaceId", "NetworkInterfaceOwnerId", "PrivateIpAddress", "InstanceId",
@@ -58,6 +59,8 @@ def _association_alive(ctx: HandlerContext, record: dict) -> bool:
     nat_id = record.get("_nat_gateway_id")
     if nat_id:
         nat = ctx.tx.get("natgateway", nat_id)
+        if nat is not None and nat.get("_gone_at") is not None:
+            ctx.note_change(nat["_gone_at"])
         return nat is not None and not is_gone(ctx, nat)
     return _INTERFACES.find(ctx, record["NetworkInterfaceId"]) is not None
 

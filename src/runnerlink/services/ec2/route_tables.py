@@ -13,7 +13,7 @@ import ipaddress
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import Kind, page, tags_for
+from runnerlink.services.ec2.common import Kind, is_gone, page, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 
 
@@ -147,7 +147,7 @@ def _target_alive(ctx: HandlerContext, vpc_id: str, route: dict) -> bool:
         return record is not None and internet_gateways.attached_vpc(record) == vpc_id
     if gateway and gateway.startswith("vpce-"):
         endpoint = ctx.tx.get("vpc-endpoint", gateway)
-        return endpoint is not None and endpoint.get("_gone_at") is None
+        return endpoint is not None and endpoint.get("_deleting_at") is None and endpoint.get("_gone_at") is None
     if route.get("NatGatewayId"):
         return nat_gateways.routes_traffic(ctx, route["NatGatewayId"])
     if route.get("NetworkInterfaceId"):
@@ -155,17 +155,41 @@ def _target_alive(ctx: HandlerContext, vpc_id: str, route: dict) -> bool:
     return False
 
 
-def view(ctx: HandlerContext, table: dict) -> dict:
-    """The table as it is now: local routes follow the VPC's CIDRs, routes to vanished targets are blackholes,
-    associations of deleted subnets are gone."""
+def _endpoint_routes(ctx: HandlerContext) -> dict[str, list[dict]]:
+    """The routes gateway endpoints (S3, DynamoDB) put in their route tables, by route table id: the service's
+    prefix list → the endpoint. They come and go with the endpoint, so they are derived, never stored."""
+    from runnerlink.services.ec2 import prefix_lists
+
+    lists = {p["PrefixListName"]: p["PrefixListId"] for p in prefix_lists.prefix_lists(ctx.region)}
+    routes: dict[str, list[dict]] = {}
+    for endpoint in ctx.tx.scan("vpc-endpoint"):
+        prefix_list_id = lists.get(endpoint.get("ServiceName"))
+        if endpoint.get("VpcEndpointType") != "Gateway" or prefix_list_id is None \
+                or endpoint.get("_deleting_at") is not None or is_gone(ctx, endpoint):
+            continue
+        for table_id in endpoint.get("RouteTableIds") or []:
+            routes.setdefault(table_id, []).append({"DestinationPrefixListId": prefix_list_id,
+                                                    "GatewayId": endpoint["VpcEndpointId"], "Origin": "CreateRoute",
+                                                    "State": "active"})
+    return routes
+
+
+def _live_associations(ctx: HandlerContext, table: dict) -> list[dict]:
+    """Associations, less those of deleted subnets (AWS drops them with the subnet)."""
+    return [a for a in table["Associations"] if not a.get("SubnetId") or ctx.tx.get("subnet", a["SubnetId"])]
+
+
+def view(ctx: HandlerContext, table: dict, endpoint_routes: dict[str, list[dict]] | None = None) -> dict:
+    """The table as it is now: local routes follow the VPC's CIDRs, gateway endpoints add theirs, routes to vanished
+    targets are blackholes, associations of deleted subnets are gone."""
+    if endpoint_routes is None:
+        endpoint_routes = _endpoint_routes(ctx)
     vpc = ctx.tx.get("vpc", table["VpcId"])
     stored = [r for r in table["Routes"] if r.get("GatewayId") != "local"]
     local = _local_routes(vpc) if vpc else [r for r in table["Routes"] if r.get("GatewayId") == "local"]
     routes = local + [{**r, "State": "active" if _target_alive(ctx, table["VpcId"], r) else "blackhole"}
-                      for r in stored]
-    associations = [a for a in table["Associations"]
-                    if not a.get("SubnetId") or ctx.tx.get("subnet", a["SubnetId"]) is not None]
-    return {**table, "Routes": routes, "Associations": associations}
+                      for r in stored] + endpoint_routes.get(table["RouteTableId"], [])
+    return {**table, "Routes": routes, "Associations": _live_associations(ctx, table)}
 
 
 def main_table(ctx: HandlerContext, vpc_id: str) -> dict | None:
@@ -214,7 +238,9 @@ def delete_route_table(ctx: HandlerContext, params: dict) -> dict:
 
 
 def describe_route_tables(ctx: HandlerContext, params: dict) -> dict:
-    items, token = KIND.describe(ctx, params, "RouteTableIds", derive=view)
+    endpoint_routes = _endpoint_routes(ctx)
+    items, token = KIND.describe(ctx, params, "RouteTableIds",
+                                 derive=lambda c, table: view(c, table, endpoint_routes))
     return page("RouteTables", items, token)
 
 
@@ -328,6 +354,13 @@ def _endpoint_target(ctx: HandlerContext, table: dict, endpoint_id: str) -> str:
     return endpoint_id
 
 
+def _refuse_endpoint_route(table: dict, field: str, destination: str, route: dict) -> None:
+    """A gateway endpoint's route (derived, not stored) changes only with the endpoint. [unsure of AWS's wording]"""
+    if _find_route(table, field, destination) is None:
+        raise InvalidParameterValue(f"The route {destination} in route table {table['RouteTableId']} belongs to "
+                                    f"VPC endpoint {route['GatewayId']}; modify the endpoint instead")
+
+
 def create_route(ctx: HandlerContext, params: dict) -> dict:
     table = KIND.get(ctx, params["RouteTableId"])
     field, destination = _destination(params)
@@ -352,6 +385,7 @@ def replace_route(ctx: HandlerContext, params: dict) -> dict:
             return {}
         raise InvalidParameterValue(f"The route {destination} in route table {table['RouteTableId']} cannot be "
                                     f"replaced with that target")
+    _refuse_endpoint_route(table, field, destination, route)
     target = _target(ctx, table, params)
     replaced = {k: v for k, v in route.items() if k not in _ROUTE_TARGET_FIELDS}
     replaced.update(target, State="active")
@@ -372,6 +406,7 @@ def delete_route(ctx: HandlerContext, params: dict) -> dict:
     if route.get("GatewayId") == "local":
         raise InvalidParameterValue(f"cannot remove local route {destination} in route table "
                                     f"{table['RouteTableId']}")
+    _refuse_endpoint_route(table, field, destination, route)
     table["Routes"] = [r for r in table["Routes"] if r.get(field) != destination]
     KIND.put(ctx, table)
     return {}
@@ -381,14 +416,14 @@ def delete_route(ctx: HandlerContext, params: dict) -> dict:
 
 def _find_association(ctx: HandlerContext, association_id: str) -> tuple[dict, dict]:
     for table in KIND.all(ctx):
-        for association in view(ctx, table)["Associations"]:
+        for association in _live_associations(ctx, table):
             if association["RouteTableAssociationId"] == association_id:
                 return table, association
     raise EC2Error("InvalidAssociationID.NotFound", f"The association ID '{association_id}' does not exist")
 
 
 def _associated_elsewhere(ctx: HandlerContext, member: str, value: str) -> dict | None:
-    return next((t for t in KIND.all(ctx) for a in view(ctx, t)["Associations"] if a.get(member) == value), None)
+    return next((t for t in KIND.all(ctx) for a in _live_associations(ctx, t) if a.get(member) == value), None)
 
 
 def _associate_target(ctx: HandlerContext, table: dict, params: dict) -> tuple[str, str]:
