@@ -5,6 +5,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import settle, wait_for
+from tests.e2e.ec2_fixtures import make_network, make_requests_endpoint
 
 IMAGE = {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest", "ImageRepositoryType": "ECR_PUBLIC"}
 _RECORD_NAME = r"_[0-9a-f]{32}\.{}\."
@@ -161,7 +162,7 @@ def test_pages_and_quota(apprunner):
     assert error(err)[0] == "InvalidRequestException"
 
 
-def test_private_service_dns_targets(apprunner):
+def test_private_service_dns_targets(apprunner, ec2):
     service = running_service(apprunner, NetworkConfiguration={"IngressConfiguration": {}})
     assert "ServiceUrl" not in service
     arn = service["ServiceArn"]
@@ -171,13 +172,14 @@ def test_private_service_dns_targets(apprunner):
     assert described["CustomDomains"] == []
     assert described["VpcDNSTargets"] == []
 
+    network = make_network(ec2, zones=1)
+    config = {"VpcId": network.vpc_id, "VpcEndpointId": make_requests_endpoint(ec2, network)}
     connection = apprunner.create_vpc_ingress_connection(
-        ServiceArn=arn, VpcIngressConnectionName="ingress-conn",
-        IngressVpcConfiguration={"VpcId": "vpc-0123456789abcdef0", "VpcEndpointId": "vpce-0123456789abcdef0"},
+        ServiceArn=arn, VpcIngressConnectionName="ingress-conn", IngressVpcConfiguration=config,
     )["VpcIngressConnection"]
     targets = apprunner.describe_custom_domains(ServiceArn=arn)["VpcDNSTargets"]
     assert targets == [{"VpcIngressConnectionArn": connection["VpcIngressConnectionArn"],
-                        "VpcId": "vpc-0123456789abcdef0", "DomainName": connection["DomainName"]}]
+                        "VpcId": network.vpc_id, "DomainName": connection["DomainName"]}]
 
 
 def test_deleting_the_service_removes_its_domains(apprunner):

@@ -4,6 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import settle, wait_for
+from tests.e2e.ec2_fixtures import make_network, make_requests_endpoint
 
 IMAGE = {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest", "ImageRepositoryType": "ECR_PUBLIC",
          "ImageConfiguration": {"Port": "80"}}
@@ -450,9 +451,10 @@ def test_list_services_pages(apprunner):
     assert error(err)[0] == "InvalidRequestException"
 
 
-def test_vpc_egress_through_a_connector(apprunner, account):
-    connector = apprunner.create_vpc_connector(VpcConnectorName="egress-conn", Subnets=["subnet-0123456789abcdef0"],
-                                               SecurityGroups=["sg-0123456789abcdef0"])["VpcConnector"]
+def test_vpc_egress_through_a_connector(apprunner, ec2, account):
+    network = make_network(ec2, zones=1)
+    connector = apprunner.create_vpc_connector(VpcConnectorName="egress-conn", Subnets=network.subnet_ids,
+                                               SecurityGroups=[network.group_id])["VpcConnector"]
     egress = {"EgressType": "VPC", "VpcConnectorArn": connector["VpcConnectorArn"]}
     service = create(apprunner, NetworkConfiguration={"EgressConfiguration": egress})["Service"]
     assert service["NetworkConfiguration"]["EgressConfiguration"] == egress
@@ -481,11 +483,12 @@ def test_observability_enabled_with_a_partial_arn(apprunner, account):
         "ObservabilityEnabled": True, "ObservabilityConfigurationArn": config["ObservabilityConfigurationArn"]}
 
 
-def test_delete_blocked_by_an_ingress_connection(apprunner):
+def test_delete_blocked_by_an_ingress_connection(apprunner, ec2):
     service = running(apprunner, NetworkConfiguration={"IngressConfiguration": {"IsPubliclyAccessible": False}})
+    network = make_network(ec2, zones=1)
+    config = {"VpcId": network.vpc_id, "VpcEndpointId": make_requests_endpoint(ec2, network)}
     connection = apprunner.create_vpc_ingress_connection(
-        ServiceArn=service["ServiceArn"], VpcIngressConnectionName="ingress-conn",
-        IngressVpcConfiguration={"VpcId": "vpc-0123456789abcdef0", "VpcEndpointId": "vpce-0123456789abcdef0"},
+        ServiceArn=service["ServiceArn"], VpcIngressConnectionName="ingress-conn", IngressVpcConfiguration=config,
     )["VpcIngressConnection"]
     with pytest.raises(ClientError) as err:
         apprunner.delete_service(ServiceArn=service["ServiceArn"])

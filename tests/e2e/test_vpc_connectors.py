@@ -5,10 +5,9 @@ from botocore.exceptions import ClientError
 
 from runnerlink.services.apprunner import services
 from tests.conftest import settle
+from tests.e2e.ec2_fixtures import Network, make_network
 
 ARN = re.compile(r"arn:aws:apprunner:us-east-1:\d{12}:vpcconnector/([\w-]+)/1/[0-9a-f]{32}")
-SUBNETS = ["subnet-0123456789abcdef0", "subnet-1a2b3c4d"]
-GROUPS = ["sg-0123456789abcdef0"]
 needs_services = pytest.mark.skipif(not hasattr(services, "live_services"), reason="services.py not implemented yet")
 IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest",
                              "ImageRepositoryType": "ECR_PUBLIC"}, "AutoDeploymentsEnabled": False}
@@ -21,17 +20,24 @@ def error_of(call, **kwargs) -> tuple[str, str]:
     return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
 
 
-def create(apprunner, name, subnets=SUBNETS, **params) -> dict:
+@pytest.fixture
+def net(ec2) -> Network:
+    """A VPC with subnets in two zones and a security group, made through EC2 first: connectors check them."""
+    return make_network(ec2)
+
+
+def create(apprunner, name, subnets, **params) -> dict:
     return apprunner.create_vpc_connector(VpcConnectorName=name, Subnets=subnets, **params)["VpcConnector"]
 
 
-def test_create_describe_list_delete(apprunner):
-    connector = create(apprunner, "egress", SecurityGroups=GROUPS, Tags=[{"Key": "k", "Value": "v"}])
+def test_create_describe_list_delete(apprunner, net):
+    subnets, groups = net.subnet_ids, [net.group_id]
+    connector = create(apprunner, "egress", subnets, SecurityGroups=groups, Tags=[{"Key": "k", "Value": "v"}])
     arn = connector["VpcConnectorArn"]
     assert ARN.fullmatch(arn).group(1) == "egress"
     assert connector["Status"] == "ACTIVE"  # usable at once: Terraform's waiter wants ACTIVE
     assert connector["VpcConnectorRevision"] == 1
-    assert connector["Subnets"] == SUBNETS and connector["SecurityGroups"] == GROUPS
+    assert connector["Subnets"] == subnets and connector["SecurityGroups"] == groups
     assert "DeletedAt" not in connector
     assert apprunner.describe_vpc_connector(VpcConnectorArn=arn)["VpcConnector"] == connector
     assert apprunner.list_vpc_connectors()["VpcConnectors"] == [connector]
@@ -44,30 +50,32 @@ def test_create_describe_list_delete(apprunner):
     assert error_of(apprunner.delete_vpc_connector, VpcConnectorArn=arn)[0] == "ResourceNotFoundException"
     assert error_of(apprunner.list_tags_for_resource, ResourceArn=arn)[0] == "ResourceNotFoundException"
     # The name is free again once the old connector is inactive.
-    assert create(apprunner, "egress")["VpcConnectorArn"] != arn
+    assert create(apprunner, "egress", subnets)["VpcConnectorArn"] != arn
 
 
-def test_security_groups_are_optional(apprunner):
-    connector = create(apprunner, "no-groups", subnets=["subnet-0123abcd"])
-    assert connector["SecurityGroups"] == []
+def test_security_groups_are_optional(apprunner, net):
+    connector = create(apprunner, "no-groups", subnets=net.subnet_ids[:1])
+    assert connector["SecurityGroups"] == [net.default_group_id]  # the VPC's default group
 
 
-def test_validation(apprunner):
+def test_validation(apprunner, net):
+    subnets = net.subnet_ids
     code, message = error_of(create, apprunner=apprunner, name="empty", subnets=[])
     assert code == "InvalidRequestException" and "subnet" in message.lower()
     code, message = error_of(create, apprunner=apprunner, name="bad-subnet", subnets=["subnet-xyz"])
     assert code == "InvalidRequestException" and "subnet-xyz" in message
-    code, message = error_of(create, apprunner=apprunner, name="bad-group", SecurityGroups=["group-1"])
+    code, message = error_of(create, apprunner=apprunner, name="bad-group", subnets=subnets,
+                             SecurityGroups=["group-1"])
     assert code == "InvalidRequestException" and "group-1" in message
-    code, _ = error_of(create, apprunner=apprunner, name="x" * 41)
+    code, _ = error_of(create, apprunner=apprunner, name="x" * 41, subnets=subnets)
     assert code == "InvalidRequestException"
-    create(apprunner, "taken")
-    code, message = error_of(create, apprunner=apprunner, name="taken")
+    create(apprunner, "taken", subnets)
+    code, message = error_of(create, apprunner=apprunner, name="taken", subnets=subnets)
     assert code == "InvalidRequestException" and "already exists" in message
 
 
-def test_describe_needs_a_full_arn(apprunner, account):
-    connector = create(apprunner, "full-arn")
+def test_describe_needs_a_full_arn(apprunner, account, net):
+    connector = create(apprunner, "full-arn", net.subnet_ids)
     partial = connector["VpcConnectorArn"].rsplit("/", 2)[0]
     assert error_of(apprunner.describe_vpc_connector, VpcConnectorArn=partial)[0] == "InvalidRequestException"
     missing = f"arn:aws:apprunner:us-east-1:{account}:vpcconnector/missing/1/{'d' * 32}"
@@ -75,10 +83,11 @@ def test_describe_needs_a_full_arn(apprunner, account):
     assert error_of(apprunner.delete_vpc_connector, VpcConnectorArn=missing)[0] == "ResourceNotFoundException"
 
 
-def test_quota_and_pagination(apprunner):
+def test_quota_and_pagination(apprunner, net):
     for index in range(10):
-        create(apprunner, f"conn-{index}")
-    assert error_of(create, apprunner=apprunner, name="conn-10")[0] == "ServiceQuotaExceededException"
+        create(apprunner, f"conn-{index}", net.subnet_ids)
+    assert error_of(create, apprunner=apprunner, name="conn-10", subnets=net.subnet_ids)[0] == \
+        "ServiceQuotaExceededException"
     first = apprunner.list_vpc_connectors(MaxResults=4)
     names = [c["VpcConnectorName"] for c in first["VpcConnectors"]]
     token = first["NextToken"]
@@ -91,8 +100,8 @@ def test_quota_and_pagination(apprunner):
 
 
 @needs_services
-def test_connector_in_use_cannot_be_deleted(apprunner):
-    connector = create(apprunner, "used-egress", SecurityGroups=GROUPS)
+def test_connector_in_use_cannot_be_deleted(apprunner, net):
+    connector = create(apprunner, "used-egress", net.subnet_ids, SecurityGroups=[net.group_id])
     arn = connector["VpcConnectorArn"]
     network = {"EgressConfiguration": {"EgressType": "VPC", "VpcConnectorArn": arn}}
     service = apprunner.create_service(ServiceName="egress-svc", SourceConfiguration=IMAGE,
@@ -104,3 +113,20 @@ def test_connector_in_use_cannot_be_deleted(apprunner):
     apprunner.delete_service(ServiceArn=service["ServiceArn"])
     settle()  # a DELETED service no longer holds the connector
     assert apprunner.delete_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]["Status"] == "INACTIVE"
+
+
+def test_subnets_and_groups_must_exist_in_one_vpc(apprunner, ec2, net):
+    missing_subnet, missing_group = "subnet-0123456789abcdef0", "sg-0123456789abcdef0"
+    code, message = error_of(create, apprunner=apprunner, name="no-subnet",
+                             subnets=[net.subnet_ids[0], missing_subnet])
+    assert code == "InvalidRequestException" and missing_subnet in message and "doesn't exist" in message
+    code, message = error_of(create, apprunner=apprunner, name="no-group", subnets=net.subnet_ids,
+                             SecurityGroups=[missing_group])
+    assert code == "InvalidRequestException" and missing_group in message
+    other = make_network(ec2, zones=1, second_octet=1)
+    code, message = error_of(create, apprunner=apprunner, name="two-vpcs", subnets=net.subnet_ids + other.subnet_ids)
+    assert code == "InvalidRequestException" and "one VPC" in message and other.vpc_id in message
+    code, message = error_of(create, apprunner=apprunner, name="group-elsewhere", subnets=net.subnet_ids,
+                             SecurityGroups=[other.group_id])
+    assert code == "InvalidRequestException" and other.group_id in message
+    assert apprunner.list_vpc_connectors()["VpcConnectors"] == []

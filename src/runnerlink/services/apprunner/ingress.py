@@ -50,11 +50,8 @@ def active_for_service(ctx: HandlerContext, service_arn: str) -> list[dict]:
 
 
 def _check_vpc_config(ctx: HandlerContext, config: dict) -> dict:
-    """IngressVpcConfiguration must name a well-formed VPC and endpoint.
-
-    Where an EC2 model exists, this is also the place to check the endpoint exists, is an apprunner.requests
-    interface endpoint and belongs to the VPC.
-    """
+    """IngressVpcConfiguration must name an existing VPC of this account and Region, and an apprunner.requests
+    interface endpoint in that VPC that is not being deleted."""
     vpc_id, endpoint_id = config.get("VpcId"), config.get("VpcEndpointId")
     if not vpc_id or not endpoint_id:
         raise InvalidRequest("IngressVpcConfiguration needs both VpcId and VpcEndpointId.")
@@ -62,7 +59,33 @@ def _check_vpc_config(ctx: HandlerContext, config: dict) -> dict:
         raise InvalidRequest(f"The VPC ID '{vpc_id}' is not valid.")
     if not _ENDPOINT_ID.fullmatch(endpoint_id):
         raise InvalidRequest(f"The VPC endpoint ID '{endpoint_id}' is not valid.")
+    if _ec2_record(ctx, "vpc", vpc_id) is None:
+        raise InvalidRequest(f"The VPC {vpc_id} doesn't exist in this account and Region.")
+    endpoint = _ec2_record(ctx, "vpc-endpoint", endpoint_id)
+    if endpoint is None or _endpoint_state(ctx, endpoint) not in ("pending", "available"):
+        raise InvalidRequest(f"The VPC endpoint {endpoint_id} doesn't exist in this account and Region.")
+    requests = f"com.amazonaws.{ctx.region}.apprunner.requests"
+    if endpoint["ServiceName"] != requests or endpoint["VpcEndpointType"] != "Interface":
+        raise InvalidRequest(f"The VPC endpoint {endpoint_id} is a {endpoint['VpcEndpointType']} endpoint for "
+                             f"{endpoint['ServiceName']}; a VPC ingress connection needs an interface endpoint for "
+                             f"{requests}.")
+    if endpoint["VpcId"] != vpc_id:
+        raise InvalidRequest(f"The VPC endpoint {endpoint_id} is in {endpoint['VpcId']}, not in {vpc_id}.")
     return {"VpcId": vpc_id, "VpcEndpointId": endpoint_id}
+
+
+def _ec2_record(ctx: HandlerContext, kind: str, resource_id: str) -> dict | None:
+    """An EC2 resource of this account and Region (EC2 keeps its records in the same store scope)."""
+    record = ctx.tx.get(kind, resource_id)
+    if record is None or (record.get("_gone_at") is not None and ctx.now >= record["_gone_at"]):
+        return None
+    return record
+
+
+def _endpoint_state(ctx: HandlerContext, endpoint: dict) -> str:
+    from runnerlink.services.ec2 import vpc_endpoints
+
+    return vpc_endpoints.state(ctx, endpoint)
 
 
 def _private_service(ctx: HandlerContext, arn: str) -> dict:

@@ -17,11 +17,10 @@ _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 
 
-def _check_network(ctx: HandlerContext, subnets: list[str], groups: list[str]) -> None:
-    """The subnets and security groups a connector names must be well-formed.
-
-    Where an EC2 model exists, this is also the place to check they exist and share one VPC.
-    """
+def _check_network(ctx: HandlerContext, subnets: list[str], groups: list[str]) -> list[str]:
+    """The subnets and security groups a connector names must be well-formed, exist as EC2 resources in this account
+    and Region, and all belong to one VPC. Returns the security groups to use: those given, else the VPC's default
+    group (as App Runner does when none are given)."""
     if not subnets:
         raise InvalidRequest("Subnets must contain at least one subnet ID.")
     for subnet in subnets:
@@ -30,6 +29,29 @@ def _check_network(ctx: HandlerContext, subnets: list[str], groups: list[str]) -
     for group in groups:
         if not _GROUP_ID.fullmatch(group):
             raise InvalidRequest(f"The security group ID '{group}' is not valid.")
+    owners: dict[str, str] = {}  # resource id → its VPC
+    for subnet in subnets:
+        owners[subnet] = _ec2_record(ctx, "subnet", subnet, "subnet")["VpcId"]
+    for group in groups:
+        owners[group] = _ec2_record(ctx, "security-group", group, "security group")["VpcId"]
+    vpcs = list(dict.fromkeys(owners.values()))
+    if len(vpcs) > 1:
+        where = ", ".join(f"{resource} is in {vpc}" for resource, vpc in owners.items())
+        raise InvalidRequest(f"The subnets and security groups of a VPC connector must all belong to one VPC: {where}.")
+    return groups or _default_groups(ctx, vpcs[0])
+
+
+def _ec2_record(ctx: HandlerContext, kind: str, resource_id: str, noun: str) -> dict:
+    """An EC2 resource of this account and Region (EC2 keeps its records in the same store scope)."""
+    record = ctx.tx.get(kind, resource_id)
+    if record is None or (record.get("_gone_at") is not None and ctx.now >= record["_gone_at"]):
+        raise InvalidRequest(f"The {noun} {resource_id} doesn't exist in this account and Region.")
+    return record
+
+
+def _default_groups(ctx: HandlerContext, vpc_id: str) -> list[str]:
+    return [g["GroupId"] for g in ctx.tx.scan("security-group")
+            if g.get("VpcId") == vpc_id and g.get("GroupName") == "default"][:1]
 
 
 def _active(ctx: HandlerContext) -> list[dict]:
@@ -70,8 +92,7 @@ def _users(ctx: HandlerContext, arn: str) -> list[str]:
 def create_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
     name = params["VpcConnectorName"]
     subnets = list(params["Subnets"])
-    groups = list(params.get("SecurityGroups") or [])
-    _check_network(ctx, subnets, groups)
+    groups = _check_network(ctx, subnets, list(params.get("SecurityGroups") or []))
     active = _active(ctx)
     if any(c["VpcConnectorName"] == name for c in active):
         raise InvalidRequest(f"A VPC connector with the name {name} already exists in this account and region.")
