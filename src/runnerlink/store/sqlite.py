@@ -6,7 +6,9 @@ processes sharing the directory) and is on disk before the caller answers the cl
 
 from __future__ import annotations
 
+import mmap
 import sqlite3
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +61,35 @@ class _SqliteTransaction(Transaction):
         return [orjson.loads(row[0]) for row in rows]
 
 
+class _WalIndexHeader:
+    """A read-only map of the wal-index header at the start of the database's -shm file (sqlite.org/walformat.html).
+
+    Every commit, by any connection of any process, rewrites it (iChange counts transactions; mxFrame and the salts
+    move too). Comparing it tells what PRAGMA data_version tells, without the two fcntl() calls that statement costs.
+    The file holds two copies of the 48-byte header; a writer updates them one after the other, so unequal copies mean
+    a commit is under way.
+    """
+
+    SIZE = 48
+    VERSION = 3007000  # iVersion, the format every SQLite since 3.7.0 shares through this file
+
+    def __init__(self, shm_path: str):
+        with open(shm_path, "rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 2 * self.SIZE, access=mmap.ACCESS_READ)
+        if int.from_bytes(self._map[:4], sys.byteorder) != self.VERSION:
+            self._map.close()
+            raise OSError(f"{shm_path}: not a wal-index of the known version")
+
+    def read(self) -> bytes | None:
+        """The header, or None while a commit is rewriting it."""
+        both = self._map[:2 * self.SIZE]
+        first = both[:self.SIZE]
+        return first if first == both[self.SIZE:] else None
+
+    def close(self) -> None:
+        self._map.close()
+
+
 class SqliteStore(Store):
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +100,10 @@ class SqliteStore(Store):
         self._conn.executescript(SCHEMA)
         self._lock = threading.RLock()
         self._writes = 0  # commits through this connection that wrote: data_version doesn't count those
+        try:
+            self._wal_index: _WalIndexHeader | None = _WalIndexHeader(str(path) + "-shm")
+        except (OSError, ValueError):  # no shared-memory file (or an unknown one): PRAGMA data_version it is
+            self._wal_index = None
 
     @contextmanager
     def transaction(self, scope: str, write: bool = False) -> Iterator[Transaction]:
@@ -84,12 +119,18 @@ class SqliteStore(Store):
             if tx.wrote:
                 self._writes += 1
 
-    def generation(self) -> tuple[int, int]:
-        """(own writing commits, PRAGMA data_version): the latter changes when another connection, in this process
-        or another sharing the state directory, commits."""
+    def generation(self) -> tuple[int, bytes | int]:
+        """(own writing commits, the wal-index header or else PRAGMA data_version): the latter changes when another
+        connection, in this process or another sharing the state directory, commits."""
         with self._lock:
+            header = self._wal_index.read() if self._wal_index is not None else None
+            if header is not None:
+                return self._writes, header
             return self._writes, self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:
+            if self._wal_index is not None:
+                self._wal_index.close()
+                self._wal_index = None
             self._conn.close()

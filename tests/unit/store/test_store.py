@@ -105,6 +105,35 @@ def test_generation_changes_with_every_commit_that_wrote(store):
     assert store.generation() not in (first, second, third)
 
 
+def test_sqlite_generation_without_the_wal_index_header(tmp_path):
+    store = _without_wal_index(open_store(str(tmp_path)))
+    try:
+        first = store.generation()
+        with store.transaction("a/us-east-1", write=True) as tx:
+            tx.put("thing", "k", {"n": 1})
+        assert store.generation() != first
+    finally:
+        store.close()
+
+
+def test_sqlite_generation_of_a_torn_wal_index_header_falls_back(tmp_path):
+    """While a writer is between the header's two copies, the copies differ: PRAGMA data_version answers."""
+    store = open_store(str(tmp_path))
+    try:
+        class Torn:
+            def read(self):
+                return None
+
+            def close(self):
+                pass
+
+        steady = store.generation()
+        store._wal_index = Torn()
+        assert isinstance(store.generation()[1], int) and store.generation() != steady
+    finally:
+        store.close()
+
+
 def test_generation_unchanged_by_a_rolled_back_write(store):
     before = store.generation()
     with pytest.raises(RuntimeError):
@@ -114,9 +143,20 @@ def test_generation_unchanged_by_a_rolled_back_write(store):
     assert store.generation() == before
 
 
-def test_sqlite_generation_sees_commits_of_another_connection(tmp_path):
-    """Two stores on one state directory stand for two processes sharing it (PRAGMA data_version)."""
+def _without_wal_index(store):
+    """Make a SQLite store fall back from reading the -shm file's header to PRAGMA data_version."""
+    assert store._wal_index is not None  # the fast path is what runs by default
+    store._wal_index.close()
+    store._wal_index = None
+    return store
+
+
+@pytest.mark.parametrize("path", ["wal-index", "pragma"])
+def test_sqlite_generation_sees_commits_of_another_connection(tmp_path, path):
+    """Two stores on one state directory stand for two processes sharing it."""
     ours, theirs = open_store(str(tmp_path)), open_store(str(tmp_path))
+    if path == "pragma":
+        _without_wal_index(ours)
     try:
         before = ours.generation()
         with theirs.transaction("a/us-east-1", write=True) as tx:
@@ -134,8 +174,11 @@ def test_sqlite_generation_sees_commits_of_another_connection(tmp_path):
         theirs.close()
 
 
-def test_sqlite_generation_sees_a_write_by_another_process(tmp_path):
+@pytest.mark.parametrize("path", ["wal-index", "pragma"])
+def test_sqlite_generation_sees_a_write_by_another_process(tmp_path, path):
     ours = open_store(str(tmp_path))
+    if path == "pragma":
+        _without_wal_index(ours)
     try:
         before = ours.generation()
         code = ("import sys; from runnerlink.store import open_store; s = open_store(sys.argv[1]);\n"
