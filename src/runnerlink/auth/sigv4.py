@@ -15,6 +15,11 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 DEFAULT_ACCOUNT = "000000000000"
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 _SCOPE = re.compile(r"(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9.-]+)/aws4_request")
+# A client signs every request with the same credential scope (per key, day, region and service) and key: the parsed
+# forms are kept, bounded, so a request costs a dict lookup instead of a regex match and a new object.
+_CACHE_SIZE = 4096
+_credentials: dict[str, "Credential"] = {}
+_principals: dict[str, "Principal"] = {}
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,13 @@ def parse_authorization(header: str | None, query: dict[str, str] | None = None)
 
 
 def _credential(value: str) -> Credential:
+    found = _credentials.get(value)
+    if found is None:
+        found = _remember(_credentials, value, _parse_credential(value))
+    return found
+
+
+def _parse_credential(value: str) -> Credential:
     match = _SCOPE.fullmatch(value)
     if not match:
         raise IncompleteSignature(
@@ -70,5 +82,16 @@ def _credential(value: str) -> Credential:
 
 
 def principal_for(access_key: str) -> Principal:
-    account = access_key if _ACCOUNT_KEY.fullmatch(access_key) else DEFAULT_ACCOUNT
-    return Principal(account=account, arn=f"arn:aws:iam::{account}:root", access_key=access_key)
+    found = _principals.get(access_key)
+    if found is None:
+        account = access_key if _ACCOUNT_KEY.fullmatch(access_key) else DEFAULT_ACCOUNT
+        found = _remember(_principals, access_key, Principal(account=account, arn=f"arn:aws:iam::{account}:root",
+                                                             access_key=access_key))
+    return found
+
+
+def _remember(cache: dict, key: str, value):
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
