@@ -13,9 +13,14 @@ from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
 from runnerlink.wire.validate import format_problems, validation_problems
 
 CONTENT_TYPES = ("application/x-amz-json-1.0", "application/x-amz-json-1.1")
+# Bodies already found valid, per operation: validation is a pure function of the body, and clients repeat theirs.
+_VALID_BODY_MAX_BYTES = 4096
+_VALID_BODIES_PER_OPERATION = 10_000
 
 
 def check_content_type(content_type: str) -> None:
+    if content_type in CONTENT_TYPES:  # what SDKs send
+        return
     base = content_type.split(";", 1)[0].strip().lower()
     if base not in CONTENT_TYPES:
         shown = base or "(none)"
@@ -36,10 +41,25 @@ def parse_request(operation: OperationModel, body: bytes, validation_error: type
             raise Serialization(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(params, dict):
         raise Serialization("The request body must be a JSON object.")
-    problems = validation_problems(operation.input_shape, params)
-    if problems:
-        raise validation_error(format_problems(problems))
+    known_valid = _valid_bodies(operation)
+    if body not in known_valid:
+        problems = validation_problems(operation.input_shape, params)
+        if problems:
+            raise validation_error(format_problems(problems))
+        if len(body) <= _VALID_BODY_MAX_BYTES:
+            if len(known_valid) >= _VALID_BODIES_PER_OPERATION:
+                known_valid.clear()
+            known_valid.add(body)
     return params
+
+
+def _valid_bodies(operation: OperationModel) -> set[bytes]:
+    """Kept on the operation model, which lives as long as the process (as _serializer does with shapes)."""
+    try:
+        return operation._runnerlink_valid_bodies  # type: ignore[attr-defined]
+    except AttributeError:
+        found = operation._runnerlink_valid_bodies = set()  # type: ignore[attr-defined]
+        return found
 
 
 def serialize(shape: Shape | None, value: object) -> object:

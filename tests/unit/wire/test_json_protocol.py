@@ -65,3 +65,15 @@ def test_errors_render_as_type_and_message():
 
 def test_what_orjson_refuses_falls_back_to_the_standard_library():
     assert json.loads(_dumps({1: 2**70})) == {"1": 2**70}
+
+
+def test_repeated_bodies_validate_alike_and_never_share_params():
+    bad = b'{"MaxResults": 1000}'
+    for _ in range(2):
+        with pytest.raises(InvalidRequest):
+            parse_request(LIST, bad, InvalidRequest)
+    good = b'{"MaxResults": 10}'
+    first, second = parse_request(LIST, good, InvalidRequest), parse_request(LIST, good, InvalidRequest)
+    assert first == second == {"MaxResults": 10} and first is not second
+    with pytest.raises(InvalidRequest):  # valid for ListServices is not valid for CreateService
+        parse_request(CREATE, good, InvalidRequest)
