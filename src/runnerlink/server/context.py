@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
+from random import getrandbits
 
 from typing import Any
 
@@ -16,12 +16,14 @@ from runnerlink.services.base import ServicePackage
 from runnerlink.wire.json_protocol import JsonProtocol
 
 
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)  # version 4, RFC 4122 variant
+
+
 def new_request_id() -> str:
-    """A random (version 4) UUID in its usual text form: what str(uuid.uuid4()) gives, in a fifth of the time."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = raw.hex()
+    """A random (version 4) UUID in its usual text form, as str(uuid.uuid4()) gives. Request ids need to be unique,
+    not unguessable: random's generator (seeded from the OS, reseeded in forked children) spares a system call."""
+    text = f"{getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
