@@ -77,7 +77,7 @@ def _check_vpc_config(ctx: HandlerContext, config: dict) -> dict:
 def _ec2_record(ctx: HandlerContext, kind: str, resource_id: str) -> dict | None:
     """An EC2 resource of this account and Region (EC2 keeps its records in the same store scope)."""
     record = ctx.tx.get(kind, resource_id)
-    if record is None or (record.get("_gone_at") is not None and ctx.now >= record["_gone_at"]):
+    if record is None or (record.get("_gone_at") is not None and finished(ctx, record["_gone_at"], 0)):
         return None
     return record
 

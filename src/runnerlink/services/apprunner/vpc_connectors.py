@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from runnerlink.services.apprunner import ids
-from runnerlink.services.apprunner.common import VPC_CONNECTOR, check_tags, paginate, public
+from runnerlink.services.apprunner.common import VPC_CONNECTOR, check_tags, finished, paginate, public
 from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound, ServiceQuotaExceeded
 from runnerlink.services.base import HandlerContext
 
@@ -44,7 +44,7 @@ def _check_network(ctx: HandlerContext, subnets: list[str], groups: list[str]) -
 def _ec2_record(ctx: HandlerContext, kind: str, resource_id: str, noun: str) -> dict:
     """An EC2 resource of this account and Region (EC2 keeps its records in the same store scope)."""
     record = ctx.tx.get(kind, resource_id)
-    if record is None or (record.get("_gone_at") is not None and ctx.now >= record["_gone_at"]):
+    if record is None or (record.get("_gone_at") is not None and finished(ctx, record["_gone_at"], 0)):
         raise InvalidRequest(f"The {noun} {resource_id} doesn't exist in this account and Region.")
     return record
 
