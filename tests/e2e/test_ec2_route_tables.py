@@ -79,7 +79,8 @@ def test_create_route_table_with_tags_and_client_token(ec2):
     assert error(ec2.create_route_table, VpcId=other_vpc, ClientToken="tok")[0] == "IdempotentParameterMismatch"
     assert error(ec2.create_route_table, VpcId="vpc-0123456789abcdef0")[0] == "InvalidVpcID.NotFound"
     code, message = error(ec2.describe_route_tables, RouteTableIds=["rtb-0123456789abcdef0"])
-    assert (code, message) == ("InvalidRouteTableID.NotFound", "The routeTable ID 'rtb-0123456789abcdef0' does not exist")
+    assert (code, message) == ("InvalidRouteTableID.NotFound",
+                               "The routeTable ID 'rtb-0123456789abcdef0' does not exist")
     assert error(ec2.describe_route_tables, RouteTableIds=["rtb-1"])[0] == "InvalidRouteTableID.Malformed"
 
 
