@@ -11,10 +11,10 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 _NOT_FOUND = {
     "vpc": ("InvalidVpcID", "vpc ID"),
     "subnet": ("InvalidSubnetID", "subnet ID"),
-    "internet-gateway": ("InvalidInternetGatewayID", "internet gateway ID"),
+    "internet-gateway": ("InvalidInternetGatewayID", "internetGateway ID"),
     "elastic-ip": ("InvalidAllocationID", "allocation ID"),
     "natgateway": ("NatGatewayNotFound", "NAT gateway ID"),
-    "route-table": ("InvalidRouteTableID", "route table ID"),
+    "route-table": ("InvalidRouteTableID", "routeTable ID"),
     "security-group": ("InvalidGroup", "security group"),
     "security-group-rule": ("InvalidSecurityGroupRuleId", "security group rule ID"),
     "network-acl": ("InvalidNetworkAclID", "network ACL ID"),
