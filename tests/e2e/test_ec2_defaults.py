@@ -78,6 +78,13 @@ def test_default_vpc_can_be_deleted_and_stays_gone(ec2):
     assert ec2.describe_vpcs()["Vpcs"] == []  # not seeded again
     assert len(ec2.describe_dhcp_options()["DhcpOptions"]) == 1
 
+    vpc = ec2.create_default_vpc()["Vpc"]
+    assert vpc["IsDefault"] is True and vpc["CidrBlock"] == "172.31.0.0/16" and vpc["VpcId"] != vpc_id
+    assert _default_vpc(ec2)["VpcId"] == vpc["VpcId"]
+    assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]) == 6
+    assert error(ec2.create_default_vpc) == (
+        "DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+
 
 def test_default_dhcp_options(ec2, account):
     (options,) = ec2.describe_dhcp_options()["DhcpOptions"]

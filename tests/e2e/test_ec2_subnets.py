@@ -170,6 +170,15 @@ def test_delete_subnet(ec2, vpc_id):
     ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")  # the range is free again
 
 
+def test_delete_subnet_removes_its_route_table_association(ec2, vpc_id):
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    table_id = implemented(ec2, "create_route_table", VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
+    ec2.delete_subnet(SubnetId=subnet_id)
+    assert ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]["Associations"] == []
+    ec2.delete_route_table(RouteTableId=table_id)
+
+
 def test_delete_subnet_refuses_while_a_network_interface_uses_it(ec2, vpc_id):
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]
     eni = implemented(ec2, "create_network_interface", SubnetId=subnet["SubnetId"])["NetworkInterface"]

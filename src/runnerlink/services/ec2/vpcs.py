@@ -170,16 +170,20 @@ def ensure_default_vpc(ctx: HandlerContext) -> None:
 
 
 def _seed_defaults(ctx: HandlerContext) -> dict:
-    """What AWS gives every account in every region: default DHCP options and the default VPC (172.31.0.0/16, a
-    default /20 subnet per zone mapping public IPs, an attached internet gateway routed from the main route table,
-    both DNS attributes on)."""
-    from runnerlink.services.ec2 import subnets
-
+    """What AWS gives every account in every region: default DHCP options and the default VPC."""
     marker = {"DhcpOptionsId": dhcp_options.create_default_options(ctx)["DhcpOptionsId"]}
     ctx.tx.put(DEFAULTS_KIND, DEFAULTS_KEY, marker)  # before the VPC: _new_vpc reads it
-    vpc = _with_companions(ctx, _new_vpc(ctx, DEFAULT_VPC_CIDR, "default", [], default=True))
-    marker["VpcId"] = vpc["VpcId"]
+    marker["VpcId"] = _create_default_vpc(ctx)["VpcId"]
     ctx.tx.put(DEFAULTS_KIND, DEFAULTS_KEY, marker)
+    return marker
+
+
+def _create_default_vpc(ctx: HandlerContext) -> dict:
+    """A default VPC: 172.31.0.0/16, a default /20 subnet per zone mapping public IPs, an internet gateway attached
+    and routed from the main route table, both DNS attributes on."""
+    from runnerlink.services.ec2 import subnets
+
+    vpc = _with_companions(ctx, _new_vpc(ctx, DEFAULT_VPC_CIDR, "default", [], default=True))
     blocks = network(DEFAULT_VPC_CIDR).subnets(new_prefix=20)
     for zone, block in zip(zones.zones(ctx.region), blocks):
         subnets.create_default_subnet(ctx, vpc, zone, str(block))
@@ -190,7 +194,17 @@ def _seed_defaults(ctx: HandlerContext) -> dict:
         main = _main_route_table_id(ctx, vpc["VpcId"])
         if add_route and main:
             add_route(ctx, main, "0.0.0.0/0", gateway_id=gateway["InternetGatewayId"])
-    return marker
+    return vpc
+
+
+def create_default_vpc(ctx: HandlerContext, params: dict) -> dict:
+    """Recreates the default VPC after it was deleted."""
+    if any(v["IsDefault"] for v in VPC.all(ctx)):
+        raise EC2Error("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+    vpc = _create_default_vpc(ctx)
+    marker = defaults(ctx)
+    ctx.tx.put(DEFAULTS_KIND, DEFAULTS_KEY, {**marker, "VpcId": vpc["VpcId"]})
+    return {"Vpc": vpc}
 
 
 def _main_route_table_id(ctx: HandlerContext, vpc_id: str) -> str | None:
@@ -286,6 +300,7 @@ def describe_vpc_attribute(ctx: HandlerContext, params: dict) -> dict:
 
 HANDLERS = {
     "CreateVpc": create_vpc,
+    "CreateDefaultVpc": create_default_vpc,
     "DescribeVpcs": describe_vpcs,
     "DeleteVpc": delete_vpc,
     "ModifyVpcAttribute": modify_vpc_attribute,
