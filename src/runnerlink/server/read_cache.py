@@ -14,17 +14,20 @@ from typing import Hashable
 from runnerlink.store import Store
 
 MAX_ENTRIES = 10_000
+MAX_BYTES = 32 * 1024 * 1024  # of bodies kept
 
 # A key: (scope "account/region", operation name, raw request body, query items).
 Key = tuple[str, str, bytes, tuple]
 
 
 class ReadCache:
-    def __init__(self, store: Store, max_entries: int = MAX_ENTRIES):
+    def __init__(self, store: Store, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
         self._store = store
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
         # key → (computed_at, valid_until, body), all computed at store generation self._generation
         self._entries: dict[Key, tuple[float, float, bytes]] = {}
+        self._bytes = 0
         self._generation: Hashable = None
 
     def lookup(self, key: Key, now: float) -> tuple[bytes | None, Hashable]:
@@ -32,7 +35,7 @@ class ReadCache:
         generation = self._store.generation()
         if generation != self._generation:
             # Some data changed: every entry may be stale.
-            self._entries.clear()
+            self._clear()
             self._generation = generation
             return None, generation
         entry = self._entries.get(key)
@@ -49,9 +52,14 @@ class ReadCache:
         """
         if generation != self._generation or self._store.generation() != generation:
             return
-        if len(self._entries) >= self._max_entries:
-            self._entries.clear()
+        if len(self._entries) >= self._max_entries or self._bytes + len(body) > self._max_bytes:
+            self._clear()
         self._entries[key] = (computed_at, valid_until, body)
+        self._bytes += len(body) + len(key[2])  # a replaced entry is counted twice: a bound, not an account
+
+    def _clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

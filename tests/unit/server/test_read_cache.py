@@ -111,6 +111,16 @@ def test_the_cache_is_bounded():
         assert len(cache) <= 3
 
 
+def test_the_cache_is_bounded_in_bytes():
+    cache = ReadCache(open_store("memory"), max_bytes=1000)
+    for index in range(10):
+        key = ("a/us-east-1", "ListServices", str(index).encode(), ())
+        _, generation = cache.lookup(key, T0)
+        cache.fill(key, generation, T0, T0 + 1, b"x" * 300)
+        assert len(cache) <= 3
+    assert cache.lookup(key, T0)[0] == b"x" * 300
+
+
 def test_a_fill_after_a_concurrent_write_is_dropped():
     store = open_store("memory")
     cache = ReadCache(store)
