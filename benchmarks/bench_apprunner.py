@@ -148,6 +148,20 @@ def http_stack() -> str:
 
 # --- requests ------------------------------------------------------------------------------------------------------
 
+VARY_BITS = 48  # --vary: a request counter spelled in JSON whitespace, unique for 2**48 requests
+_WHITESPACE = bytes.maketrans(b"01", b" \t")
+_runs = iter(range(1, 1 << 16))  # --vary: each load-generator run counts from (its number << 32), so runs never repeat
+
+
+def vary_start(request: "Request") -> int | None:
+    return next(_runs) << 32 if request.vary else None
+
+
+def whitespace(counter: int) -> bytes:
+    """VARY_BITS characters of JSON whitespace (spaces and tabs) that differ for every counter."""
+    return format(counter % (1 << VARY_BITS), f"0{VARY_BITS}b").encode().translate(_WHITESPACE)
+
+
 @dataclass
 class Request:
     """One pre-built, SigV4-signed request, and the check its answer must pass."""
@@ -155,11 +169,25 @@ class Request:
     operation: str
     headers: list[tuple[str, str]]  # in order, Host first, Content-Length last
     body: bytes
+    vary: bool = False  # body ends in VARY_BITS whitespace + "}", which the load generators vary per request
 
     @property
     def raw(self) -> bytes:
         head = "".join(f"{name}: {value}\r\n" for name, value in self.headers)
         return f"POST / HTTP/1.1\r\n{head}\r\n".encode() + self.body
+
+    def varying(self) -> "Request":
+        """The same request with room for whitespace before the body's closing brace (the signature no longer matches
+        the body: runnerlink doesn't verify signatures, and the bare app doesn't look)."""
+        assert self.body.endswith(b"}")
+        body = self.body[:-1] + whitespace(0) + b"}"
+        headers = [(name, str(len(body)) if name.lower() == "content-length" else value) for name, value in self.headers]
+        return Request(self.operation, headers, body, vary=True)
+
+
+def variant(raw: bytes, counter: int) -> bytes:
+    """A varying request's raw bytes with the whitespace for counter (same length: Content-Length holds)."""
+    return raw[:-VARY_BITS - 1] + whitespace(counter) + raw[-1:]
 
 
 def signed_request(url: str, target: str, payload: dict) -> Request:
@@ -304,10 +332,32 @@ wrk.method = "POST"
 wrk.path = "/"
 wrk.body = {body}
 {headers}
+{vary}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("BENCH %d %d %.3f %.3f %d %d %d %d %d\\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(99), e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+# --vary: each wrk thread counts its own requests from a start of its own, and spells the count in whitespace.
+_WRK_VARY = """
+local threads = 0
+setup = function(thread)
+  thread:set("first", {start} + threads * 2^28)
+  threads = threads + 1
+end
+local counter = nil
+local prefix = string.sub(wrk.body, 1, -{cut})
+request = function()
+  counter = (counter or first) + 1
+  local n, spaces = counter, {{}}
+  for i = {bits}, 1, -1 do
+    spaces[i] = (n % 2 == 1) and "\\t" or " "
+    n = math.floor(n / 2)
+  end
+  return wrk.format(nil, nil, nil, prefix .. table.concat(spaces) .. "}}")
 end
 """
 
@@ -321,7 +371,9 @@ def _lua_string(text: str) -> str:
 def run_wrk(port: int, request: Request, concurrency: int, seconds: float, cpus: set[int] | None) -> dict:
     headers = "\n".join(f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}"
                         for name, value in request.headers if name.lower() != "content-length")
-    script = _WRK_SCRIPT.format(body=_lua_string(request.body.decode()), headers=headers)
+    start = vary_start(request)
+    vary = _WRK_VARY.format(cut=VARY_BITS + 2, bits=VARY_BITS, start=start) if start is not None else ""
+    script = _WRK_SCRIPT.format(body=_lua_string(request.body.decode()), headers=headers, vary=vary)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     threads = max(1, min(concurrency, len(cpus) if cpus else 1))
@@ -345,17 +397,18 @@ def run_wrk(port: int, request: Request, concurrency: int, seconds: float, cpus:
             "errors": int(sum(errors)), "client_cpu": cpu / wall}
 
 
-def _python_worker(port: int, raw: bytes, connections: int, measure_at: float, end_at: float,
+def _python_worker(port: int, raw: bytes, vary_from: int | None, connections: int, measure_at: float, end_at: float,
                    cpus: set[int] | None, results) -> None:
     """A closed loop over `connections` keep-alive connections from measure_at until end_at (both time.time()).
+    With vary_from, every request's body whitespace spells the next count from there (see Request.varying).
     Puts (latencies, errors, CPU seconds, wall seconds) on `results`, or an error message."""
     try:
-        _python_loop(port, raw, connections, measure_at, end_at, cpus, results)
+        _python_loop(port, raw, vary_from, connections, measure_at, end_at, cpus, results)
     except Exception as exc:  # reported by the parent, which would otherwise wait in vain
         results.put(f"load generator process failed: {exc!r}")
 
 
-def _python_loop(port: int, raw: bytes, connections: int, measure_at: float, end_at: float,
+def _python_loop(port: int, raw: bytes, vary_from: int | None, connections: int, measure_at: float, end_at: float,
                  cpus: set[int] | None, results) -> None:
     if cpus:
         os.sched_setaffinity(0, cpus)
@@ -375,11 +428,20 @@ def _python_loop(port: int, raw: bytes, connections: int, measure_at: float, end
         readers[sock] = _ResponseReader()
     latencies: list[float] = []
     errors = 0
+    counter = vary_from
+
+    def next_request() -> bytes:
+        nonlocal counter
+        if counter is None:
+            return raw
+        counter += 1
+        return variant(raw, counter)
+
     time.sleep(max(0.0, measure_at - clock()))  # start every connection of every worker together
     cpu_start = time.process_time()
     for sock in readers:
         sent_at[sock] = clock()
-        sock.sendall(raw)  # a request is far smaller than a socket buffer: never blocks
+        sock.sendall(next_request())  # a request is far smaller than a socket buffer: never blocks
     open_count = connections
     while open_count:
         for key, _ in selector.select(timeout=1.0):
@@ -400,7 +462,7 @@ def _python_loop(port: int, raw: bytes, connections: int, measure_at: float, end
                 open_count -= 1
                 continue
             sent_at[sock] = now
-            sock.sendall(raw)
+            sock.sendall(next_request())
     cpu = time.process_time() - cpu_start
     results.put((latencies, errors, cpu, clock() - measure_at))
 
@@ -412,9 +474,11 @@ def run_python(port: int, request: Request, concurrency: int, seconds: float, cp
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     results = context.Queue()
     measure_at = time.time() + 0.5  # time for every worker to start and connect
+    start = vary_start(request)
     workers = [context.Process(target=_python_worker,
-                               args=(port, request.raw, share, measure_at, measure_at + seconds, cpus, results))
-               for share in shares]
+                               args=(port, request.raw, None if start is None else start + (index << 28), share,
+                                     measure_at, measure_at + seconds, cpus, results))
+               for index, share in enumerate(shares)]
     for worker in workers:
         worker.start()
     latencies: list[float] = []
@@ -531,6 +595,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pin", choices=("none", "split"), default="none",
                         help="none (default): the OS places processes; split: servers on the first CPU, the load "
                              "generator on the others (see README: on VMs cross-CPU wake-ups then dominate)")
+    parser.add_argument("--vary", action="store_true",
+                        help="give every request a body of its own (a counter spelled in JSON whitespace), so no "
+                             "answer comes from runnerlink's read cache: the uncached cost")
     parser.add_argument("--json", metavar="FILE", help="also write every figure, every round, to FILE as JSON")
     args = parser.parse_args(argv)
     args.concurrency = [int(value) for value in args.concurrency.split(",") if value.strip()]
@@ -559,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load generator: {generator_name}; {pinning}")
     print(f"each figure: best of {args.rounds} rounds of {args.duration:g} s (bare and runnerlink alternating), after "
           f"{args.warmup:g} s warm-up; {args.services} services; keep-alive, one request in flight per client")
+    if args.vary:
+        print("--vary: every request's body differs (JSON whitespace), so runnerlink answers none from its read cache")
     warning = check_uvicorn_options()
     if warning:
         print(f"WARNING: {warning}")
@@ -583,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
                 arns = setup_services(runnerlink.url, args.services)
                 time.sleep(0.2)  # past the lifecycle delay: every service is RUNNING, the steady state
                 requests = build_requests(runnerlink.url, arns)
+                if args.vary:
+                    requests = [(request.varying(), check) for request, check in requests]
                 sizes = {request.operation: verify(request, runnerlink.port, check) for request, check in requests}
                 print(f"\n[{state}] response bodies: " + ", ".join(f"{op} {size} B" for op, size in sizes.items())
                       + f"; bare {len(exchange(bare.port, requests[0][0].raw)[1])} B", flush=True)
