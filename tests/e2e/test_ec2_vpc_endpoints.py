@@ -322,6 +322,11 @@ def test_delete(ec2):
     net = make_network(ec2, zones=2)
     endpoint = make_endpoint(ec2, net)
     endpoint_id = endpoint["VpcEndpointId"]
+    # while the endpoint's ENIs are there, its subnets, its group and its VPC stay
+    assert error(ec2.delete_subnet, SubnetId=net.subnet_ids[0])[0] == "DependencyViolation"
+    assert error(ec2.delete_security_group, GroupId=net.group_id) == (
+        "DependencyViolation", f"resource {net.group_id} has a dependent object")
+    assert error(ec2.delete_vpc, VpcId=net.vpc_id)[0] == "DependencyViolation"
     result = ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id, "vpce-0123456789abcdef0"])
     assert result["Unsuccessful"] == [{"ResourceId": "vpce-0123456789abcdef0", "Error": {
         "Code": "InvalidVpcEndpoint.NotFound",
@@ -429,3 +434,27 @@ def test_tags_and_dry_run(ec2):
         ec2.create_vpc_endpoint(VpcId=net.vpc_id, VpcEndpointType="Interface", ServiceName=APPRUNNER, DryRun=True)
     assert caught.value.response["Error"]["Code"] == "DryRunOperation"
     assert len(ec2.describe_vpc_endpoints()["VpcEndpoints"]) == 1
+
+
+def test_network_changes_make_the_endpoint_pending_again(ec2):
+    net = make_network(ec2, zones=2)
+    endpoint = make_endpoint(ec2, net, SubnetIds=net.subnet_ids[:1])
+    endpoint_id = endpoint["VpcEndpointId"]
+    assert wait_for(lambda: describe(ec2, endpoint_id)["State"] == "available")
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, PolicyDocument=READ_ONLY)
+    assert describe(ec2, endpoint_id)["State"] == "available"  # a policy change is not a network change
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddSubnetIds=net.subnet_ids[1:])
+    assert describe(ec2, endpoint_id)["State"] == "pending"
+    assert wait_for(lambda: describe(ec2, endpoint_id)["State"] == "available")
+
+
+def test_interface_endpoint_quota_per_vpc(ec2):
+    """50 interface endpoints per VPC (the default quota); the error code is our best guess (unsure)."""
+    vpc_id = make_vpc(ec2)
+    for _ in range(50):
+        ec2.create_vpc_endpoint(VpcId=vpc_id, VpcEndpointType="Interface", ServiceName=APPRUNNER_REQUESTS)
+    assert error(ec2.create_vpc_endpoint, VpcId=vpc_id, VpcEndpointType="Interface",
+                 ServiceName=APPRUNNER_REQUESTS)[0] == "VpcEndpointLimitExceeded"
+    other = make_vpc(ec2, "10.1.0.0/16")
+    assert ec2.create_vpc_endpoint(VpcId=other, VpcEndpointType="Interface",
+                                   ServiceName=APPRUNNER_REQUESTS)["VpcEndpoint"]["State"] == "pending"

@@ -145,9 +145,10 @@ def _view(ctx: HandlerContext, record: dict) -> dict:
     return {**record, "State": state(ctx, record)}
 
 
-def _live(ctx: HandlerContext) -> list[dict]:
-    """Endpoints that exist and are not being deleted."""
-    return [r for r in KIND.all(ctx) if r.get("_deleting_at") is None]
+def _live(ctx: HandlerContext, records: list[dict] | None = None) -> list[dict]:
+    """Endpoints that exist and are not being deleted (of records, when the caller has scanned them already)."""
+    return [r for r in (KIND.all(ctx) if records is None else records)
+            if r.get("_deleting_at") is None and not is_gone(ctx, r)]
 
 
 def get_endpoint(ctx: HandlerContext, endpoint_id: str) -> dict:
@@ -206,7 +207,7 @@ def _check_groups(ctx: HandlerContext, vpc_id: str, group_ids: list[str]) -> lis
     return groups
 
 
-def _check_private_dns(ctx: HandlerContext, record: dict, service: dict) -> None:
+def _check_private_dns(ctx: HandlerContext, record: dict, service: dict, records: list[dict] | None = None) -> None:
     """Private DNS needs a service with a private name, both VPC DNS attributes, and no other endpoint in the VPC
     holding private DNS for the same name."""
     name = service.get("PrivateDnsName")
@@ -218,7 +219,7 @@ def _check_private_dns(ctx: HandlerContext, record: dict, service: dict) -> None
     if not (support and hostnames):
         raise _invalid("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes "
                        f"set to true for {vpc_id}")
-    for other in _live(ctx):
+    for other in _live(ctx, records):
         if (other["VpcId"] == vpc_id and other["VpcEndpointId"] != record["VpcEndpointId"]
                 and other.get("PrivateDnsEnabled") and other.get("_private_dns_name") == name):
             raise _invalid(f"private-dns-enabled cannot be set because there is already a conflicting DNS domain for "
@@ -278,8 +279,8 @@ def _check_route_tables(ctx: HandlerContext, vpc_id: str, route_table_ids: list[
     return list(dict.fromkeys(route_table_ids))
 
 
-def _check_quota(ctx: HandlerContext, vpc_id: str, kind: str) -> None:
-    live = [r for r in _live(ctx) if r["VpcEndpointType"] == kind]
+def _check_quota(ctx: HandlerContext, vpc_id: str, kind: str, records: list[dict]) -> None:
+    live = [r for r in _live(ctx, records) if r["VpcEndpointType"] == kind]
     if kind == INTERFACE and sum(r["VpcId"] == vpc_id for r in live) >= INTERFACE_QUOTA:
         raise EC2Error("VpcEndpointLimitExceeded",
                        f"The maximum number of interface VPC endpoints ({INTERFACE_QUOTA}) for {vpc_id} has been "
@@ -354,25 +355,30 @@ def _finish(ctx: HandlerContext, record: dict, service: dict) -> None:
     KIND.put(ctx, record)
 
 
-def _purge(ctx: HandlerContext) -> None:
-    """Forget endpoints whose deletion is long over (keeps scans proportional to live endpoints)."""
-    for record in ctx.tx.scan(KIND.name):
+def _purge(ctx: HandlerContext, records: list[dict]) -> list[dict]:
+    """Forget endpoints whose deletion is long over (keeps scans proportional to live endpoints); the rest."""
+    kept = []
+    for record in records:
         if is_gone(ctx, record):
             ctx.tx.delete(KIND.name, record["VpcEndpointId"])
+        else:
+            kept.append(record)
+    return kept
 
 
 # --- handlers --------------------------------------------------------------------------------------------------------
 
 def _fingerprint(params: dict) -> str:
-    return json.dumps({k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}, sort_keys=True,
-                      default=str)
+    request = json.dumps({k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}, sort_keys=True,
+                         default=str)
+    return hashlib.sha256(request.encode()).hexdigest()
 
 
-def _replay(ctx: HandlerContext, params: dict) -> dict | None:
+def _replay(ctx: HandlerContext, params: dict, records: list[dict]) -> dict | None:
     token = params.get("ClientToken")
     if not token:
         return None
-    for record in ctx.tx.scan(KIND.name):
+    for record in records:
         if record.get("_client_token") == token:
             if record.get("_request") != _fingerprint(params):
                 raise EC2Error("IdempotentParameterMismatch",
@@ -383,10 +389,11 @@ def _replay(ctx: HandlerContext, params: dict) -> dict | None:
 
 
 def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
-    replayed = _replay(ctx, params)
+    records = ctx.tx.scan(KIND.name)  # one scan serves the idempotency, quota and private DNS checks
+    replayed = _replay(ctx, params, records)
     if replayed is not None:
         return replayed
-    _purge(ctx)
+    records = _purge(ctx, records)
     vpc_id = params["VpcId"]
     _get_vpc(ctx, vpc_id)
     kind = params.get("VpcEndpointType") or GATEWAY
@@ -433,8 +440,8 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
         "_request": _fingerprint(params),
     }
     if kind == INTERFACE:
-        _configure_interface(ctx, record, service, subnets, params)
-    _check_quota(ctx, vpc_id, kind)
+        _configure_interface(ctx, record, service, subnets, params, records)
+    _check_quota(ctx, vpc_id, kind, records)
     _add_subnets(ctx, record, subnets)
     _finish(ctx, record, service)
     result = {"VpcEndpoint": _view(ctx, record)}
@@ -443,7 +450,8 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     return result
 
 
-def _configure_interface(ctx: HandlerContext, record: dict, service: dict, subnets: list[dict], params: dict) -> None:
+def _configure_interface(ctx: HandlerContext, record: dict, service: dict, subnets: list[dict], params: dict,
+                         records: list[dict]) -> None:
     """Security groups (the VPC's default group when none are given), private DNS and IP settings."""
     vpc_id = record["VpcId"]
     group_ids = params.get("SecurityGroupIds") or []
@@ -460,7 +468,7 @@ def _configure_interface(ctx: HandlerContext, record: dict, service: dict, subne
         private_dns = bool(service.get("PrivateDnsName"))
     record["PrivateDnsEnabled"] = private_dns
     if private_dns:
-        _check_private_dns(ctx, record, service)
+        _check_private_dns(ctx, record, service, records)
     _ip_settings(ctx, record, service, subnets, params)
 
 
