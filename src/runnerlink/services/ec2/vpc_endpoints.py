@@ -6,17 +6,16 @@ is "pending" for ctx.lifecycle_delay after it, then "available"), _deleting_at (
 _zones ({subnet id: availability zone}), _client_token and _request (for idempotent retries).
 
 An interface endpoint has one requester-managed ENI per subnet (created and deleted synchronously, so DeleteSubnet
-and DeleteSecurityGroup are never blocked by an endpoint that is already going away).
+and DeleteSecurityGroup are never blocked by an endpoint that is already going away). A gateway endpoint has route
+tables instead; the routes it implies are derived by route_tables from RouteTableIds.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import secrets
 import string
-from types import ModuleType
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import endpoint_services, ids
@@ -42,10 +41,6 @@ _DNS_RECORD_TYPES = {"ipv4": {"ipv4", "service-defined"}, "dualstack": {"ipv4", 
                      "ipv6": {"ipv6", "service-defined"}}
 
 
-def _state_of(record: dict) -> str:
-    return record.get("State", "")
-
-
 KIND = Kind(
     name="vpc-endpoint", prefix="vpce", id_field="VpcEndpointId", code="InvalidVpcEndpointId", noun="VPC endpoint ID",
     filters={
@@ -53,15 +48,12 @@ KIND = Kind(
         "service-region": lambda r: r.get("ServiceRegion") or r["ServiceName"].split(".")[2],
         "vpc-id": lambda r: r["VpcId"],
         "vpc-endpoint-id": lambda r: r["VpcEndpointId"],
-        "vpc-endpoint-state": _state_of,
+        "vpc-endpoint-state": lambda r: r["State"],  # filters run on views, whose State is derived
         "vpc-endpoint-type": lambda r: r["VpcEndpointType"],
         "ip-address-type": lambda r: r.get("IpAddressType"),
     },
 )
-# Fallback lookups for other engineers' kinds, used only until their modules provide the agreed functions.
-_VPCS = Kind("vpc", "vpc", "VpcId", "InvalidVpcID", "vpc ID", {})
-_SUBNETS = Kind("subnet", "subnet", "SubnetId", "InvalidSubnetID", "subnet ID", {})
-_GROUPS = Kind("security-group", "sg", "GroupId", "InvalidGroup", "security group", {})
+# Route tables have no lookup function in the cross-module interface; their records are read directly.
 _ROUTE_TABLES = Kind("route-table", "rtb", "RouteTableId", "InvalidRouteTableID", "route table ID", {})
 
 
@@ -69,62 +61,56 @@ def _invalid(message: str) -> EC2Error:
     return EC2Error("InvalidParameter", message)
 
 
-# --- other modules (imported late: they may import this one, and may not have landed yet) ---------------------------
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"runnerlink.services.ec2.{name}")
-    except ImportError:
-        return None
-
-
-def _function(module: str, name: str):
-    return getattr(_module(module), name, None)
-
+# --- other modules (imported inside functions: they import this one) -------------------------------------------------
 
 def _get_vpc(ctx: HandlerContext, vpc_id: str) -> dict:
-    get_vpc = _function("vpcs", "get_vpc")
-    return get_vpc(ctx, vpc_id) if get_vpc else _VPCS.get(ctx, vpc_id)
+    from runnerlink.services.ec2 import vpcs
+
+    return vpcs.get_vpc(ctx, vpc_id)
 
 
 def _dns_attributes(ctx: HandlerContext, vpc_id: str) -> tuple[bool, bool]:
-    attributes = _function("vpcs", "dns_attributes")
-    if attributes:
-        return attributes(ctx, vpc_id)
-    stored = _VPCS.get(ctx, vpc_id).get("_attributes") or {}
-    return bool(stored.get("EnableDnsSupport", True)), bool(stored.get("EnableDnsHostnames", False))
+    from runnerlink.services.ec2 import vpcs
+
+    return vpcs.dns_attributes(ctx, vpc_id)
 
 
 def _get_subnet(ctx: HandlerContext, subnet_id: str) -> dict:
-    get_subnet = _function("subnets", "get_subnet")
-    return get_subnet(ctx, subnet_id) if get_subnet else _SUBNETS.get(ctx, subnet_id)
+    from runnerlink.services.ec2 import subnets
+
+    return subnets.get_subnet(ctx, subnet_id)
 
 
 def _get_group(ctx: HandlerContext, group_id: str) -> dict:
-    get_group = _function("security_groups", "get_group")
-    return get_group(ctx, group_id) if get_group else _GROUPS.get(ctx, group_id)
+    from runnerlink.services.ec2 import security_groups
+
+    return security_groups.get_group(ctx, group_id)
 
 
-def _default_group(ctx: HandlerContext, vpc_id: str) -> dict | None:
-    default_group_id = _function("security_groups", "default_group_id")
-    if default_group_id:
-        return _get_group(ctx, default_group_id(ctx, vpc_id))
-    return next((g for g in _GROUPS.all(ctx) if g.get("VpcId") == vpc_id and g.get("GroupName") == "default"), None)
+def _default_group(ctx: HandlerContext, vpc_id: str) -> dict:
+    from runnerlink.services.ec2 import security_groups
+
+    return _get_group(ctx, security_groups.default_group_id(ctx, vpc_id))
 
 
-def _create_eni(ctx: HandlerContext, subnet: dict, group_ids: list[str], endpoint_id: str) -> str | None:
-    create = _function("network_interfaces", "create_requester_managed")
-    if create is None:
-        return None
-    return create(ctx, subnet, group_ids, f"VPC Endpoint Interface {endpoint_id}")["NetworkInterfaceId"]
+def _create_eni(ctx: HandlerContext, subnet: dict, group_ids: list[str], endpoint_id: str) -> str:
+    from runnerlink.services.ec2 import network_interfaces
+
+    eni = network_interfaces.create_requester_managed(ctx, subnet, group_ids, f"VPC Endpoint Interface {endpoint_id}")
+    return eni["NetworkInterfaceId"]
 
 
 def _delete_eni(ctx: HandlerContext, eni_id: str) -> None:
-    delete = _function("network_interfaces", "delete")
-    if delete is not None:
-        delete(ctx, eni_id)
-    else:
-        ctx.tx.delete("network-interface", eni_id)
+    from runnerlink.services.ec2 import network_interfaces
+
+    network_interfaces.delete(ctx, eni_id)
+
+
+def _set_eni_groups(ctx: HandlerContext, record: dict) -> None:
+    from runnerlink.services.ec2 import network_interfaces
+
+    for eni_id in record["_enis"].values():
+        network_interfaces.set_groups(ctx, eni_id, [g["GroupId"] for g in record["Groups"]])
 
 
 # --- state and views -------------------------------------------------------------------------------------------------
@@ -299,9 +285,7 @@ def _add_subnets(ctx: HandlerContext, record: dict, subnets: list[dict]) -> None
         subnet_id = subnet["SubnetId"]
         record["SubnetIds"].append(subnet_id)
         record["_zones"][subnet_id] = subnet["AvailabilityZone"]
-        eni_id = _create_eni(ctx, subnet, group_ids, record["VpcEndpointId"])
-        if eni_id is not None:
-            record["_enis"][subnet_id] = eni_id
+        record["_enis"][subnet_id] = _create_eni(ctx, subnet, group_ids, record["VpcEndpointId"])
 
 
 def _remove_subnet(ctx: HandlerContext, record: dict, subnet_id: str) -> None:
@@ -310,18 +294,6 @@ def _remove_subnet(ctx: HandlerContext, record: dict, subnet_id: str) -> None:
     eni_id = record["_enis"].pop(subnet_id, None)
     if eni_id is not None:
         _delete_eni(ctx, eni_id)
-
-
-def _set_eni_groups(ctx: HandlerContext, record: dict) -> None:
-    set_groups = _function("network_interfaces", "set_groups")
-    for eni_id in record["_enis"].values():
-        if set_groups is not None:
-            set_groups(ctx, eni_id, [g["GroupId"] for g in record["Groups"]])
-            continue
-        eni = ctx.tx.get("network-interface", eni_id)
-        if eni is not None:
-            eni["Groups"] = [dict(g) for g in record["Groups"]]
-            ctx.tx.put("network-interface", eni_id, eni)
 
 
 def _hosted_zone(seed: str, length: int) -> str:
@@ -459,8 +431,7 @@ def _configure_interface(ctx: HandlerContext, record: dict, service: dict, subne
         record["Groups"] = _check_groups(ctx, vpc_id, group_ids)
     else:
         default = _default_group(ctx, vpc_id)
-        record["Groups"] = [{"GroupId": default["GroupId"], "GroupName": default.get("GroupName", "default")}] \
-            if default else []
+        record["Groups"] = [{"GroupId": default["GroupId"], "GroupName": default["GroupName"]}]
     # AWS enables private DNS when the parameter is omitted (older API reference: "Default: true"), for services
     # that have a private DNS name; Terraform always sends it.
     private_dns = params.get("PrivateDnsEnabled")
