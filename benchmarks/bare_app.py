@@ -19,6 +19,7 @@ UVICORN_OPTIONS = {
     "access_log": False,
     "server_header": False,
     "date_header": False,
+    "timeout_keep_alive": 75,
 }
 
 BODY = b'{"ok":true,"service":"bare"}'

@@ -8,7 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink import __version__
+from runnerlink import __version__, cli_policy
 from runnerlink.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 
 
@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("domain", help="the custom domain name")
         command.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
 
+    cli_policy.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "policy":
+        return cli_policy.run(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "complete-handshake":
@@ -54,8 +58,10 @@ def _serve(args: argparse.Namespace) -> int:
     app = EdgeApp(settings)
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port} "
           f"(state: {settings.state}, region: {settings.region})", flush=True)
+    # Idle keep-alive connections live longer than SDK connection pools expect to reuse them (AWS's front ends keep
+    # them about a minute); uvicorn's 5 s default races clients reusing a pooled connection just as it closes.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                lifespan="on", access_log=False, server_header=False, date_header=False)
+                lifespan="on", access_log=False, server_header=False, date_header=False, timeout_keep_alive=75)
     return 0
 
 
