@@ -12,8 +12,6 @@ from .errors import PolicyError
 from .principals import PrincipalMatcher
 
 POLICY_TYPES = frozenset({"identity", "resource", "endpoint", "boundary", "session", "scp", "rcp"})
-# Policy types whose statements name a Principal.
-_WITH_PRINCIPAL = frozenset({"resource", "endpoint", "rcp"})
 _CACHE_LIMIT = 4096
 
 

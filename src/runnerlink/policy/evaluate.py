@@ -8,6 +8,10 @@ Order (IAM UG, *Policy evaluation logic* and *How AWS enforcement code logic eva
    ARN grants on its own; naming the role (or everyone) it is still limited by the boundary and the
    session policy; naming the account it only delegates to IAM. Across accounts both sides must allow.
 An endpoint policy, boundary, session policy, SCP or RCP never grants on its own.
+
+Several policies in one slot (identity, boundaries, endpoint, one SCP/RCP level) allow when any of
+them allows, as iam-simulate treats its lists; AWS itself has one boundary per principal and one
+policy per endpoint.
 """
 
 from collections.abc import Sequence
