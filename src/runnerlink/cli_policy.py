@@ -1,0 +1,242 @@
+"""`runnerlink policy validate` and `runnerlink policy simulate`: the policy engine from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from runnerlink.policy.validate_types import POLICY_TYPES
+
+# Case keys holding one policy, a list of policies, or OU levels of policies: (policy type, `evaluate` argument).
+SINGLE = {"resourcePolicy": ("resource", "resource"), "sessionPolicy": ("session", "session")}
+LISTS = {"identityPolicies": ("identity", "identity"), "permissionBoundaries": ("boundary", "boundaries"),
+         "vpcEndpointPolicies": ("endpoint", "endpoint")}
+LEVELS = {"serviceControlPolicies": ("scp", "scps"), "resourceControlPolicies": ("rcp", "rcps")}
+CASE_KEYS = {"id", "request", "description", *SINGLE, *LISTS, *LEVELS}
+REQUEST_KEYS = {"principal", "action", "resource", "resourceAccount", "context"}
+
+SIMULATE_HELP = """\
+Input: one case, a JSON array of cases, {"cases": [...]}, or JSON lines. A case:
+  {"id": "...", "request": {"principal": ARN, "action": "apprunner:CreateService", "resource": ARN or "*",
+   "resourceAccount": "111122223333", "context": {"aws:SourceVpce": "vpce-...", "aws:TagKeys": ["team"]}},
+   "identityPolicies": [...], "resourcePolicy": {...}, "permissionBoundaries": [...], "vpcEndpointPolicies": [...],
+   "sessionPolicy": {...}, "serviceControlPolicies": [{"orgIdentifier": "r-root", "policies": [...]}, ...],
+   "resourceControlPolicies": [...]}
+Every policy key is optional; a policy is a document or {"name": "...", "policy": {...}}. SCP/RCP lists hold OU
+levels (root first) of {"orgIdentifier", "policies"}; a plain list of policies is one level.
+Output: one JSON line per case, {"id", "decision", "matchedStatements", "blockedBy"}, or {"id", "error"}.
+Exit status: 0 when every case was valid, 1 otherwise, 2 when the input cannot be read."""
+
+
+class CaseError(Exception):
+    """A case the simulator cannot run; the message says where and why."""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    policy = commands.add_parser("policy", help="validate IAM policies and simulate requests against them")
+    actions = policy.add_subparsers(dest="policy_command", required=True)
+
+    validate = actions.add_parser("validate", help="print AWS's MalformedPolicyDocument messages for a policy")
+    validate.add_argument("file", help="the policy document (JSON), or - for standard input")
+    validate.add_argument("--type", dest="policy_type", required=True, choices=POLICY_TYPES,
+                          help="the kind of policy, which decides Principal, Version and size rules")
+    validate.add_argument("--entity", choices=("user", "group", "role"),
+                          help="an inline identity policy of this kind of entity (its size limit); default: managed")
+
+    simulate = actions.add_parser("simulate", help="decide requests against policies and explain the decisions",
+                                  description=SIMULATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    simulate.add_argument("file", help="the cases (JSON or JSON lines), or - for standard input")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        text = _read(args.file)
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    if args.policy_command == "validate":
+        return _validate(text, args)
+    return _simulate(text)
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _validate(text: str, args: argparse.Namespace) -> int:
+    from runnerlink.policy.validate import validate
+
+    messages = validate(text, args.policy_type, entity=args.entity)
+    for message in messages:
+        print(message)
+    if not messages:
+        print(f"{args.file}: a valid {args.policy_type} policy", file=sys.stderr)
+    return 1 if messages else 0
+
+
+# --- simulate ----------------------------------------------------------------------------------------------------
+
+def _simulate(text: str) -> int:
+    try:
+        cases = parse_cases(text)
+    except CaseError as error:
+        print(f"cannot read the cases: {error}", file=sys.stderr)
+        return 2
+    all_valid = True
+    for position, case in enumerate(cases, start=1):
+        result = run_case(case, position)
+        all_valid &= "error" not in result
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0 if all_valid else 1
+
+
+def parse_cases(text: str) -> list[Any]:
+    """The cases of an input: one case, an array, {"cases": [...]}, or JSON lines (a bad line becomes an error)."""
+    try:
+        data = json.loads(text)
+    except ValueError as whole_error:
+        lines = [line for line in text.splitlines() if line.strip()]
+        try:
+            json.loads(lines[0]) if lines else None
+        except ValueError:
+            raise CaseError(f"not JSON: {whole_error}") from None
+        if not lines:
+            raise CaseError("no cases") from None
+        return [_json_line(line, number) for number, line in enumerate(lines, start=1)]
+    if isinstance(data, dict) and "cases" in data and "request" not in data:
+        data = data["cases"]
+        if not isinstance(data, list):
+            raise CaseError('"cases" must be a list')
+    return data if isinstance(data, list) else [data]
+
+
+@dataclass
+class _BadLine:
+    message: str
+
+
+def _json_line(line: str, number: int) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError as error:
+        return _BadLine(f"line {number} is not JSON: {error}")
+
+
+def run_case(case: Any, position: int) -> dict[str, Any]:
+    """The JSON result of one case: the decision and its explanation, or an error."""
+    case_id = case.get("id", position) if isinstance(case, dict) else position
+    try:
+        if isinstance(case, _BadLine):
+            raise CaseError(case.message)
+        return {"id": case_id, **_decide(case)}
+    except CaseError as error:
+        return {"id": case_id, "error": str(error)}
+
+
+def _decide(case: Any) -> dict[str, Any]:
+    from runnerlink.policy import evaluate
+
+    if not isinstance(case, dict):
+        raise CaseError("a case must be a JSON object")
+    unknown = sorted(set(case) - CASE_KEYS)
+    if unknown:
+        raise CaseError(f"unknown case key(s): {', '.join(unknown)} (expected {', '.join(sorted(CASE_KEYS))})")
+    request = _request(case.get("request"))
+    decision = evaluate(request, **_policies(case))
+    return {
+        "decision": decision.decision,
+        "matchedStatements": [
+            {"policyType": m.policy_type, "policy": m.policy, "sid": m.sid, "index": m.index, "effect": m.effect}
+            for m in decision.matched],
+        "blockedBy": list(decision.blocked_by),
+    }
+
+
+def _request(raw: Any) -> Any:
+    from runnerlink.policy import PolicyError, Request
+
+    if not isinstance(raw, dict):
+        raise CaseError('"request" must be an object with "principal" and "action"')
+    unknown = sorted(set(raw) - REQUEST_KEYS)
+    if unknown:
+        raise CaseError(f"unknown request key(s): {', '.join(unknown)}")
+    for key in ("principal", "action"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise CaseError(f'request.{key} must be a non-empty string')
+    resource = raw.get("resource", "*")
+    account = raw.get("resourceAccount")
+    context = raw.get("context", {})
+    if not isinstance(resource, str) or not resource:
+        raise CaseError("request.resource must be an ARN or \"*\"")
+    if account is not None and not isinstance(account, str):
+        raise CaseError("request.resourceAccount must be a string")
+    if not isinstance(context, dict):
+        raise CaseError("request.context must be an object of condition keys")
+    try:
+        return Request(raw["principal"], raw["action"], resource=resource, resource_account=account, context=context)
+    except (PolicyError, ValueError, TypeError) as error:
+        raise CaseError(f"request: {error}") from None
+
+
+def _policies(case: dict) -> dict[str, Any]:
+    """The compiled policies of a case, as `evaluate`'s keyword arguments."""
+    policies: dict[str, Any] = {}
+    for key, (policy_type, argument) in SINGLE.items():
+        if case.get(key) is not None:
+            policies[argument] = _compile(case[key], policy_type, key)
+    for key, (policy_type, argument) in LISTS.items():
+        policies[argument] = [_compile(entry, policy_type, f"{key}[{i}]") for i, entry in enumerate(_list(case, key))]
+    for key, (policy_type, argument) in LEVELS.items():
+        policies[argument] = [[_compile(entry, policy_type, location) for entry, location in level]
+                              for level in _levels(case, key)]
+    return policies
+
+
+def _list(case: dict, key: str) -> list:
+    value = case.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CaseError(f"{key} must be a list of policies")
+    return value
+
+
+def _levels(case: dict, key: str) -> Iterable[list[tuple[Any, str]]]:
+    """OU levels, root first, each a list of (policy entry, location)."""
+    entries = _list(case, key)
+    is_level = [isinstance(e, dict) and "policies" in e for e in entries]
+    if not any(is_level):
+        return [[(entry, f"{key}[{i}]") for i, entry in enumerate(entries)]] if entries else []
+    if not all(is_level):
+        raise CaseError(f'{key} mixes OU levels ({{"orgIdentifier", "policies"}}) with bare policies')
+    levels = []
+    for number, level in enumerate(entries):
+        policies = level["policies"]
+        if not isinstance(policies, list):
+            raise CaseError(f"{key}[{number}].policies must be a list of policies")
+        where = level.get("orgIdentifier") or f"{key}[{number}]"
+        levels.append([(entry, f"{where}[{i}]") for i, entry in enumerate(policies)])
+    return levels
+
+
+def _compile(entry: Any, policy_type: str, location: str) -> Any:
+    from runnerlink.policy import PolicyError, compile_policy
+
+    name, document = location, entry
+    if isinstance(entry, dict) and "policy" in entry and "Statement" not in entry:
+        name, document = entry.get("name") or location, entry["policy"]
+        if not isinstance(name, str):
+            raise CaseError(f"{location}: name must be a string")
+    if not isinstance(document, (dict, str)):
+        raise CaseError(f"{location}: a policy must be a JSON object (or a JSON string holding one)")
+    try:
+        return compile_policy(document, policy_type, name)
+    except PolicyError as error:
+        messages = getattr(error, "messages", None) or [str(error)]
+        raise CaseError(f"{name} ({policy_type} policy): {'; '.join(messages)}") from None
