@@ -15,7 +15,7 @@ from runnerlink.errors import AWSError, UnknownOperation
 from runnerlink.server.context import RequestContext
 from runnerlink.server.read_cache import ReadCache
 from runnerlink.services.base import HandlerContext, ServicePackage
-from runnerlink.store import Store
+from runnerlink.store import Store, StoreConflict
 from runnerlink.wire.json_protocol import JsonProtocol
 from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, read_form
 from runnerlink.wire.routing import Router
@@ -109,6 +109,14 @@ class Pipeline:
             if cached is not None:
                 ctx.response_body, ctx.from_cache = cached, True
                 return
+        try:
+            handler_ctx = self._run(ctx, handler, scope, write)
+        except StoreConflict:  # a read that seeded defaults raced another process: again, holding the write lock
+            handler_ctx = self._run(ctx, handler, scope, True)
+        if cacheable:
+            ctx.cache_fill = (key, generation, handler_ctx.changes_at)
+
+    def _run(self, ctx: RequestContext, handler, scope: str, write: bool) -> HandlerContext:
         with self.store.transaction(scope, write=write) as tx:
             handler_ctx = HandlerContext(
                 account=ctx.principal.account,
@@ -121,8 +129,7 @@ class Pipeline:
                 extra={"network": ctx.network},
             )
             ctx.output = handler(handler_ctx, ctx.params or {})
-        if cacheable:
-            ctx.cache_fill = (key, generation, handler_ctx.changes_at)
+        return handler_ctx
 
     def serialize(self, ctx: RequestContext) -> None:
         protocol = ctx.protocol

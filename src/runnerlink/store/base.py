@@ -7,6 +7,11 @@ from contextlib import AbstractContextManager
 from typing import Hashable
 
 
+class StoreConflict(Exception):
+    """A read transaction tried to write while another writer held or had moved the database: run it again as a
+    write transaction (which takes the write lock first and so cannot conflict)."""
+
+
 class Transaction(ABC):
     """One unit of work in one scope. Writes become visible to others only when it commits."""
 

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import orjson
 
-from runnerlink.store.base import Store, Transaction
+from runnerlink.store.base import Store, StoreConflict, Transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -112,6 +112,11 @@ class SqliteStore(Store):
             tx = _SqliteTransaction(self._conn, scope)
             try:
                 yield tx
+            except sqlite3.OperationalError as error:
+                self._conn.execute("ROLLBACK")
+                if not write and tx.wrote:  # a deferred transaction could not upgrade to writing
+                    raise StoreConflict(str(error)) from error
+                raise
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise

@@ -188,3 +188,22 @@ def test_sqlite_generation_sees_a_write_by_another_process(tmp_path, path):
         assert ours.generation() != before
     finally:
         ours.close()
+
+
+def test_sqlite_read_transaction_that_cannot_upgrade_raises_conflict(tmp_path):
+    from runnerlink.store import StoreConflict
+
+    first, second = open_store(str(tmp_path)), open_store(str(tmp_path))
+    with first.transaction("a/us-east-1", write=True) as tx:
+        tx.put("thing", "k", {"n": 0})
+    with pytest.raises(StoreConflict):
+        with first.transaction("a/us-east-1") as tx:
+            assert tx.get("thing", "k") == {"n": 0}  # the read snapshot is taken here
+            with second.transaction("a/us-east-1", write=True) as other:
+                other.put("thing", "k", {"n": 1})  # another process commits after that snapshot
+            tx.put("thing", "seeded", {"n": 2})  # a read transaction now can't write
+    with first.transaction("a/us-east-1", write=True) as tx:  # retried as a write transaction it works
+        assert tx.get("thing", "k") == {"n": 1}
+        tx.put("thing", "seeded", {"n": 2})
+    first.close()
+    second.close()
