@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from runnerlink.policy import validate_formats as fmt
+from runnerlink.policy.validate_endpoint import endpoint_checks
 from runnerlink.policy.errors import PolicyError
 from runnerlink.policy.validate_types import (IAM_CHARACTERS, ORGANIZATIONS_MALFORMED, POLICY_TYPES, RULES,
                                               STATEMENT_KEYS, TypeRules, size_limit)
@@ -73,6 +74,8 @@ def validate(document: str | dict, policy_type: str, *, entity: str | None = Non
     if statements is None:
         return _unique(messages + [SYNTAX])
     messages += _checks(parsed, statements, rules)
+    if policy_type == "endpoint":
+        messages += endpoint_checks(statements, _operator)
     return _unique(messages)
 
 

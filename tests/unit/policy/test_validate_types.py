@@ -232,3 +232,47 @@ def test_characters_outside_latin1_in_iam_policies():
     assert validate(document, "identity")[0] == message
     assert validate(json.dumps(policy(allow(Sid="A", Principal="*")), ensure_ascii=False).replace('"A"', '"\u20ac"'),
                     "endpoint") == []
+
+
+# --- VPC endpoint policy considerations (PrivateLink Guide; messages unsure) ---------------------------------------
+
+def endpoint(condition=None, resource="*"):
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "apprunner:*", "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return {"Statement": [statement]}
+
+
+def test_endpoint_wildcards_with_system_id_keys_unsure():
+    assert validate(endpoint({"StringEquals": {"aws:PrincipalAccount": "111122223333"}}), "endpoint") == []
+    assert validate(endpoint({"StringLike": {"aws:PrincipalAccount": "1111*"}}), "endpoint") == [
+        "Wildcards are not supported with aws:PrincipalAccount in a VPC endpoint policy: 1111*"]
+    assert validate(endpoint({"ForAnyValue:StringLike": {"AWS:SourceVpc": ["vpc-?abc"]}}), "endpoint") == [
+        "Wildcards are not supported with AWS:SourceVpc in a VPC endpoint policy: vpc-?abc"]
+    assert validate(endpoint({"NumericEquals": {"aws:PrincipalAccount": "111122223333"}}), "endpoint") == [
+        "Numeric condition operators are not supported with aws:PrincipalAccount in a VPC endpoint policy."]
+    # the same conditions are fine in other policy types
+    assert validate({"Version": "2012-10-17", **endpoint({"StringLike": {"aws:PrincipalAccount": "1111*"}})},
+                    "resource") == []
+
+
+def test_endpoint_wildcards_need_six_characters_unsure():
+    good = ["arn:aws:iam::*:role/ci-*", "deploy*", "*-deployer", "prefix*suffix-long"]
+    for value in good:
+        assert validate(endpoint({"StringLike": {"aws:PrincipalArn": value}}), "endpoint") == [], value
+    for value in ("ci-*", "*", "a*b", "prefi*ab*suffi"):
+        assert validate(endpoint({"StringLike": {"aws:PrincipalArn": value}}), "endpoint") == [
+            "A wildcard in a VPC endpoint policy condition needs at least 6 consecutive characters before or after "
+            f"it: {value}"], value
+    # StringEquals has no wildcards: '*' is literal there
+    assert validate(endpoint({"StringEquals": {"aws:PrincipalTag/team": "*"}}), "endpoint") == []
+
+
+def test_endpoint_arn_account_field_unsure():
+    assert validate(endpoint(resource="arn:aws:apprunner:*:111122223333:service/*"), "endpoint") == []
+    assert validate(endpoint(resource="arn:aws:apprunner:*:*:service/*"), "endpoint") == []
+    arn = "arn:aws:apprunner:*:1111*:service/*"
+    assert validate(endpoint(resource=arn), "endpoint") == [
+        f"The account in {arn} must be an account ID or a wildcard, not both."]
+    assert validate(endpoint({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::1111*:role/deployer"}}), "endpoint") == [
+        "The account in arn:aws:iam::1111*:role/deployer must be an account ID or a wildcard, not both."]
