@@ -75,6 +75,11 @@ def _validate(text: str, args: argparse.Namespace) -> int:
     messages = validate(text, args.policy_type, entity=args.entity)
     for message in messages:
         print(message)
+    if args.policy_type == "endpoint" and not messages:
+        from runnerlink.policy.validate_endpoint import endpoint_considerations
+
+        for warning in endpoint_considerations(text):  # PrivateLink rules whose enforcement is not recorded
+            print(f"warning: {warning}", file=sys.stderr)
     if not messages:
         print(f"{args.file}: a valid {args.policy_type} policy", file=sys.stderr)
     return 1 if messages else 0

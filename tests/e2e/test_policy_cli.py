@@ -73,6 +73,15 @@ def test_validate_per_type_and_from_stdin():
     assert result.returncode == 1 and "20480" in result.stdout
 
 
+def test_validate_warns_about_privatelink_considerations():
+    document = {"Statement": [{**ENDPOINT["Statement"][0],
+                               "Condition": {"StringLike": {"aws:PrincipalAccount": "1111*"}}}]}
+    result = runnerlink("policy", "validate", "-", "--type", "endpoint", stdin=json.dumps(document))
+    assert result.returncode == 0 and result.stdout == ""
+    assert "warning: Wildcards are not supported with aws:PrincipalAccount in a VPC endpoint policy: 1111*" in (
+        result.stderr)
+
+
 def test_validate_inline_entity_limit():
     document = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["apprunner:" + "x" * 3000], "Resource": "*"}]})

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from runnerlink.policy import validate_formats as fmt
-from runnerlink.policy.validate_endpoint import endpoint_checks
 from runnerlink.policy.errors import PolicyError
 from runnerlink.policy.validate_types import (IAM_CHARACTERS, ORGANIZATIONS_MALFORMED, POLICY_TYPES, RULES,
                                               STATEMENT_KEYS, TypeRules, size_limit)
@@ -74,8 +73,6 @@ def validate(document: str | dict, policy_type: str, *, entity: str | None = Non
     if statements is None:
         return _unique(messages + [SYNTAX])
     messages += _checks(parsed, statements, rules)
-    if policy_type == "endpoint":
-        messages += endpoint_checks(statements, _operator)
     return _unique(messages)
 
 
@@ -188,7 +185,7 @@ def _condition_grammatical(condition: Any) -> bool:
     for operator, block in condition.items():
         if not isinstance(block, dict):
             return False
-        if _operator(operator) is None and block:
+        if base_operator(operator) is None and block:
             return False
         for values in block.values():
             items = values if isinstance(values, list) else [values]
@@ -197,7 +194,7 @@ def _condition_grammatical(condition: Any) -> bool:
     return True
 
 
-def _operator(name: str) -> str | None:
+def base_operator(name: str) -> str | None:
     """The base operator of a condition operator name (prefix and IfExists removed), or None if unknown."""
     base = name
     for prefix in _SET_PREFIXES:
@@ -272,7 +269,7 @@ def _legacy_failure(statement: dict) -> bool:
     if statement["Effect"] not in ("Allow", "Deny"):
         return True
     for operator, block in statement.get("Condition", {}).items():
-        family = FAMILY.get(_operator(operator) or "")
+        family = FAMILY.get(base_operator(operator) or "")
         check = {"Date": fmt.date_ok, "Numeric": fmt.number_ok, "Ip": fmt.ip_ok}.get(family or "")
         if check is None:
             continue
@@ -331,7 +328,7 @@ def _variable_checks(statements: list[dict]) -> list[str]:
                 messages += [f'Invalid principal in policy: "{kind}":"{value}"'
                              for kind in principal for value in _entries(principal, kind) if fmt.has_variable(value)]
         for operator, block in statement.get("Condition", {}).items():
-            family = FAMILY.get(_operator(operator) or "")
+            family = FAMILY.get(base_operator(operator) or "")
             for condition_key, values in block.items():
                 if fmt.has_variable(condition_key):
                     messages.append(f"Policy variables are not supported in condition keys: {condition_key}")

@@ -3,14 +3,18 @@
 - no wildcards and no numeric operators with global keys that hold system-generated IDs;
 - a wildcard in a string (or ARN) condition value needs at least 6 consecutive characters before or after it;
 - the account field of an ARN holds an account ID or a wildcard, not both.
-EC2's wording for these is not recorded; the messages say what is wrong in the style of IAM's.
+Whether EC2 rejects such a policy or it just never matches is not recorded, so these are not part of `validate`
+(nor of compile_policy): `endpoint_considerations` reports them, and `runnerlink policy validate` shows them as
+warnings. The messages say what is wrong in the style of IAM's.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any, Callable
+from typing import Any
 
+from runnerlink.policy.validate import base_operator
 from runnerlink.policy.validate_formats import split_arn
 
 # Global keys whose values are system-generated identifiers (accounts, organizations, VPCs, endpoints).
@@ -21,17 +25,30 @@ _WILDCARD_FAMILIES = ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "A
 _WILDCARD = re.compile(r"[*?]")
 
 
-def endpoint_checks(statements: list[dict], base_operator: Callable[[str], str | None]) -> list[str]:
+def endpoint_considerations(document: str | dict) -> list[str]:
+    """The PrivateLink rules a VPC endpoint policy breaks (empty when none, or when it is not even grammatical)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(statements, list):
+        return []
     messages: list[str] = []
     for statement in statements:
+        if not isinstance(statement, dict):
+            continue
         for key in ("Resource", "NotResource"):
             messages += _account_field(_strings(statement.get(key)))
-        for operator, block in statement.get("Condition", {}).items():
+        condition = statement.get("Condition")
+        for operator, block in (condition.items() if isinstance(condition, dict) else ()):
             base = base_operator(operator) or ""
-            for condition_key, values in block.items():
+            for condition_key, values in (block.items() if isinstance(block, dict) else ()):
                 strings = [v for v in _strings(values) if isinstance(v, str)]
                 messages += _condition(base, condition_key, strings)
-    return messages
+    return list(dict.fromkeys(messages))
 
 
 def _strings(value: Any) -> list:

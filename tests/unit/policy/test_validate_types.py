@@ -8,6 +8,7 @@ import json
 import pytest
 
 from runnerlink.policy.validate import validate
+from runnerlink.policy.validate_endpoint import endpoint_considerations
 
 FULL_ENDPOINT = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
 PRINCIPALLESS = ("identity", "boundary", "session", "scp")
@@ -234,7 +235,13 @@ def test_characters_outside_latin1_in_iam_policies():
                     "endpoint") == []
 
 
-# --- VPC endpoint policy considerations (PrivateLink Guide; messages unsure) ---------------------------------------
+# --- VPC endpoint policy considerations (PrivateLink Guide; enforcement and messages unsure) -----------------------
+# Reported by endpoint_considerations, not by validate: whether EC2 rejects such policies is not recorded.
+
+def considerations(document):
+    assert validate(document, "endpoint") == []
+    return endpoint_considerations(document)
+
 
 def endpoint(condition=None, resource="*"):
     statement = {"Effect": "Allow", "Principal": "*", "Action": "apprunner:*", "Resource": resource}
@@ -244,12 +251,12 @@ def endpoint(condition=None, resource="*"):
 
 
 def test_endpoint_wildcards_with_system_id_keys_unsure():
-    assert validate(endpoint({"StringEquals": {"aws:PrincipalAccount": "111122223333"}}), "endpoint") == []
-    assert validate(endpoint({"StringLike": {"aws:PrincipalAccount": "1111*"}}), "endpoint") == [
+    assert considerations(endpoint({"StringEquals": {"aws:PrincipalAccount": "111122223333"}})) == []
+    assert considerations(endpoint({"StringLike": {"aws:PrincipalAccount": "1111*"}})) == [
         "Wildcards are not supported with aws:PrincipalAccount in a VPC endpoint policy: 1111*"]
-    assert validate(endpoint({"ForAnyValue:StringLike": {"AWS:SourceVpc": ["vpc-?abc"]}}), "endpoint") == [
+    assert considerations(endpoint({"ForAnyValue:StringLike": {"AWS:SourceVpc": ["vpc-?abc"]}})) == [
         "Wildcards are not supported with AWS:SourceVpc in a VPC endpoint policy: vpc-?abc"]
-    assert validate(endpoint({"NumericEquals": {"aws:PrincipalAccount": "111122223333"}}), "endpoint") == [
+    assert considerations(endpoint({"NumericEquals": {"aws:PrincipalAccount": "111122223333"}})) == [
         "Numeric condition operators are not supported with aws:PrincipalAccount in a VPC endpoint policy."]
     # the same conditions are fine in other policy types
     assert validate({"Version": "2012-10-17", **endpoint({"StringLike": {"aws:PrincipalAccount": "1111*"}})},
@@ -259,20 +266,20 @@ def test_endpoint_wildcards_with_system_id_keys_unsure():
 def test_endpoint_wildcards_need_six_characters_unsure():
     good = ["arn:aws:iam::*:role/ci-*", "deploy*", "*-deployer", "prefix*suffix-long"]
     for value in good:
-        assert validate(endpoint({"StringLike": {"aws:PrincipalArn": value}}), "endpoint") == [], value
+        assert considerations(endpoint({"StringLike": {"aws:PrincipalArn": value}})) == [], value
     for value in ("ci-*", "*", "a*b", "prefi*ab*suffi"):
-        assert validate(endpoint({"StringLike": {"aws:PrincipalArn": value}}), "endpoint") == [
+        assert considerations(endpoint({"StringLike": {"aws:PrincipalArn": value}})) == [
             "A wildcard in a VPC endpoint policy condition needs at least 6 consecutive characters before or after "
             f"it: {value}"], value
     # StringEquals has no wildcards: '*' is literal there
-    assert validate(endpoint({"StringEquals": {"aws:PrincipalTag/team": "*"}}), "endpoint") == []
+    assert considerations(endpoint({"StringEquals": {"aws:PrincipalTag/team": "*"}})) == []
 
 
 def test_endpoint_arn_account_field_unsure():
-    assert validate(endpoint(resource="arn:aws:apprunner:*:111122223333:service/*"), "endpoint") == []
-    assert validate(endpoint(resource="arn:aws:apprunner:*:*:service/*"), "endpoint") == []
+    assert considerations(endpoint(resource="arn:aws:apprunner:*:111122223333:service/*")) == []
+    assert considerations(endpoint(resource="arn:aws:apprunner:*:*:service/*")) == []
     arn = "arn:aws:apprunner:*:1111*:service/*"
-    assert validate(endpoint(resource=arn), "endpoint") == [
+    assert considerations(endpoint(resource=arn)) == [
         f"The account in {arn} must be an account ID or a wildcard, not both."]
-    assert validate(endpoint({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::1111*:role/deployer"}}), "endpoint") == [
+    assert considerations(endpoint({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::1111*:role/deployer"}})) == [
         "The account in arn:aws:iam::1111*:role/deployer must be an account ID or a wildcard, not both."]
