@@ -54,7 +54,7 @@ _AWS_PRINCIPAL = re.compile(
     r"|arn:[a-z\-]+:sts::\d{12}:(assumed-role/[^*?/]+/[^*?]+|federated-user/[^*?]+)")
 
 
-def validate(document: str | dict, policy_type: str, *, entity: str | None = None,
+def validate(document: str | bytes | dict, policy_type: str, *, entity: str | None = None,
              name: str | None = None) -> list[str]:
     """AWS's messages for `document` as a policy of `policy_type` (empty when it is valid).
 
@@ -66,7 +66,16 @@ def validate(document: str | dict, policy_type: str, *, entity: str | None = Non
     if entity is not None and (policy_type != "identity" or entity not in ("user", "group", "role")):
         raise PolicyError("entity applies to identity policies only and is one of user, group, role")
     rules = RULES[policy_type]
-    text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(document, (bytes, bytearray)):
+        try:
+            document = document.decode("utf-8")
+        except UnicodeDecodeError:
+            return [SYNTAX]
+    try:
+        text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"),
+                                                                        ensure_ascii=False)
+    except (TypeError, ValueError):
+        return [SYNTAX]
     messages = _limits(text, policy_type, rules, entity, name)
     parsed = _parse(document)
     statements = _statements(parsed, rules) if parsed is not None else None

@@ -249,6 +249,14 @@ def test_wildcards_in_the_resource_vendor():
         "Resource vendor must be fully qualified and cannot contain regexes.")
 
 
+def test_bytes_and_other_inputs():
+    document = stmt(Action="*", Resource="*")
+    assert validate(json.dumps(document).encode(), "identity") == []
+    assert validate(b"\xff\xfe", "identity") == ["Syntax errors in policy."]
+    assert validate({"Statement": {1, 2}}, "identity") == ["Syntax errors in policy."]
+    assert validate([document], "identity") == ["Syntax errors in policy."]
+
+
 def test_unknown_policy_type():
     with pytest.raises(ValueError):
         validate(stmt(Action="*", Resource="*"), "trust")
