@@ -106,14 +106,14 @@ def parse_cases(text: str) -> list[Any]:
     try:
         data = json.loads(text)
     except ValueError as whole_error:
-        lines = [line for line in text.splitlines() if line.strip()]
-        try:
-            json.loads(lines[0]) if lines else None
-        except ValueError:
-            raise CaseError(f"not JSON: {whole_error}") from None
+        lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
         if not lines:
             raise CaseError("no cases") from None
-        return [_json_line(line, number) for number, line in enumerate(lines, start=1)]
+        try:
+            json.loads(lines[0][1])
+        except ValueError:
+            raise CaseError(f"not JSON: {whole_error}") from None
+        return [_json_line(line, number) for number, line in lines]
     if isinstance(data, dict) and "cases" in data and "request" not in data:
         data = data["cases"]
         if not isinstance(data, list):

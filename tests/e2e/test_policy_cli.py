@@ -167,12 +167,12 @@ def test_simulate_json_lines_with_a_bad_line_and_a_bad_policy():
     bad_policy = case("bad", "apprunner:ListServices",
                       identityPolicies=[{"name": "broken", "policy": {"Version": "2012-10-17", "Statement": {
                           "Effect": "allow", "Action": "apprunner:ListServices", "Resource": "*"}}}])
-    text = "\n".join([json.dumps(good), "{not json", json.dumps(bad_policy), json.dumps(good)]) + "\n"
+    text = "\n".join([json.dumps(good), "", "{not json", json.dumps(bad_policy), json.dumps(good)]) + "\n"
     result = runnerlink("policy", "simulate", "-", stdin=text)
     assert result.returncode == 1
     first, line_error, policy_error, last = lines(result)
     assert first["decision"] == "allowed" and last["decision"] == "allowed"
-    assert line_error["id"] == 2 and line_error["error"].startswith("line 2 is not JSON")
+    assert line_error["id"] == 2 and line_error["error"].startswith("line 3 is not JSON")
     assert policy_error == {"id": "bad", "error": "broken (identity policy): The policy failed legacy parsing"}
 
 
