@@ -20,9 +20,11 @@ def normalize_context(context: Mapping[str, Any]) -> dict[str, Any]:
     A key whose value is None is absent."""
     out: dict[str, Any] = {}
     for key, value in context.items():
-        if value is None:
+        if type(value) is str:  # the common case first
+            out[key.lower()] = value
+        elif value is None:
             continue
-        if isinstance(value, (list, tuple, set, frozenset)):
+        elif isinstance(value, (list, tuple, set, frozenset)):
             out[key.lower()] = tuple(_scalar(v) for v in value if v is not None)
         else:
             out[key.lower()] = _scalar(value)
@@ -44,9 +46,9 @@ class Request:
 
     def __post_init__(self) -> None:
         caller = parse_caller(self.principal)
-        ctx = normalize_context(self.context) if self.context else {}
-        for key, value in caller.context:
-            ctx.setdefault(key, value)
+        ctx = dict(caller.context)  # principal-derived keys, unless the context gives them
+        if self.context:
+            ctx.update(normalize_context(self.context))
         setattr_ = object.__setattr__
         setattr_(self, "action_lc", self.action.lower())
         setattr_(self, "caller", caller)
@@ -54,10 +56,23 @@ class Request:
         setattr_(self, "same_account", _same_account(caller.account, self.resource_account, self.resource))
 
 
+_ARN_ACCOUNTS: dict[str, str | None] = {}
+
+
+def _arn_account(resource: str) -> str | None:
+    got = _ARN_ACCOUNTS.get(resource, False)
+    if got is False:
+        parts = resource.split(":", 5)
+        got = parts[4] if len(parts) == 6 and parts[4] else None
+        if len(_ARN_ACCOUNTS) >= 4096:
+            _ARN_ACCOUNTS.clear()
+        _ARN_ACCOUNTS[resource] = got
+    return got
+
+
 def _same_account(principal_account: str | None, resource_account: str | None, resource: str) -> bool:
     if resource_account is None:
-        parts = resource.split(":", 5)
-        resource_account = parts[4] if len(parts) == 6 and parts[4] else None
+        resource_account = _arn_account(resource)
     if resource_account is None:
         return True  # nothing says otherwise ("*", or an ARN without an account such as S3's)
     return principal_account == resource_account

@@ -22,14 +22,14 @@ CONDITIONS = [
     {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
     {"Bool": {"aws:SecureTransport": "true"}},
     {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}},
-    {"ForAnyValue:StringLike": {"aws:TagKeys": "te*"}},
+    {"ForAnyValue:StringLike": {"aws:TagKeys": "project*"}},
     {"Null": {"aws:SourceVpce": "true"}},
     {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
 ]
 CONTEXTS = st.fixed_dictionaries({}, optional={
     "aws:SourceVpce": st.sampled_from(["vpce-1a2b3c4d", "vpce-other"]),
     "aws:SecureTransport": st.booleans(),
-    "aws:TagKeys": st.lists(st.sampled_from(["team", "env", "cost"]), max_size=3),
+    "aws:TagKeys": st.lists(st.sampled_from(["team", "env", "cost", "project-x"]), max_size=3),
     "aws:SourceIp": st.sampled_from(["203.0.113.5", "198.51.100.5"]),
 })
 
