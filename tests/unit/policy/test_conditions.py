@@ -337,3 +337,19 @@ def test_for_all_values_with_numeric_and_ip_families():
 
 def test_context_values_none_are_absent():
     assert holds({"Null": {"aws:PrincipalTag/team": "true"}}, {"aws:PrincipalTag/team": None})
+
+
+# --- value formats ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("policy_value", ["2016-12-13t2:00:00.593194+23", "2016-12-13T02:00:00+23:00"])
+def test_lenient_iso_dates_that_iam_accepts(policy_value):
+    # Reference 1.5: IAM accepts dates such as 2016-12-13t2:00:00.593194+23.
+    assert holds({"DateLessThan": {"aws:CurrentTime": policy_value}}, {"aws:CurrentTime": "2016-12-12T00:00:00Z"})
+    assert not holds({"DateLessThan": {"aws:CurrentTime": policy_value}}, {"aws:CurrentTime": "2016-12-14T00:00:00Z"})
+
+
+def test_numeric_and_bool_context_values_from_json():
+    # Context values may arrive as JSON numbers and booleans.
+    assert holds({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}, {"aws:MultiFactorAuthAge": 60})
+    assert holds({"Bool": {"aws:ViaAWSService": "false"}}, {"aws:ViaAWSService": False})
+    assert holds({"NumericEquals": {"s3:max-keys": 10}}, {"s3:max-keys": "10"})

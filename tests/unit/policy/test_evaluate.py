@@ -339,3 +339,48 @@ def test_service_principal_in_resource_policy():
     r = Request("apprunner.amazonaws.com", S3_GET, BUCKET_OBJ, resource_account=A)
     assert evaluate(r, resource=bucket({"Service": "apprunner.amazonaws.com"})).decision == "allowed"
     assert evaluate(r, resource=bucket({"Service": "ec2.amazonaws.com"})).decision == "implicitDeny"
+
+
+# --- endpoint policies naming principals (reference 1.2: interface endpoints unsure) ------------------
+
+
+def test_endpoint_policy_principals_are_matched_as_in_resource_policies():
+    # Our choice for the unsure case: an endpoint policy's Principal is evaluated exactly as in a
+    # resource-based policy, and (being a guardrail) it still grants nothing.
+    ep = policy("endpoint", rallow({"AWS": ROLE}, "apprunner:*"))
+    assert evaluate(req(SESSION), identity=[ALLOW_ALL], endpoint=[ep]).decision == "allowed"
+    assert evaluate(req(ALICE), identity=[ALLOW_ALL], endpoint=[ep]).blocked_by == ["endpoint"]
+    assert evaluate(req(SESSION), endpoint=[ep]).decision == "implicitDeny"
+
+
+def test_federated_user_session_arn_grant_bypasses_session_policy():
+    fed = f"arn:aws:sts::{A}:federated-user/carol"
+    sess = policy("session", allow("ec2:*"))
+    assert evaluate(s3req(fed), resource=bucket({"AWS": fed}), session=sess).decision == "allowed"
+    assert evaluate(s3req(fed), identity=[ALLOW_ALL], session=sess).blocked_by == ["session"]
+
+
+def test_matched_statements_cover_every_policy_that_allowed():
+    boundary = policy("boundary", allow(Sid="B"), name="pb")
+    scp = policy("scp", allow(Sid="S"), name="full")
+    d = evaluate(req(), identity=[policy("identity", allow(Sid="I"), name="id")], boundaries=[boundary],
+                 scps=[[scp]], endpoint=[policy("endpoint", rallow("*", Sid="E"), name="vpce")])
+    assert d.decision == "allowed"
+    assert {(m.policy_type, m.policy, m.sid) for m in d.matched} == {
+        ("identity", "id", "I"), ("boundary", "pb", "B"), ("scp", "full", "S"), ("endpoint", "vpce", "E")}
+
+
+def test_several_guardrails_blocking_are_all_named():
+    ep = policy("endpoint", rallow("*", "s3:*"))
+    scp = policy("scp", allow("s3:*"))
+    boundary = policy("boundary", allow("s3:*"))
+    d = evaluate(req(), identity=[ALLOW_ALL], endpoint=[ep], scps=[[scp]], boundaries=[boundary])
+    assert d.decision == "implicitDeny" and d.blocked_by == ["endpoint", "scp", "boundary"]
+
+
+def test_policy_error_carries_the_validator_messages():
+    from runnerlink.policy import PolicyError
+    with pytest.raises(PolicyError) as info:
+        compile_policy({"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}]},
+                       "identity")
+    assert info.value.messages and str(info.value) == info.value.messages[0]
