@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .variables import CHAR, LITERAL, VAR, Template, lookup, parse_template
+from .variables import LITERAL, VAR, Template, lookup, parse_template
 
 _SEGMENT_STAR = "[^:]*"
 _SEGMENT_Q = "[^:]"
@@ -101,5 +101,3 @@ def _split_resource_part(value: str) -> tuple[str, bool, str]:
 def condition_arn_pattern(value: str, variables: bool) -> ArnPattern:
     return ArnPattern(parse_template(value, variables), False)
 
-
-__all__ = ["ArnPattern", "resource_pattern", "condition_arn_pattern", "arn_regex", "CHAR"]

@@ -89,11 +89,6 @@ def _ordered(parse: Callable[[str], Any], compare: Callable[[Any, Any], bool]) -
     return build
 
 
-def _bool(values: list[str], variables: bool) -> Matcher:
-    string_match = _strings(values, variables, fold=True)
-    return string_match
-
-
 def _binary(values: list[str], variables: bool) -> Matcher:
     wanted = set()
     for v in values:
@@ -160,7 +155,8 @@ _OPERATORS: dict[str, tuple[Callable[[list[str], bool], Matcher], bool, bool]] =
     "datelessthanequals": (_ordered(parse_date, operator.le), False, False),
     "dategreaterthan": (_ordered(parse_date, operator.gt), False, False),
     "dategreaterthanequals": (_ordered(parse_date, operator.ge), False, False),
-    "bool": (_bool, False, True),  # variables: the operators page says yes, the variables page no
+    # Bool compares "true"/"false" case-insensitively. Variables: the operators page says yes, the variables page no.
+    "bool": (lambda v, var: _strings(v, var, True), False, True),
     "binaryequals": (_binary, False, False),
     "ipaddress": (_ip, False, False),
     "notipaddress": (_ip, True, False),
