@@ -4,6 +4,7 @@ from .compiler import POLICY_TYPES, CompiledPolicy, MatchedStatement, compile_po
 from .errors import PolicyError
 from .evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, evaluate
 from .request import Request
+from .validate import validate
 
 __all__ = [
     "ALLOWED",
@@ -17,4 +18,5 @@ __all__ = [
     "Request",
     "compile_policy",
     "evaluate",
+    "validate",
 ]
