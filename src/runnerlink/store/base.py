@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
-from typing import Hashable
+from typing import Hashable, Iterable
 
 
 class StoreConflict(Exception):
@@ -19,15 +19,30 @@ class Transaction(ABC):
     def get(self, kind: str, key: str) -> dict | None: ...
 
     @abstractmethod
-    def put(self, kind: str, key: str, record: dict) -> None:
-        """Insert or replace. A replaced record keeps its place in scan order."""
+    def put(self, kind: str, key: str, record: dict, parent: str | None = None) -> None:
+        """Insert or replace. A replaced record keeps its place in scan order.
+
+        parent: the id of the resource the record belongs to (an EC2 subnet's VPC id …), indexed so that
+        scan(kind, parent=...) reads only that resource's records. Every put sets it anew (None: no parent), so a
+        writer must pass it on every put of a record that has one."""
 
     @abstractmethod
     def delete(self, kind: str, key: str) -> None: ...
 
     @abstractmethod
-    def scan(self, kind: str) -> list[dict]:
-        """Every record of a kind, in the order they were first put."""
+    def scan(self, kind: str, parent: str | Iterable[str] | None = None) -> list[dict]:
+        """Every record of a kind, in the order they were first put; with parent (one id or several), only the
+        records put with that parent (one of those), found through an index, without reading the others."""
+
+
+# Databases written before records had a parent get it from this top-level member on first open: the rule every
+# writer followed when the parent column was added (EC2 records belong to the VPC named by their "VpcId").
+LEGACY_PARENT_FIELD = "VpcId"
+
+
+def parents(parent: str | Iterable[str]) -> list[str]:
+    """scan()'s parent argument as a list of distinct ids."""
+    return [parent] if isinstance(parent, str) else list(dict.fromkeys(parent))
 
 
 class Store(ABC):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import orjson
 
-from runnerlink.store.base import Store, Transaction
+from runnerlink.store.base import Store, Transaction, parents
 
 _DELETED = object()
 
@@ -18,52 +18,69 @@ class _MemoryTransaction(Transaction):
     def __init__(self, store: "MemoryStore", scope: str):
         self._store = store
         self._scope = scope
-        self._pending: dict[tuple[str, str], object] = {}
+        self._pending: dict[tuple[str, str], object] = {}  # (kind, key) → (JSON bytes, parent) or _DELETED
 
     def get(self, kind: str, key: str) -> dict | None:
         found = self._pending.get((kind, key))
         if found is _DELETED:
             return None
         if found is not None:
-            return orjson.loads(found)
+            return orjson.loads(found[0])
         row = self._store._tables.get((self._scope, kind), {}).get(key)
         return orjson.loads(row[1]) if row else None
 
-    def put(self, kind: str, key: str, record: dict) -> None:
-        self._pending[(kind, key)] = orjson.dumps(record)
+    def put(self, kind: str, key: str, record: dict, parent: str | None = None) -> None:
+        self._pending[(kind, key)] = (orjson.dumps(record), parent)
 
     def delete(self, kind: str, key: str) -> None:
         self._pending[(kind, key)] = _DELETED
 
-    def scan(self, kind: str) -> list[dict]:
-        table = dict(self._store._tables.get((self._scope, kind), {}))
+    def scan(self, kind: str, parent: str | Iterable[str] | None = None) -> list[dict]:
+        committed = self._store._tables.get((self._scope, kind), {})
+        wanted = None if parent is None else set(parents(parent))
+        if wanted is None:
+            table = {key: row[:2] for key, row in committed.items()}
+        else:
+            index = self._store._children
+            keys = [key for p in wanted for key in index.get((self._scope, kind, p), ())]
+            table = {key: committed[key][:2] for key in keys}
         next_seq = itertools.count(10**18)
         for (k, key), value in self._pending.items():
             if k != kind:
                 continue
-            if value is _DELETED:
+            if value is _DELETED or (wanted is not None and value[1] not in wanted):
                 table.pop(key, None)
             else:
-                seq = table[key][0] if key in table else next(next_seq)
-                table[key] = (seq, value)
+                row = committed.get(key)
+                table[key] = (row[0] if row else next(next_seq), value[0])
         return [orjson.loads(text) for _, text in sorted(table.values(), key=lambda row: row[0])]
 
     def _commit(self) -> None:
         if self._pending:
             self._store._generation += 1
+        children = self._store._children
         for (kind, key), value in self._pending.items():
             table = self._store._tables.setdefault((self._scope, kind), {})
+            old = table.get(key)
+            if old is not None and old[2] is not None:
+                siblings = children[(self._scope, kind, old[2])]
+                siblings.discard(key)
+                if not siblings:
+                    del children[(self._scope, kind, old[2])]
             if value is _DELETED:
                 table.pop(key, None)
-            elif key in table:
-                table[key] = (table[key][0], value)
-            else:
-                table[key] = (next(self._store._seq), value)
+                continue
+            text, parent = value
+            table[key] = (old[0] if old is not None else next(self._store._seq), text, parent)
+            if parent is not None:
+                children.setdefault((self._scope, kind, parent), set()).add(key)
 
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self._tables: dict[tuple[str, str], dict[str, tuple[int, bytes]]] = {}
+        # (scope, kind) → key → (seq, JSON bytes, parent)
+        self._tables: dict[tuple[str, str], dict[str, tuple[int, bytes, str | None]]] = {}
+        self._children: dict[tuple[str, str, str], set[str]] = {}  # (scope, kind, parent) → keys
         self._seq = itertools.count()
         self._lock = threading.RLock()
         self._generation = 0  # bumped by every commit that wrote

@@ -12,11 +12,11 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import orjson
 
-from runnerlink.store.base import Store, StoreConflict, Transaction
+from runnerlink.store.base import LEGACY_PARENT_FIELD, Store, StoreConflict, Transaction, parents
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -25,9 +25,12 @@ CREATE TABLE IF NOT EXISTS records (
     kind  TEXT NOT NULL,
     key   TEXT NOT NULL,
     data  TEXT NOT NULL,
+    parent TEXT,
     UNIQUE (scope, kind, key)
 );
 """
+# After SCHEMA and the parent column's migration (an older database's table has no parent column to index yet).
+INDEXES = "CREATE INDEX IF NOT EXISTS records_by_parent ON records (scope, kind, parent);"
 
 
 class _SqliteTransaction(Transaction):
@@ -42,23 +45,58 @@ class _SqliteTransaction(Transaction):
         ).fetchone()
         return orjson.loads(row[0]) if row else None
 
-    def put(self, kind: str, key: str, record: dict) -> None:
+    def put(self, kind: str, key: str, record: dict, parent: str | None = None) -> None:
         self.wrote = True
         self._conn.execute(
-            "INSERT INTO records (scope, kind, key, data) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (scope, kind, key) DO UPDATE SET data = excluded.data",
-            (self._scope, kind, key, orjson.dumps(record).decode()),  # TEXT, as ever
+            "INSERT INTO records (scope, kind, key, data, parent) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (scope, kind, key) DO UPDATE SET data = excluded.data, parent = excluded.parent",
+            (self._scope, kind, key, orjson.dumps(record).decode(), parent),  # TEXT, as ever
         )
 
     def delete(self, kind: str, key: str) -> None:
         self.wrote = True
         self._conn.execute("DELETE FROM records WHERE scope=? AND kind=? AND key=?", (self._scope, kind, key))
 
-    def scan(self, kind: str) -> list[dict]:
-        rows = self._conn.execute(
-            "SELECT data FROM records WHERE scope=? AND kind=? ORDER BY seq", (self._scope, kind)
-        ).fetchall()
+    def scan(self, kind: str, parent: str | Iterable[str] | None = None) -> list[dict]:
+        if parent is None:
+            rows = self._conn.execute(
+                "SELECT data FROM records WHERE scope=? AND kind=? ORDER BY seq", (self._scope, kind)
+            ).fetchall()
+        else:
+            wanted = parents(parent)
+            if not wanted:
+                return []
+            marks = ",".join("?" * len(wanted))
+            rows = self._conn.execute(
+                "SELECT data FROM records INDEXED BY records_by_parent "
+                f"WHERE scope=? AND kind=? AND parent IN ({marks}) ORDER BY seq", (self._scope, kind, *wanted)
+            ).fetchall()
         return [orjson.loads(row[0]) for row in rows]
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database from an older runnerlink up to SCHEMA: records gained a parent column (backfilled from each
+    record's LEGACY_PARENT_FIELD). Under the write lock, so two processes opening one old database migrate it once."""
+    if _has_parent(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not _has_parent(conn):
+            conn.execute("ALTER TABLE records ADD COLUMN parent TEXT")
+            updates = []
+            for seq, data in conn.execute("SELECT seq, data FROM records"):
+                value = orjson.loads(data).get(LEGACY_PARENT_FIELD)
+                if isinstance(value, str):
+                    updates.append((value, seq))
+            conn.executemany("UPDATE records SET parent=? WHERE seq=?", updates)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _has_parent(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "parent" for row in conn.execute("PRAGMA table_info(records)"))
 
 
 class _WalIndexHeader:
@@ -98,6 +136,8 @@ class SqliteStore(Store):
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(SCHEMA)
+        _migrate(self._conn)
+        self._conn.executescript(INDEXES)
         self._lock = threading.RLock()
         self._writes = 0  # commits through this connection that wrote: data_version doesn't count those
         try:
