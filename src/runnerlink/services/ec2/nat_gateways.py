@@ -12,7 +12,7 @@ import math
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import apply_filters, finished, page, paginate, tags_for
+from runnerlink.services.ec2.common import apply_filters, finished, page, paginate, put_record, tags_for
 from runnerlink.services.ec2.errors import EC2Error
 
 KIND = "natgateway"
@@ -202,7 +202,7 @@ def create_nat_gateway(ctx: HandlerContext, params: dict) -> dict:
     if failure is not None:
         record["_gone_at"] = ctx.now + ctx.lifecycle_delay
         record["_visible_until"] = record["_gone_at"] + RETENTION
-    ctx.tx.put(KIND, nat_id, record)
+    put_record(ctx, KIND, nat_id, record)
     output = {"NatGateway": view(ctx, record)}
     if params.get("ClientToken"):
         output["ClientToken"] = params["ClientToken"]
@@ -234,7 +234,7 @@ def delete_nat_gateway(ctx: HandlerContext, params: dict) -> dict:
         # The interface goes at once (synchronously, so DeleteSubnet is never held up); the Elastic IP stays mapped
         # until the deletion completes (addresses derives that from _gone_at).
         _release_interface(ctx, record)
-        ctx.tx.put(KIND, record["NatGatewayId"], record)
+        put_record(ctx, KIND, record["NatGatewayId"], record)
     return {"NatGatewayId": record["NatGatewayId"]}
 
 

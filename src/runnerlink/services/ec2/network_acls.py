@@ -42,6 +42,7 @@ NETWORK_ACL = Kind(
         "entry.port-range.from": lambda r: [(e.get("PortRange") or {}).get("From") for e in r.get("Entries") or []],
         "entry.port-range.to": lambda r: [(e.get("PortRange") or {}).get("To") for e in r.get("Entries") or []],
     },
+    parent_filter="vpc-id",
 )
 
 
@@ -78,7 +79,7 @@ def create_default_acl(ctx: HandlerContext, vpc: dict) -> dict:
 
 
 def default_acl(ctx: HandlerContext, vpc_id: str) -> dict | None:
-    return next((r for r in NETWORK_ACL.all(ctx) if r["VpcId"] == vpc_id and r["IsDefault"]), None)
+    return next((r for r in NETWORK_ACL.in_vpc(ctx, vpc_id) if r["IsDefault"]), None)
 
 
 def associate_default(ctx: HandlerContext, subnet: dict) -> None:
@@ -101,14 +102,13 @@ def forget_subnet(ctx: HandlerContext, subnet_id: str) -> None:
 
 
 def custom_acl_ids(ctx: HandlerContext, vpc_id: str) -> list[str]:
-    return [r["NetworkAclId"] for r in NETWORK_ACL.all(ctx) if r["VpcId"] == vpc_id and not r["IsDefault"]]
+    return [r["NetworkAclId"] for r in NETWORK_ACL.in_vpc(ctx, vpc_id) if not r["IsDefault"]]
 
 
 def delete_for_vpc(ctx: HandlerContext, vpc_id: str) -> None:
     """DeleteVpc takes the default ACL with it."""
-    for acl in NETWORK_ACL.all(ctx):
-        if acl["VpcId"] == vpc_id:
-            ctx.tx.delete(KIND, acl["NetworkAclId"])
+    for acl in NETWORK_ACL.in_vpc(ctx, vpc_id):
+        ctx.tx.delete(KIND, acl["NetworkAclId"])
 
 
 # --- ACLs -------------------------------------------------------------------------------------------------------------

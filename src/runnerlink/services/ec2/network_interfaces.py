@@ -8,7 +8,7 @@ import secrets
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import Kind, page, tags_for
+from runnerlink.services.ec2.common import Kind, page, put_record, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 
 KIND = "network-interface"
@@ -49,7 +49,7 @@ ENI = Kind(KIND, "eni", "NetworkInterfaceId", "InvalidNetworkInterfaceID", "netw
     "attachment.status": _attachment("Status"),
     "attachment.device-index": _attachment("DeviceIndex"),
     "attachment.delete-on-termination": _attachment("DeleteOnTermination"),
-})
+}, parent_filter="vpc-id")
 
 
 # --- the interface other modules use ---------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def _claim(ctx: HandlerContext, subnet: dict, raw: str) -> str:
         raise EC2Error("InvalidIPAddress.InUse", f"Address {address} is in use.")
     subnet["_used_ips"] = [*used, str(address)]
     subnet["AvailableIpAddressCount"] -= 1
-    ctx.tx.put("subnet", subnet["SubnetId"], subnet)
+    put_record(ctx, "subnet", subnet["SubnetId"], subnet)
     return str(address)
 
 

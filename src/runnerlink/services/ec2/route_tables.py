@@ -55,6 +55,7 @@ KIND = Kind(
         "route.origin": _routes("Origin"),
         "route.state": _routes("State"),
     },
+    parent_filter="vpc-id",
 )
 
 _DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
@@ -193,8 +194,7 @@ def view(ctx: HandlerContext, table: dict, endpoint_routes: dict[str, list[dict]
 
 
 def main_table(ctx: HandlerContext, vpc_id: str) -> dict | None:
-    return next((t for t in KIND.all(ctx) if t["VpcId"] == vpc_id and any(a["Main"] for a in t["Associations"])),
-                None)
+    return next((t for t in KIND.in_vpc(ctx, vpc_id) if any(a["Main"] for a in t["Associations"])), None)
 
 
 def table_for_subnet(ctx: HandlerContext, subnet_id: str, vpc_id: str) -> dict | None:

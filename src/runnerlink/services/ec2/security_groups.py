@@ -14,7 +14,7 @@ import re
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import Kind, apply_filters, is_gone, page, paginate, tags_for
+from runnerlink.services.ec2.common import Kind, apply_filters, is_gone, page, paginate, put_record, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 
 GROUP_KIND = "security-group"
@@ -304,7 +304,7 @@ def _sync(ctx: HandlerContext, group: dict) -> None:
     group["_rule_ids"] = [r["SecurityGroupRuleId"] for r in records]
     group["IpPermissions"] = permissions([r for r in records if not r["IsEgress"]])
     group["IpPermissionsEgress"] = permissions([r for r in records if r["IsEgress"]])
-    ctx.tx.put(GROUP_KIND, group["GroupId"], group)
+    put_record(ctx, GROUP_KIND, group["GroupId"], group)
 
 
 def _add_rules(ctx: HandlerContext, group: dict, new: list[dict]) -> None:
@@ -321,7 +321,7 @@ def _add_rules(ctx: HandlerContext, group: dict, new: list[dict]) -> None:
             raise EC2Error("RulesPerSecurityGroupLimitExceeded",
                            "The maximum number of rules per security group has been reached.")
     for rule in new:
-        ctx.tx.put(RULE_KIND, rule["SecurityGroupRuleId"], rule)
+        put_record(ctx, RULE_KIND, rule["SecurityGroupRuleId"], rule)
         group["_rule_ids"].append(rule["SecurityGroupRuleId"])
     _sync(ctx, group)
 
@@ -340,7 +340,7 @@ def _new_group(ctx: HandlerContext, vpc: dict, name: str, description: str, tags
         "SecurityGroupArn": ids.arn(ctx.region, ctx.account, GROUP_KIND, group_id),
         "_rule_ids": [],
     }
-    ctx.tx.put(GROUP_KIND, group_id, group)
+    put_record(ctx, GROUP_KIND, group_id, group)
     egress = [_rule(ctx, group, True, "-1", -1, -1, {"CidrIpv4": "0.0.0.0/0"})]
     if vpc.get("Ipv6CidrBlockAssociationSet"):
         egress.append(_rule(ctx, group, True, "-1", -1, -1, {"CidrIpv6": "::/0"}))
@@ -600,7 +600,7 @@ def modify_security_group_rules(ctx: HandlerContext, params: dict) -> dict:
                   if r["SecurityGroupRuleId"] != rule["SecurityGroupRuleId"]]
         if any(_key(r) == _key(rule) for r in others):
             raise EC2Error("InvalidPermission.Duplicate", f'the specified rule "{_describe_rule(rule)}" already exists')
-        ctx.tx.put(RULE_KIND, rule["SecurityGroupRuleId"], rule)
+        put_record(ctx, RULE_KIND, rule["SecurityGroupRuleId"], rule)
     _sync(ctx, group)
     return {"Return": True}
 
@@ -624,7 +624,7 @@ def _update_descriptions(ctx: HandlerContext, params: dict, egress: bool) -> dic
         rule.pop("Description", None)
         if description:
             rule["Description"] = _text(description, "description")
-        ctx.tx.put(RULE_KIND, rule["SecurityGroupRuleId"], rule)
+        put_record(ctx, RULE_KIND, rule["SecurityGroupRuleId"], rule)
     _sync(ctx, group)
     return {"Return": True}
 

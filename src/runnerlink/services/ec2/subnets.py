@@ -8,7 +8,7 @@ import ipaddress
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import ids, network_acls, vpcs, zones
-from runnerlink.services.ec2.common import Kind, is_gone, page, tags_for
+from runnerlink.services.ec2.common import Kind, is_gone, page, put_record, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 
 KIND = "subnet"
@@ -45,6 +45,7 @@ SUBNET = Kind(
         "private-dns-name-options-on-launch.hostname-type":
             lambda r: r["PrivateDnsNameOptionsOnLaunch"]["HostnameType"],
     },
+    parent_filter="vpc-id",
 )
 
 
@@ -158,7 +159,7 @@ def create_subnet(ctx: HandlerContext, params: dict) -> dict:
         raise EC2Error("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
     if params.get("Ipv6Native"):
         raise InvalidParameterValue("IPv6-only subnets are not supported by runnerlink.")
-    siblings = [s for s in SUBNET.all(ctx) if s["VpcId"] == vpc["VpcId"]]
+    siblings = SUBNET.in_vpc(ctx, vpc["VpcId"])
     block = _block(params, vpc, siblings)
     zone = _zone(ctx, params, siblings)
     subnet = _new_subnet(ctx, vpc, zone, block, tags_for(params, "subnet"))
@@ -190,7 +191,7 @@ def _forget_route_table_associations(ctx: HandlerContext, subnet_id: str) -> Non
         kept = [a for a in associations if a.get("SubnetId") != subnet_id]
         if len(kept) != len(associations):
             table["Associations"] = kept
-            ctx.tx.put("route-table", table["RouteTableId"], table)
+            put_record(ctx, "route-table", table["RouteTableId"], table)
 
 
 def delete_subnet(ctx: HandlerContext, params: dict) -> dict:

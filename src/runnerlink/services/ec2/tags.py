@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import apply_filters, check_tags, is_gone, page, paginate
+from runnerlink.services.ec2.common import apply_filters, check_tags, is_gone, page, paginate, put_record
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 
 # The NotFound code AWS uses for each kind when a tagged resource doesn't exist.
@@ -43,7 +43,7 @@ def create_tags(ctx: HandlerContext, params: dict) -> dict:
         merged = {t["Key"]: t["Value"] for t in record.get("Tags") or []}
         merged.update({t["Key"]: t["Value"] for t in new})
         record["Tags"] = check_tags({"Key": k, "Value": v} for k, v in merged.items())
-        ctx.tx.put(kind, resource_id, record)
+        put_record(ctx, kind, resource_id, record)
     return {}
 
 
@@ -58,7 +58,7 @@ def delete_tags(ctx: HandlerContext, params: dict) -> dict:
             if not doomed and params.get("Tags") is not None:
                 keep.append(tag)
         record["Tags"] = keep
-        ctx.tx.put(kind, resource_id, record)
+        put_record(ctx, kind, resource_id, record)
     return {}
 
 

@@ -52,6 +52,7 @@ KIND = Kind(
         "vpc-endpoint-type": lambda r: r["VpcEndpointType"],
         "ip-address-type": lambda r: r.get("IpAddressType"),
     },
+    parent_filter="vpc-id",
 )
 # Route tables have no lookup function in the cross-module interface; their records are read directly.
 _ROUTE_TABLES = Kind("route-table", "rtb", "RouteTableId", "InvalidRouteTableID", "route table ID", {})
@@ -361,7 +362,12 @@ def _replay(ctx: HandlerContext, params: dict, records: list[dict]) -> dict | No
 
 
 def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
-    records = ctx.tx.scan(KIND.name)  # one scan serves the idempotency, quota and private DNS checks
+    # One scan serves the idempotency, quota and private DNS checks. The interface endpoint checks concern the VPC
+    # only; a client token (matched region-wide) or a gateway endpoint (a regional quota) needs every endpoint.
+    if params.get("ClientToken") or (params.get("VpcEndpointType") or GATEWAY) != INTERFACE:
+        records = ctx.tx.scan(KIND.name)
+    else:
+        records = ctx.tx.scan(KIND.name, parent=params["VpcId"])
     replayed = _replay(ctx, params, records)
     if replayed is not None:
         return replayed
@@ -550,7 +556,7 @@ def describe_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
     if wanted:
         records = [KIND.get(ctx, endpoint_id) for endpoint_id in dict.fromkeys(wanted)]
     else:
-        records = KIND.all(ctx)
+        records = KIND.candidates(ctx, params.get("Filters"))  # a vpc-id filter: only those VPCs' endpoints
     views = apply_filters([_view(ctx, r) for r in records], params.get("Filters"), KIND.filters)
     limits = {**params, "MaxResults": min(params.get("MaxResults") or MAX_RESULTS, MAX_RESULTS)}
     items, token = paginate(views, limits)

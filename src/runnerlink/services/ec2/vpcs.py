@@ -9,7 +9,7 @@ from typing import Callable
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import dhcp_options, ids, network_acls, zones
-from runnerlink.services.ec2.common import Kind, is_gone, page, tags_for
+from runnerlink.services.ec2.common import Kind, is_gone, page, put_record, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 
 KIND = "vpc"
@@ -54,6 +54,7 @@ VPC = Kind(
         "dhcp-options-id": lambda r: r["DhcpOptionsId"],
         "instance-tenancy": lambda r: r["InstanceTenancy"],
     },
+    parent_filter="vpc-id",  # a VPC record's VpcId is its own id: it is its own parent
 )
 
 
@@ -172,9 +173,9 @@ def ensure_default_vpc(ctx: HandlerContext) -> None:
 def _seed_defaults(ctx: HandlerContext) -> dict:
     """What AWS gives every account in every region: default DHCP options and the default VPC."""
     marker = {"DhcpOptionsId": dhcp_options.create_default_options(ctx)["DhcpOptionsId"]}
-    ctx.tx.put(DEFAULTS_KIND, DEFAULTS_KEY, marker)  # before the VPC: _new_vpc reads it
+    put_record(ctx, DEFAULTS_KIND, DEFAULTS_KEY, marker)  # before the VPC: _new_vpc reads it
     marker["VpcId"] = _create_default_vpc(ctx)["VpcId"]
-    ctx.tx.put(DEFAULTS_KIND, DEFAULTS_KEY, marker)
+    put_record(ctx, DEFAULTS_KIND, DEFAULTS_KEY, marker)
     return marker
 
 
@@ -203,7 +204,7 @@ def create_default_vpc(ctx: HandlerContext, params: dict) -> dict:
         raise EC2Error("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
     vpc = _create_default_vpc(ctx)
     marker = defaults(ctx)
-    ctx.tx.put(DEFAULTS_KIND, DEFAULTS_KEY, {**marker, "VpcId": vpc["VpcId"]})
+    put_record(ctx, DEFAULTS_KIND, DEFAULTS_KEY, {**marker, "VpcId": vpc["VpcId"]})
     return {"Vpc": vpc}
 
 
