@@ -1,0 +1,24 @@
+"""The VPC network model (pure: no I/O): DNS views, route lookup, security groups, path finding."""
+
+from runnerlink.network.dns import Resolution, aws_host, public_address
+from runnerlink.network.model import (
+    Endpoint,
+    Interface,
+    InternetGateway,
+    NatGateway,
+    Route,
+    RouteTable,
+    Rule,
+    SecurityGroup,
+    Subnet,
+    Topology,
+    Vpc,
+    Workload,
+)
+from runnerlink.network.path import Hop, Path, find_path, resolve
+
+__all__ = [
+    "Endpoint", "Hop", "Interface", "InternetGateway", "NatGateway", "Path", "Resolution", "Route", "RouteTable",
+    "Rule", "SecurityGroup", "Subnet", "Topology", "Vpc", "Workload", "aws_host", "find_path", "public_address",
+    "resolve",
+]
