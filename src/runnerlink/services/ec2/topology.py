@@ -1,0 +1,177 @@
+"""The EC2 records of one account and region as the pure network model (runnerlink.network.model), with their
+states derived as of ctx.now: blackhole routes, pending/available endpoints, NAT gateway states."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from runnerlink.network.model import (
+    Endpoint,
+    Interface,
+    InternetGateway,
+    NatGateway,
+    Route,
+    RouteTable,
+    Rule,
+    SecurityGroup,
+    Subnet,
+    Topology,
+    Vpc,
+    Workload,
+)
+from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2 import (
+    internet_gateways,
+    nat_gateways,
+    network_interfaces,
+    route_tables,
+    security_groups,
+    subnets,
+    vpc_endpoints,
+    vpcs,
+)
+from runnerlink.services.ec2.common import is_gone
+from runnerlink.services.ec2.errors import EC2Error
+
+_ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "TransitGatewayId",
+                  "EgressOnlyInternetGatewayId", "InstanceId", "LocalGatewayId", "CarrierGatewayId")
+
+
+def _vpc(record: dict) -> Vpc:
+    cidrs = tuple(a["CidrBlock"] for a in record.get("CidrBlockAssociationSet") or []
+                  if (a.get("CidrBlockState") or {}).get("State", "associated") == "associated") \
+        or (record["CidrBlock"],)
+    attributes = record.get("_attributes") or {}
+    return Vpc(record["VpcId"], cidrs, bool(attributes.get("EnableDnsSupport", True)),
+               bool(attributes.get("EnableDnsHostnames", False)))
+
+
+def _route(record: dict) -> Route | None:
+    destination = record.get("DestinationCidrBlock") or record.get("DestinationIpv6CidrBlock") \
+        or record.get("DestinationPrefixListId")
+    target = next((record[k] for k in _ROUTE_TARGETS if record.get(k)), None)
+    if destination is None or target is None:
+        return None
+    return Route(destination, target, record.get("State", "active"))
+
+
+def _route_table(view: dict) -> RouteTable:
+    routes = tuple(r for r in (_route(raw) for raw in view["Routes"]) if r is not None)
+    return RouteTable(view["RouteTableId"], view["VpcId"], routes)
+
+
+def _rule(record: dict) -> Rule:
+    return Rule(protocol=str(record["IpProtocol"]), from_port=int(record.get("FromPort", -1)),
+                to_port=int(record.get("ToPort", -1)), cidr=record.get("CidrIpv4") or record.get("CidrIpv6"),
+                group_id=(record.get("ReferencedGroupInfo") or {}).get("GroupId"),
+                prefix_list_id=record.get("PrefixListId"))
+
+
+def _group(ctx: HandlerContext, record: dict) -> SecurityGroup:
+    group_id = record["GroupId"]
+    return SecurityGroup(group_id, record.get("VpcId", ""),
+                         tuple(_rule(r) for r in security_groups.rules(ctx, group_id, egress=False)),
+                         tuple(_rule(r) for r in security_groups.rules(ctx, group_id, egress=True)))
+
+
+def _endpoint(ctx: HandlerContext, record: dict) -> Endpoint:
+    names = [e["DnsName"] for e in record.get("DnsEntries") or []]
+    private_name = next((n for n in names if not n.endswith(".vpce.amazonaws.com")), None)
+    return Endpoint(
+        id=record["VpcEndpointId"],
+        vpc_id=record["VpcId"],
+        service_name=record["ServiceName"],
+        type=record.get("VpcEndpointType", "Gateway"),
+        state=vpc_endpoints.state(ctx, record),
+        private_dns=bool(record.get("PrivateDnsEnabled")),
+        private_dns_name=private_name,
+        dns_names=tuple(n for n in names if n.endswith(".vpce.amazonaws.com")),
+        interface_ids=tuple(record.get("NetworkInterfaceIds") or []),
+        group_ids=tuple(g["GroupId"] for g in record.get("Groups") or []),
+        policy=record.get("PolicyDocument"),
+    )
+
+
+def _interface(record: dict) -> Interface:
+    return Interface(record["NetworkInterfaceId"], record["SubnetId"], record["VpcId"], record["PrivateIpAddress"],
+                     tuple(g["GroupId"] for g in record.get("Groups") or []))
+
+
+def _nat(view: dict) -> NatGateway:
+    public_ip = next((a.get("PublicIp") for a in view.get("NatGatewayAddresses") or []
+                      if a.get("PublicIp") and a.get("IsPrimary", True)), None)
+    return NatGateway(view["NatGatewayId"], view["SubnetId"], view["State"], public_ip)
+
+
+def _subnet_tables(tables: list[dict]) -> tuple[dict[str, str], dict[str, str]]:
+    """(subnet id → its explicitly associated table, VPC id → its main table)."""
+    explicit: dict[str, str] = {}
+    main: dict[str, str] = {}
+    for table in tables:
+        for association in table["Associations"]:
+            if association.get("SubnetId"):
+                explicit[association["SubnetId"]] = table["RouteTableId"]
+            elif association.get("Main"):
+                main[table["VpcId"]] = table["RouteTableId"]
+    return explicit, main
+
+
+def build_topology(ctx: HandlerContext) -> Topology:
+    """Everything in ctx's account and region, as it is at ctx.now."""
+    vpc_records = vpcs.VPC.all(ctx)
+    tables = [route_tables.view(ctx, t) for t in route_tables.KIND.all(ctx)]
+    explicit, main = _subnet_tables(tables)
+    subnet_map = {}
+    for record in subnets.SUBNET.all(ctx):
+        subnet_id = record["SubnetId"]
+        subnet_map[subnet_id] = Subnet(subnet_id, record["VpcId"], record["CidrBlock"], record["AvailabilityZone"],
+                                       explicit.get(subnet_id) or main.get(record["VpcId"]),
+                                       bool(record.get("MapPublicIpOnLaunch")))
+    nats = [nat_gateways.view(ctx, r) for r in ctx.tx.scan(nat_gateways.KIND)]
+    return Topology(
+        account=ctx.account,
+        region=ctx.region,
+        vpcs={r["VpcId"]: _vpc(r) for r in vpc_records},
+        subnets=subnet_map,
+        route_tables={t["RouteTableId"]: _route_table(t) for t in tables},
+        security_groups={r["GroupId"]: _group(ctx, r) for r in ctx.tx.scan(security_groups.GROUP_KIND)
+                         if not is_gone(ctx, r)},
+        endpoints={r["VpcEndpointId"]: _endpoint(ctx, r) for r in vpc_endpoints.KIND.all(ctx)},
+        interfaces={r["NetworkInterfaceId"]: _interface(r) for r in network_interfaces.ENI.all(ctx)
+                    if r.get("PrivateIpAddress")},
+        internet_gateways={r["InternetGatewayId"]: InternetGateway(r["InternetGatewayId"],
+                                                                   internet_gateways.attached_vpc(r))
+                           for r in internet_gateways.KIND.all(ctx)},
+        nat_gateways={v["NatGatewayId"]: _nat(v) for v in nats if v is not None},
+    )
+
+
+def workload_model(ctx: HandlerContext, subnet_id: str, group_ids: list[str] | tuple[str, ...] | None = None,
+                   public_ip: bool | str | None = None) -> Workload:
+    """A hypothetical workload in the subnet (for resolve and trace): the subnet's first free address, the given
+    groups (else the VPC's default group), a public address when public_ip says so (True, or an address; None: the
+    subnet's MapPublicIpOnLaunch). Raises the EC2 NotFound errors for an unknown subnet or group."""
+    subnet = subnets.get_subnet(ctx, subnet_id)
+    groups = list(group_ids or [])
+    for group_id in groups:
+        group = security_groups.get_group(ctx, group_id)
+        if group.get("VpcId") != subnet["VpcId"]:
+            raise EC2Error("InvalidParameter", f"Security group {group_id} and subnet {subnet_id} belong to "
+                                               f"different networks.")
+    if not groups:
+        groups = [security_groups.default_group_id(ctx, subnet["VpcId"])]
+    if public_ip is None:
+        public_ip = bool(subnet.get("MapPublicIpOnLaunch"))
+    address = public_ip if isinstance(public_ip, str) else ("192.0.2.254" if public_ip else None)
+    return Workload(id="wl-hypothetical", account=ctx.account, region=ctx.region, vpc_id=subnet["VpcId"],
+                    subnet_id=subnet_id, private_ip=_next_free_ip(subnet), group_ids=tuple(groups),
+                    public_ip=address)
+
+
+def _next_free_ip(subnet: dict) -> str:
+    """The address a new workload would get (as subnets.allocate_ip picks it), without taking it."""
+    block = ipaddress.IPv4Network(subnet["CidrBlock"])
+    used = set(subnet.get("_used_ips") or [])
+    first, last = int(block.network_address) + 4, int(block.broadcast_address) - 1
+    return next((str(ipaddress.IPv4Address(v)) for v in range(first, last + 1)
+                 if str(ipaddress.IPv4Address(v)) not in used), str(ipaddress.IPv4Address(first)))
