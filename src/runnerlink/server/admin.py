@@ -10,6 +10,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from runnerlink.errors import AWSError
+from runnerlink.server.traffic import FILTERS
 from runnerlink.services.base import HandlerContext
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def handle(app: "EdgeApp", method: str, path: str, query: dict, body: bytes) -> 
     if path in ("health", "status"):
         return 200, app.health()
     if path == "traffic" and method == "GET":
-        return 200, {"requests": list(app.pipeline.traffic)}
+        return _traffic(app, query)
     service, _, action = path.partition("/")
     package = app.pipeline.packages.get(service)
     actions = getattr(package, "admin", None) or {}
@@ -43,3 +44,16 @@ def handle(app: "EdgeApp", method: str, path: str, query: dict, body: bytes) -> 
         return error.status, {"error": error.code, "message": error.message}
     except ValueError as error:
         return 400, {"error": "InvalidRequest", "message": str(error)}
+
+
+def _traffic(app: "EdgeApp", query: dict) -> tuple[int, dict]:
+    """GET /_runnerlink/traffic?since=SEQ&limit=N&service=&operation=&outcome=&workload= (oldest first)."""
+    try:
+        since = int(query["since"]) if query.get("since") else None
+        limit = max(1, min(int(query.get("limit") or 100), 10_000))
+    except ValueError:
+        return 400, {"error": "InvalidRequest", "message": "since and limit are integers."}
+    log = app.pipeline.traffic
+    filters = {name: query.get(name) for name in FILTERS}
+    entries = log.query(since=since, limit=limit, **filters)
+    return 200, {"requests": entries, "last": log.seq}

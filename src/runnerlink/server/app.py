@@ -64,6 +64,7 @@ class EdgeApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.pipeline.traffic.close()
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -52,3 +52,6 @@ class RequestContext:
     # the edge's read cache: whether dispatch answered from it, or what serialize should keep in it
     from_cache: bool = False
     cache_fill: tuple | None = None  # (key, store generation, valid until)
+    # the authorize step's verdict and the global condition keys it used, for the traffic log
+    decision: dict | None = None
+    condition_keys: dict | None = None

@@ -7,13 +7,15 @@ rendered in the protocol of the service the request was for.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from pathlib import Path
 
 from runnerlink.auth.sigv4 import parse_authorization, principal_for
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, UnknownOperation
 from runnerlink.server.context import RequestContext
+from runnerlink.server.authorize import EndpointAuthorizer, NotEmulated, condition_keys, denial
 from runnerlink.server.read_cache import ReadCache
+from runnerlink.server.traffic import TrafficLog
 from runnerlink.services.base import HandlerContext, ServicePackage
 from runnerlink.store import Store, StoreConflict
 from runnerlink.wire.json_protocol import JsonProtocol
@@ -21,7 +23,6 @@ from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, rea
 from runnerlink.wire.routing import Router
 
 log = logging.getLogger("runnerlink.edge")
-TRAFFIC_LOG_SIZE = 10_000
 PROTOCOLS = {"json": JsonProtocol, "query": QueryProtocol("query"), "ec2": QueryProtocol("ec2")}
 # Protocols whose response body doesn't carry the request id (it travels in a header), so a body can be reused.
 CACHEABLE_PROTOCOLS = frozenset({"json"})
@@ -33,7 +34,8 @@ class Pipeline:
         self.store = store
         self.packages = {package.spec.model_name: package for package in packages}
         self.router = Router([package.spec for package in packages])
-        self.traffic: deque[dict] = deque(maxlen=TRAFFIC_LOG_SIZE)
+        self.traffic = TrafficLog(None if settings.in_memory else Path(settings.state) / "traffic.jsonl")
+        self.authorizer = EndpointAuthorizer()
         self.read_cache = ReadCache(store)
         self.steps = [self.parse, self.authenticate, self.locate, self.authorize, self.dispatch]
 
@@ -54,6 +56,7 @@ class Pipeline:
     # --- steps -------------------------------------------------------------------------------------------------
     def parse(self, ctx: RequestContext) -> None:
         """Which service and operation: X-Amz-Target (JSON), else the SigV4 scope's service and Action= (query)."""
+        self._refuse_unemulated(ctx)
         target = ctx.headers.get("x-amz-target")
         if target:
             spec, ctx.operation = self.router.by_target(target)
@@ -64,6 +67,24 @@ class Pipeline:
         ctx.package = self.packages[spec.model_name]
         ctx.protocol = PROTOCOLS[spec.protocol]
         ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, spec.validation_error, ctx.query)
+
+    def _refuse_unemulated(self, ctx: RequestContext) -> None:
+        """A request the subnet gateway carried to a host of a service runnerlink doesn't emulate: its path is
+        decided (and gets recorded); the answer says plainly that nothing is there."""
+        service = ctx.network.get("service")
+        if not service or ctx.network.get("source") != "vpc" or self.router.by_signing_name(service) is not None:
+            return
+        if ctx.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE):
+            ctx.protocol = PROTOCOLS["query"]
+        try:
+            self.authenticate(ctx)  # the log names who sent it
+        except AWSError:
+            pass
+        host = ctx.network.get("host") or service
+        route = {"endpoint": f"through {ctx.network.get('endpoint')}", "internet": "over the internet"}.get(
+            ctx.network.get("outcome"), "on its path")
+        raise NotEmulated(f"runnerlink does not emulate {service}: the request to {host} went {route} and is "
+                          f"recorded in the traffic log (runnerlink log), but no emulated service answers it.")
 
     def _route_query(self, ctx: RequestContext):
         content_type = ctx.headers.get("content-type", "")
@@ -92,7 +113,28 @@ class Pipeline:
         ctx.network.setdefault("source", "internet")
 
     def authorize(self, ctx: RequestContext) -> None:
-        """No policy applies to a request from the internet yet (endpoint policies come with the subnet gateway)."""
+        """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced yet). Runs before
+        dispatch, so the read cache never answers a request its policy refuses."""
+        assert ctx.package and ctx.operation and ctx.principal and ctx.region
+        network = ctx.network
+        ctx.condition_keys = keys = condition_keys(network, ctx.region, ctx.received_at)
+        if network.get("outcome") != "endpoint":
+            return
+        service = ctx.package.spec.signing_name
+        decision = self.authorizer.authorize(
+            service, ctx.operation.name, ctx.params or {}, ctx.region, ctx.principal.arn, ctx.principal.account,
+            network, keys, resource_tags=lambda arn: self._resource_tags(ctx, arn))
+        ctx.decision = decision
+        if decision is not None and decision["result"] != "allowed":
+            raise denial(service, ctx.principal.arn, decision)
+
+    def _resource_tags(self, ctx: RequestContext, arn: str) -> dict[str, str]:
+        """An App Runner resource's stored tags, for aws:ResourceTag (read only when the policy tests it)."""
+        assert ctx.principal and ctx.region
+        kind = arn.split(":", 5)[-1].split("/", 1)[0]
+        with self.store.transaction(f"{ctx.principal.account}/{ctx.region}", write=False) as tx:
+            record = tx.get(kind, arn)
+        return {t["Key"]: t["Value"] for t in (record or {}).get("_tags", [])}
 
     def dispatch(self, ctx: RequestContext) -> None:
         assert ctx.package and ctx.operation and ctx.principal and ctx.region
@@ -151,18 +193,7 @@ class Pipeline:
         ctx.response_headers = headers
 
     def record(self, ctx: RequestContext) -> None:
-        self.traffic.append({
-            "time": ctx.received_at,
-            "requestId": ctx.request_id,
-            "account": ctx.principal.account if ctx.principal else None,
-            "principal": ctx.principal.arn if ctx.principal else None,
-            "service": ctx.package.spec.model_name if ctx.package else None,
-            "operation": ctx.operation.name if ctx.operation else None,
-            "region": ctx.region,
-            "source": ctx.network.get("source"),
-            "status": ctx.status,
-            "error": ctx.error.code if ctx.error else None,
-        })
+        self.traffic.append(traffic_entry(ctx))
 
     @staticmethod
     def _internal_error_code(ctx: RequestContext) -> str:
@@ -171,3 +202,50 @@ class Pipeline:
                 if shape.metadata.get("fault") or shape.name.startswith("InternalService"):
                     return shape.name
         return "InternalFailure"
+
+
+def traffic_entry(ctx: RequestContext) -> dict:
+    """What the traffic log keeps of one request: who, what, the path it took, the policy decision, the answer."""
+    network = ctx.network
+    service = ctx.package.spec.model_name if ctx.package else network.get("service") or _scope_service(ctx)
+    return {
+        "time": ctx.received_at,
+        "requestId": ctx.request_id,
+        "account": ctx.principal.account if ctx.principal else None,
+        "principal": ctx.principal.arn if ctx.principal else None,
+        "service": service,
+        "operation": ctx.operation.name if ctx.operation else _named_operation(ctx),
+        "region": ctx.region,
+        "source": network.get("source"),
+        "workload": network.get("workload"),
+        "vpc": network.get("vpc"),
+        "subnet": network.get("subnet"),
+        "address": network.get("address"),
+        "host": network.get("host"),
+        "outcome": network.get("outcome", "internet"),
+        "hops": network.get("hops"),
+        "endpoint": network.get("endpoint"),
+        "keys": ctx.condition_keys,
+        "decision": ctx.decision,
+        "status": ctx.status,
+        "error": ctx.error.code if ctx.error else None,
+        "message": ctx.error.message if ctx.error else None,
+    }
+
+
+def _scope_service(ctx: RequestContext) -> str | None:
+    try:
+        return parse_authorization(ctx.headers.get("authorization"), ctx.query).service
+    except AWSError:
+        return None
+
+
+def _named_operation(ctx: RequestContext) -> str | None:
+    """The operation a request that didn't parse names, as far as it can be read."""
+    target = ctx.headers.get("x-amz-target")
+    if target:
+        return target.rpartition(".")[2] or None
+    try:
+        return read_form(ctx.body, ctx.query, ctx.headers.get("content-type", "")).get("Action") or None
+    except Exception:  # a log entry must never fail the request
+        return None

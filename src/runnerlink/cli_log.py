@@ -1,0 +1,108 @@
+"""`runnerlink log`: the traffic log of a running server, as a table or JSON lines, optionally followed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from runnerlink.config import Settings
+
+FOLLOW_INTERVAL = 0.2
+COLUMNS = ("TIME", "PRINCIPAL", "OPERATION", "SOURCE", "PATH", "DECISION", "STATUS")
+
+
+def add_parser(commands) -> None:
+    log = commands.add_parser("log", help="show the traffic log: who called what, by which path, and the decision")
+    log.add_argument("--service", help="only this service (apprunner, ec2, sts, codebuild …)")
+    log.add_argument("--operation", help="only this operation (CreateService …)")
+    log.add_argument("--outcome", help="only this network outcome: endpoint, internet or unreachable")
+    log.add_argument("--workload", help="only requests from this workload (wl-…)")
+    log.add_argument("--json", action="store_true", help="one JSON object per line")
+    log.add_argument("--follow", "-f", action="store_true", help="keep printing new requests (Ctrl-C stops)")
+    log.add_argument("--limit", type=int, default=50, help="how many of the latest requests to show (default 50)")
+    log.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    filters = {name: getattr(args, name) for name in ("service", "operation", "outcome", "workload")}
+    try:
+        page = _fetch(base, {"limit": args.limit, **filters})
+        _print(page["requests"], args.json, header=True)
+        since = page["requests"][-1]["seq"] if page["requests"] else page.get("last", 0)
+        while args.follow:
+            time.sleep(FOLLOW_INTERVAL)
+            page = _fetch(base, {"since": since, "limit": 1000, **filters})
+            if page["requests"]:
+                _print(page["requests"], args.json, header=False)
+                since = page["requests"][-1]["seq"]
+            elif page.get("last", since) < since:  # the server restarted with a fresh log
+                since = page["last"]
+    except KeyboardInterrupt:
+        return 0
+    except urllib.error.HTTPError as error:
+        print(error.read().decode(), file=sys.stderr)
+        return 1
+    except urllib.error.URLError as error:
+        print(f"runnerlink is not reachable at {base}: {error.reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fetch(base: str, params: dict) -> dict:
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    with urllib.request.urlopen(f"{base}/_runnerlink/traffic?{query}", timeout=10) as response:
+        return json.load(response)
+
+
+def _print(entries: list[dict], as_json: bool, header: bool) -> None:
+    if as_json:
+        for entry in entries:
+            print(json.dumps(entry, separators=(",", ":")))
+    else:
+        rows = [row(entry) for entry in entries]
+        if header:
+            rows.insert(0, COLUMNS)
+        widths = [22, 44, 34, 40, 30, 40]
+        for cells in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + cells[-1])
+    sys.stdout.flush()
+
+
+def row(entry: dict) -> tuple[str, ...]:
+    """The table cells of one entry."""
+    moment = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.get("time") or 0))
+    moment += f".{int(((entry.get('time') or 0) % 1) * 1000):03d}"
+    operation = f"{entry.get('service') or '?'}.{entry.get('operation') or '?'}"
+    if entry.get("source") == "vpc":
+        source = "/".join(str(entry.get(k)) for k in ("workload", "subnet", "address") if entry.get(k))
+    else:
+        source = entry.get("source") or "internet"
+    outcome = entry.get("outcome") or "internet"
+    path = f"{outcome} {entry['endpoint']}" if entry.get("endpoint") else outcome
+    status = str(entry.get("status"))
+    if entry.get("error"):
+        status += f" {entry['error']}"
+    return (moment, entry.get("principal") or "-", operation, source, path, decision_text(entry.get("decision")),
+            status)
+
+
+def decision_text(decision: dict | None) -> str:
+    if not decision:
+        return "-"
+    result = decision.get("result", "?")
+    statement = decision.get("statement")
+    if statement:
+        name = statement.get("sid") or f"#{statement.get('index')}"
+        return f"{result} ({name})"
+    if decision.get("default") and result == "allowed":
+        return "allowed (default policy)"
+    if result == "implicitDeny":
+        return "implicitDeny (no statement allows)"
+    return result
