@@ -69,7 +69,7 @@ def _print(entries: list[dict], as_json: bool, header: bool) -> None:
         rows = [row(entry) for entry in entries]
         if header:
             rows.insert(0, COLUMNS)
-        widths = [22, 44, 34, 40, 30, 40]
+        widths = [12, 36, 32, 40, 32, 34]
         for cells in rows:
             print("  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + cells[-1])
     sys.stdout.flush()
@@ -77,7 +77,7 @@ def _print(entries: list[dict], as_json: bool, header: bool) -> None:
 
 def row(entry: dict) -> tuple[str, ...]:
     """The table cells of one entry."""
-    moment = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.get("time") or 0))
+    moment = time.strftime("%H:%M:%S", time.localtime(entry.get("time") or 0))
     moment += f".{int(((entry.get('time') or 0) % 1) * 1000):03d}"
     operation = f"{entry.get('service') or '?'}.{entry.get('operation') or '?'}"
     if entry.get("source") == "vpc":
