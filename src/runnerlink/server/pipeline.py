@@ -80,6 +80,7 @@ class Pipeline:
             self.authenticate(ctx)  # the log names who sent it
         except AWSError:
             pass
+        ctx.condition_keys = condition_keys(ctx.network, ctx.region, ctx.received_at)
         host = ctx.network.get("host") or service
         route = {"endpoint": f"through {ctx.network.get('endpoint')}", "internet": "over the internet"}.get(
             ctx.network.get("outcome"), "on its path")

@@ -201,6 +201,7 @@ def test_unemulated_services_are_refused_after_the_path_is_recorded(pipeline):
     assert (entry["service"], entry["operation"], entry["outcome"], entry["principal"]) == (
         "codebuild", "ListProjects", "internet", ROOT)
     assert entry["hops"] == network["hops"] and entry["workload"] == network["workload"]
+    assert entry["keys"]["aws:SourceIp"] == "192.0.2.200"
 
 
 def test_the_traffic_log_records_the_decision(pipeline):
