@@ -8,7 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink import __version__, cli_log, cli_policy
+from runnerlink import __version__, cli_log, cli_network, cli_policy
 from runnerlink.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 
 
@@ -37,11 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
 
     cli_policy.add_parser(commands)
+    cli_network.add_parser(commands)
     cli_log.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "policy":
         return cli_policy.run(args)
+    if args.command in ("resolve", "trace"):
+        return cli_network.run(args)
     if args.command == "log":
         return cli_log.run(args)
     if args.command == "serve":

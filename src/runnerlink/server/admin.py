@@ -10,6 +10,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from runnerlink.errors import AWSError
+from runnerlink.server import network_admin
 from runnerlink.server.traffic import FILTERS
 from runnerlink.services.base import HandlerContext
 
@@ -25,6 +26,8 @@ def handle(app: "EdgeApp", method: str, path: str, query: dict, body: bytes) -> 
     if path == "traffic" and method == "GET":
         return _traffic(app, query)
     service, _, action = path.partition("/")
+    if service == "network" and method == "POST" and action in network_admin.ACTIONS:
+        return network_admin.handle(app, action, body)
     package = app.pipeline.packages.get(service)
     actions = getattr(package, "admin", None) or {}
     if method != "POST" or action not in actions:
