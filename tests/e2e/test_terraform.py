@@ -6,221 +6,35 @@ verifies the results through boto3 after each step. Each test works in an accoun
 independent of each other. Two configurations (rather than one per resource) keep the runtime down: every terraform
 command starts the 700 MB provider a few times.
 
-Nothing is downloaded: the provider comes from the filesystem mirror (terraform links it, it does not copy it), and
-`terraform init` runs once for the module; the workspaces share its data directory and lock file.
-On a failure the message carries the App Runner HTTP exchanges from the provider's debug log (TF_LOG_PROVIDER=DEBUG).
+The harness (server, CLI configuration with the filesystem mirror, one `terraform init`, workspaces, debug-log
+excerpts on failure) is tests/e2e/terraform_harness.py, shared with test_terraform_network.py.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.server import RunningServer
+from tests.e2e.terraform_harness import (  # noqa: F401 (fixtures)
+    UPDATED,
+    account,
+    skip_without_terraform,
+    sts_available,
+    tf_home,
+    tf_server,
+    workspace,
+)
 
-TERRAFORM = shutil.which("terraform")
-MIRROR = Path(os.environ.get("RUNNERLINK_TF_MIRROR", "/opt/tf-plugins"))
-PROVIDER_PACKAGE = MIRROR / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0" / "linux_amd64"
-CONFIGS = Path(__file__).parent / "terraform"
-LIFECYCLE_DELAY = 1.0
-COMMAND_TIMEOUT = 300  # seconds; the provider's own waiters give up only after 2 to 20 minutes
-
-if TERRAFORM is None:
-    pytest.skip("terraform is not on PATH", allow_module_level=True)
-if not any(PROVIDER_PACKAGE.glob("terraform-provider-aws_v5.100.0*")):
-    pytest.skip(f"no hashicorp/aws 5.100.0 provider in the filesystem mirror {MIRROR}", allow_module_level=True)
+skip_without_terraform()
 
 pytestmark = pytest.mark.terraform
-
-CLI_CONFIG = f"""
-provider_installation {{
-  filesystem_mirror {{
-    path    = "{MIRROR}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }}
-}}
-"""
-
-_accounts = itertools.count(210000000001)
-
-
-# --- harness ----------------------------------------------------------------------------------------------------
-
-_ENTRY_START = re.compile(r"^\d{4}-\d\d-\d\dT", re.M)
-_TARGET = re.compile(r"http\.request\.header\.x_amz_target=(\S+)|rpc\.method=(\S+)")
-_STATUS = re.compile(r"http\.status_code=(\d+)")
-
-
-def http_exchanges(log: str, limit: int = 12) -> str:
-    """The last App Runner requests and responses in a provider debug log, one line each (bodies included).
-
-    An entry is a timestamped line plus its continuation lines; bodies are continuation lines starting with "| ".
-    Concurrent calls interleave, so a response follows its request but not necessarily immediately.
-    """
-    starts = [m.start() for m in _ENTRY_START.finditer(log)] + [len(log)]
-    lines = []
-    for begin, end in zip(starts, starts[1:]):
-        entry = log[begin:end]
-        if "HTTP Request Sent" in entry:
-            arrow = "->"
-        elif "HTTP Response Received" in entry:
-            arrow = "<-"
-        else:
-            continue
-        if "AppRunner" not in entry:
-            continue
-        targets = [a or b for a, b in _TARGET.findall(entry)]
-        target = next((t for t in targets if "." in t), targets[0] if targets else "?")
-        status = _STATUS.search(entry)
-        body = " ".join(line.strip()[2:] for line in entry.splitlines() if line.strip().startswith("| "))
-        lines.append(f"{arrow} {target}{' ' + status.group(1) if status else ''} {body[:2000]}")
-    return "\n".join(lines[-limit:])
-
-
-class Terraform:
-    """One working directory holding a copy of a configuration, driven with the terraform CLI."""
-
-    def __init__(self, workdir: Path, env: dict, name: str):
-        self.workdir = workdir
-        self.env = env
-        self.name = name
-        self.logs = workdir / "logs"
-        self.logs.mkdir()
-        self._count = itertools.count(1)
-
-    def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
-        log = self.logs / f"{next(self._count):02d}-{args[0]}.log"
-        env = {**self.env, "TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": str(log)}
-        process = subprocess.Popen([TERRAFORM, *args], cwd=self.workdir, env=env, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # terraform and the provider plugin it started
-            stdout, stderr = process.communicate()
-            stderr += f"\n[test harness] killed after {COMMAND_TIMEOUT} s"
-            process.returncode = -9
-        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-        if result.returncode not in ok:
-            exchanges = http_exchanges(log.read_text(errors="replace")) if log.exists() else "(no log)"
-            pytest.fail(
-                f"[{self.name}] terraform {' '.join(args)} exited {result.returncode} (expected {ok})\n"
-                f"--- stderr ---\n{result.stderr[-6000:]}\n--- stdout (tail) ---\n{result.stdout[-6000:]}\n"
-                f"--- last App Runner HTTP exchanges (full log: {log}) ---\n{exchanges}",
-                pytrace=False,
-            )
-        return result
-
-    def apply(self, *extra: str) -> subprocess.CompletedProcess:
-        return self.run("apply", "-auto-approve", "-input=false", "-no-color", *extra)
-
-    def assert_no_changes(self, *extra: str) -> None:
-        """`terraform plan -detailed-exitcode` exits 0: what the provider reads back matches the configuration."""
-        result = self.run("plan", "-detailed-exitcode", "-input=false", "-no-color", *extra, ok=(0, 2))
-        if result.returncode == 2:
-            pytest.fail(f"[{self.name}] the plan after apply is not empty (drift between what was sent and what "
-                        f"runnerlink returns):\n{_plan_summary(result.stdout)}", pytrace=False)
-
-    def destroy(self, *extra: str) -> subprocess.CompletedProcess:
-        return self.run("destroy", "-auto-approve", "-input=false", "-no-color", *extra)
-
-    def outputs(self) -> dict:
-        result = self.run("output", "-json", "-no-color")
-        return {name: value["value"] for name, value in json.loads(result.stdout).items()}
-
-    def state_list(self) -> list[str]:
-        return self.run("state", "list", "-no-color").stdout.split()
-
-
-def _plan_summary(stdout: str) -> str:
-    start = stdout.find("Terraform will perform")
-    return stdout[start if start >= 0 else 0:][-8000:]
-
-
-@pytest.fixture(scope="module")
-def tf_server():
-    """A dedicated server for the module, with a lifecycle delay long enough that the provider's waiters really wait."""
-    running = RunningServer(state="memory", lifecycle_delay=LIFECYCLE_DELAY).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def tf_home(tmp_path_factory):
-    """CLI configuration (filesystem mirror only), a shared data directory, and one `terraform init`."""
-    home = tmp_path_factory.mktemp("terraform-home")
-    (home / "cli.tfrc").write_text(CLI_CONFIG)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "TF_"))}
-    env.update({
-        "TF_CLI_CONFIG_FILE": str(home / "cli.tfrc"),
-        "TF_DATA_DIR": str(home / "data"),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        "CHECKPOINT_DISABLE": "1",  # no version check against checkpoint-api.hashicorp.com
-        "HOME": str(home),  # no ~/.aws, no ~/.terraformrc
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    })
-    init_dir = home / "init"
-    init_dir.mkdir()
-    shutil.copy(CONFIGS / "provider.tf", init_dir)
-    result = subprocess.run([TERRAFORM, "init", "-input=false", "-no-color"], cwd=init_dir, env=env,
-                            capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
-    if result.returncode != 0:
-        pytest.fail(f"terraform init from the mirror failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-    return {"env": env, "lock": init_dir / ".terraform.lock.hcl"}
-
-
-@pytest.fixture(scope="module")
-def sts_available(tf_server) -> bool:
-    """Whether runnerlink answers sts:GetCallerIdentity, so the provider may learn the account id itself."""
-    try:
-        identity = tf_server.client("sts", account="210000000000").get_caller_identity()
-    except Exception:  # not routed yet: unknown service, unknown operation, …
-        return False
-    return identity.get("Account") == "210000000000"
-
-
-@pytest.fixture
-def account() -> str:
-    return str(next(_accounts))
-
-
-@pytest.fixture
-def workspace(tf_home, tf_server, sts_available, account, tmp_path):
-    """workspace(name) → a Terraform over a copy of tests/e2e/terraform/<name>, speaking to tf_server as `account`."""
-
-    def make(name: str) -> Terraform:
-        workdir = tmp_path / name
-        shutil.copytree(CONFIGS / name, workdir)
-        shutil.copy(CONFIGS / "provider.tf", workdir)
-        shutil.copy(tf_home["lock"], workdir)
-        env = {**tf_home["env"], "TF_VAR_runnerlink_endpoint": tf_server.url, "TF_VAR_account_id": account,
-               "TF_VAR_skip_requesting_account_id": "false" if sts_available else "true"}
-        return Terraform(workdir, env, name)
-
-    return make
 
 
 @pytest.fixture
 def apprunner(tf_server, account):
     return tf_server.client("apprunner", account=account)
-
-
-UPDATED = "-var-file=updated.tfvars"
 
 
 def tags_of(apprunner, arn: str) -> dict:

@@ -1,4 +1,4 @@
-# Copied into every workspace by tests/e2e/test_terraform.py; the values come from TF_VAR_* environment variables.
+# Copied into every workspace by tests/e2e/terraform_harness.py; the values come from TF_VAR_* environment variables.
 terraform {
   required_providers {
     aws = {
@@ -16,7 +16,8 @@ variable "account_id" {
   type = string
 }
 
-# True while runnerlink has no STS: the provider then cannot learn the account id (see test_terraform.py).
+# runnerlink answers sts:GetCallerIdentity, so the harness sets this to false (true only against a server without STS,
+# when the provider could not learn the account id).
 variable "skip_requesting_account_id" {
   type    = bool
   default = true
@@ -27,14 +28,18 @@ provider "aws" {
   access_key = var.account_id # runnerlink maps a 12-digit access key id to that account
   secret_key = "test"
 
-  # STS and the instance metadata service are not emulated (yet).
+  # The instance metadata service is not emulated; credentials need no validation.
   skip_credentials_validation = true
   skip_requesting_account_id  = var.skip_requesting_account_id
   skip_metadata_api_check     = true
   max_retries                 = 2
 
+  # Every call stays local. iam: to learn the account id the provider tries iam:GetUser before sts:GetCallerIdentity;
+  # runnerlink answers it with an error (IAM is not emulated) instead of the request leaving for iam.amazonaws.com.
   endpoints {
     apprunner = var.runnerlink_endpoint
+    ec2       = var.runnerlink_endpoint
+    iam       = var.runnerlink_endpoint
     sts       = var.runnerlink_endpoint
   }
 
