@@ -208,3 +208,15 @@ def test_cli_trace_and_resolve(server, account, ec2):
         assert f"  {address}\n" in result.stdout
     result = cli(server, account, "resolve", "--subnet", "subnet-0123456789abcdef0", HOST)
     assert result.returncode == 2 and "InvalidSubnetID.NotFound" in result.stderr
+
+
+def test_endpoint_names_resolve_from_another_vpc_but_do_not_route(ec2, trace, resolve):
+    network = make_network(ec2)
+    other = make_network(ec2, second_octet=1)
+    endpoint = make_endpoint(ec2, network)
+    settle()
+    name = endpoint["DnsEntries"][0]["DnsName"]
+    found = resolve(other.subnet_ids[0], name)
+    assert found["via"] == "endpoint-name" and set(found["addresses"]) == eni_addresses(ec2, endpoint)
+    path = trace(other.subnet_ids[0], f"https://{name}/")
+    assert path["outcome"] == "unreachable" and path["reason"].startswith("no route from rtb-")

@@ -49,8 +49,10 @@ def target(params: dict) -> tuple[str, int, str]:
 def _workload(ctx: HandlerContext, params: dict) -> Workload:
     workload_id = params.get("workload")
     if workload_id:
-        from runnerlink.services.ec2 import workloads
-
+        try:
+            from runnerlink.services.ec2 import workloads
+        except ImportError:  # the subnet gateway's workloads are not part of this build
+            raise _BadRequest("Workloads are not available; name a subnet instead.") from None
         record = workloads.get_workload(ctx, workload_id)
         if record is None:
             raise _BadRequest(f"No workload {workload_id} in {ctx.account}/{ctx.region}.")
@@ -88,7 +90,7 @@ def handle(app: "EdgeApp", action: str, body: bytes) -> tuple[int, dict]:
                                  principal_arn=f"arn:aws:iam::{account}:root")
             ensure_default_vpc(ctx)
             workload = _workload(ctx, params)
-            model = topology.build_topology(ctx)
+            model = topology.build_topology(ctx, workload.vpc_id)
         answer: dict = {"account": account, "region": region, "workload": _workload_view(workload)}
         if action == "resolve":
             found = resolve(model, workload, host)

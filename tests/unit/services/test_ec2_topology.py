@@ -57,3 +57,7 @@ def test_topology_of_a_private_subnet_with_an_endpoint():
         path = find_path(model, workload, HOST)
         assert path.outcome == "endpoint", path.reason
         assert path.endpoint_id == endpoint["VpcEndpointId"]
+        # Read through the VPC index: the same path.
+        scoped = topology.build_topology(ctx, vpc_id)
+        assert find_path(scoped, workload, HOST) == path
+        assert scoped.vpcs.keys() == {vpc_id} and set(scoped.subnets) == {subnet_id}

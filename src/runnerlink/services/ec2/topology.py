@@ -116,29 +116,43 @@ def _subnet_tables(tables: list[dict]) -> tuple[dict[str, str], dict[str, str]]:
     return explicit, main
 
 
-def build_topology(ctx: HandlerContext) -> Topology:
-    """Everything in ctx's account and region, as it is at ctx.now."""
-    vpc_records = vpcs.VPC.all(ctx)
-    tables = [route_tables.view(ctx, t) for t in route_tables.KIND.all(ctx)]
+def _in_scope(kind, ctx: HandlerContext, vpc_id: str | None) -> list[dict]:
+    return kind.all(ctx) if vpc_id is None else kind.in_vpc(ctx, vpc_id)
+
+
+def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
+    """Everything in ctx's account and region, as it is at ctx.now. With vpc_id, only what a workload in that VPC
+    can meet (its VPC's resources, and every endpoint with its interfaces, whose vpce-… names resolve from
+    anywhere): the same paths, read from the store's per-VPC index."""
+    vpc_records = [r for r in [vpcs.VPC.find(ctx, vpc_id)] if r] if vpc_id else vpcs.VPC.all(ctx)
+    tables = [route_tables.view(ctx, t) for t in _in_scope(route_tables.KIND, ctx, vpc_id)]
     explicit, main = _subnet_tables(tables)
     subnet_map = {}
-    for record in subnets.SUBNET.all(ctx):
+    for record in _in_scope(subnets.SUBNET, ctx, vpc_id):
         subnet_id = record["SubnetId"]
         subnet_map[subnet_id] = Subnet(subnet_id, record["VpcId"], record["CidrBlock"], record["AvailabilityZone"],
                                        explicit.get(subnet_id) or main.get(record["VpcId"]),
                                        bool(record.get("MapPublicIpOnLaunch")))
-    nats = [nat_gateways.view(ctx, r) for r in ctx.tx.scan(nat_gateways.KIND)]
+    nats = [nat_gateways.view(ctx, r) for r in ctx.tx.scan(nat_gateways.KIND, parent=vpc_id)]
+    groups = ctx.tx.scan(security_groups.GROUP_KIND, parent=vpc_id)
+    endpoint_records = vpc_endpoints.KIND.all(ctx)
+    interface_records = _in_scope(network_interfaces.ENI, ctx, vpc_id)
+    if vpc_id:
+        seen = {r["NetworkInterfaceId"] for r in interface_records}
+        for record in endpoint_records:
+            for eni_id in record.get("NetworkInterfaceIds") or []:
+                eni = network_interfaces.ENI.find(ctx, eni_id) if eni_id not in seen else None
+                if eni is not None:
+                    interface_records.append(eni)
     return Topology(
         account=ctx.account,
         region=ctx.region,
         vpcs={r["VpcId"]: _vpc(r) for r in vpc_records},
         subnets=subnet_map,
         route_tables={t["RouteTableId"]: _route_table(t) for t in tables},
-        security_groups={r["GroupId"]: _group(ctx, r) for r in ctx.tx.scan(security_groups.GROUP_KIND)
-                         if not is_gone(ctx, r)},
-        endpoints={r["VpcEndpointId"]: _endpoint(ctx, r) for r in vpc_endpoints.KIND.all(ctx)},
-        interfaces={r["NetworkInterfaceId"]: _interface(r) for r in network_interfaces.ENI.all(ctx)
-                    if r.get("PrivateIpAddress")},
+        security_groups={r["GroupId"]: _group(ctx, r) for r in groups if not is_gone(ctx, r)},
+        endpoints={r["VpcEndpointId"]: _endpoint(ctx, r) for r in endpoint_records},
+        interfaces={r["NetworkInterfaceId"]: _interface(r) for r in interface_records if r.get("PrivateIpAddress")},
         internet_gateways={r["InternetGatewayId"]: InternetGateway(r["InternetGatewayId"],
                                                                    internet_gateways.attached_vpc(r))
                            for r in internet_gateways.KIND.all(ctx)},
