@@ -26,10 +26,11 @@ class RunningServer:
     """A `runnerlink serve` child process on a free port."""
 
     def __init__(self, state: str | Path = "memory", lifecycle_delay: float = 0.3, port: int | None = None,
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, gateway_port: int | None = None):
         self.state = str(state)
         self.lifecycle_delay = lifecycle_delay
         self.port = port or free_port()
+        self.gateway_port = gateway_port or free_port()  # never the default 4567: test servers run side by side
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
 
@@ -41,6 +42,7 @@ class RunningServer:
         env = {**os.environ, **self.extra_env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "runnerlink", "serve", "--port", str(self.port), "--state", self.state,
+             "--gateway-port", str(self.gateway_port),
              "--lifecycle-delay", str(self.lifecycle_delay)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )

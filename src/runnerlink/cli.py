@@ -8,8 +8,8 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink import __version__, cli_log, cli_network, cli_policy
-from runnerlink.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from runnerlink import __version__, cli_log, cli_network, cli_policy, cli_workloads
+from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="start the emulator (Ctrl-C stops it)")
     serve.add_argument("--host", help=f"address to listen on (RUNNERLINK_HOST, default {DEFAULT_HOST})")
     serve.add_argument("--port", type=int, help=f"edge port (RUNNERLINK_PORT, default {DEFAULT_PORT})")
+    serve.add_argument("--gateway-port", type=int,
+                       help=f"subnet gateway port (RUNNERLINK_GATEWAY_PORT, default {DEFAULT_GATEWAY_PORT})")
     serve.add_argument("--state", help="state directory, or 'memory' (RUNNERLINK_STATE, default: user data dir)")
     serve.add_argument("--region", help="default region (RUNNERLINK_REGION, default us-east-1)")
     serve.add_argument("--lifecycle-delay", type=float,
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cli_policy.add_parser(commands)
     cli_network.add_parser(commands)
+    cli_workloads.add_parser(commands)
     cli_log.add_parser(commands)
 
     args = parser.parse_args(argv)
@@ -47,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_network.run(args)
     if args.command == "log":
         return cli_log.run(args)
+    if args.command in ("exec", "env", "workloads"):
+        return cli_workloads.run(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "complete-handshake":
@@ -59,11 +64,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     from runnerlink.server.app import EdgeApp
 
-    settings = Settings.from_env(host=args.host, port=args.port, state=args.state, region=args.region,
+    settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
+                                 state=args.state, region=args.region,
                                  lifecycle_delay=args.lifecycle_delay, log_level=args.log_level)
-    app = EdgeApp(settings)
-    print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port} "
-          f"(state: {settings.state}, region: {settings.region})", flush=True)
+    app = EdgeApp(settings, gateway=True)
+    print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
+          f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region})", flush=True)
     # Idle keep-alive connections live longer than SDK connection pools expect to reuse them (AWS's front ends keep
     # them about a minute); uvicorn's 5 s default races clients reusing a pooled connection just as it closes.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
+DEFAULT_GATEWAY_PORT = 4567  # the subnet gateway (HTTP/HTTPS forward proxy for workloads)
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_LIFECYCLE_DELAY = 2.0
@@ -24,6 +25,7 @@ def default_state_dir() -> str:
 class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    gateway_port: int = DEFAULT_GATEWAY_PORT
     state: str = field(default_factory=default_state_dir)  # a directory, or "memory"
     region: str = DEFAULT_REGION
     lifecycle_delay: float = DEFAULT_LIFECYCLE_DELAY  # seconds an asynchronous operation takes
@@ -42,6 +44,8 @@ class Settings:
             values["host"] = env["RUNNERLINK_HOST"]
         if "RUNNERLINK_PORT" in env:
             values["port"] = int(env["RUNNERLINK_PORT"])
+        if "RUNNERLINK_GATEWAY_PORT" in env:
+            values["gateway_port"] = int(env["RUNNERLINK_GATEWAY_PORT"])
         if "RUNNERLINK_STATE" in env:
             values["state"] = env["RUNNERLINK_STATE"]
         if "RUNNERLINK_REGION" in env:

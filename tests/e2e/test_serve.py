@@ -14,7 +14,9 @@ from tests.server import free_port
 
 def test_serve_reads_runnerlink_environment_variables():
     port = free_port()
-    env = {**os.environ, "RUNNERLINK_PORT": str(port), "RUNNERLINK_STATE": "memory", "RUNNERLINK_REGION": "eu-west-1"}
+    gateway_port = free_port()
+    env = {**os.environ, "RUNNERLINK_PORT": str(port), "RUNNERLINK_STATE": "memory", "RUNNERLINK_REGION": "eu-west-1",
+           "RUNNERLINK_GATEWAY_PORT": str(gateway_port)}
     process = subprocess.Popen([sys.executable, "-m", "runnerlink", "serve"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -29,6 +31,7 @@ def test_serve_reads_runnerlink_environment_variables():
                 time.sleep(0.05)
         assert health["region"] == "eu-west-1"
         assert health["state"] == "memory"
+        assert health["gateway"]["port"] == gateway_port
     finally:
         process.terminate()
         process.wait(timeout=10)

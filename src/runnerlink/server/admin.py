@@ -10,6 +10,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from runnerlink.errors import AWSError
+from runnerlink.server import admin_workloads
 from runnerlink.server import network_admin
 from runnerlink.server.traffic import FILTERS
 from runnerlink.services.base import HandlerContext
@@ -23,6 +24,8 @@ _ARN_SCOPE = re.compile(r"arn:aws[\w-]*:[a-z0-9-]+:(?P<region>[a-z0-9-]+):(?P<ac
 def handle(app: "EdgeApp", method: str, path: str, query: dict, body: bytes) -> tuple[int, dict]:
     if path in ("health", "status"):
         return 200, app.health()
+    if path == "workloads" or path.startswith("workloads/"):
+        return admin_workloads.handle(app, method, path[len("workloads"):], query, body)
     if path == "traffic" and method == "GET":
         return _traffic(app, query)
     service, _, action = path.partition("/")

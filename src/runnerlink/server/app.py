@@ -10,6 +10,7 @@ from runnerlink.config import Settings
 from runnerlink.errors import AWSError, RequestTooLarge
 from runnerlink.server import admin
 from runnerlink.server.context import RequestContext
+from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
 from runnerlink.services.registry import all_services
 from runnerlink.store import Store, open_store
@@ -20,10 +21,12 @@ ADMIN_PREFIX = "/_runnerlink/"
 
 
 class EdgeApp:
-    def __init__(self, settings: Settings, store: Store | None = None):
+    def __init__(self, settings: Settings, store: Store | None = None, gateway: bool = False):
         self.settings = settings
         self.store = store if store is not None else open_store(settings.state)
         self.pipeline = Pipeline(settings, self.store, all_services())
+        self._with_gateway = gateway  # `runnerlink serve` runs the subnet gateway in the edge's event loop
+        self.gateway: Gateway | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -56,18 +59,35 @@ class EdgeApp:
             "services": sorted(self.pipeline.packages),
             "region": self.settings.region,
             "state": "memory" if self.settings.in_memory else self.settings.state,
+            "gateway": None if self.gateway is None else {
+                "host": self.gateway.host, "port": self.gateway.port, "caBundle": self.gateway.ca_bundle},
         }
 
     async def _lifespan(self, receive, send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await self._start_gateway()
+                except OSError as error:
+                    await send({"type": "lifespan.startup.failed", "message":
+                                f"the subnet gateway cannot listen on {self.settings.host}:"
+                                f"{self.settings.gateway_port}: {error.strerror or error}"})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.gateway is not None:
+                    await self.gateway.stop()
                 self.pipeline.traffic.close()
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _start_gateway(self) -> None:
+        if self._with_gateway and self.gateway is None:
+            gateway = Gateway(self, self.settings.host, self.settings.gateway_port)
+            await gateway.start()
+            self.gateway = gateway
 
 
 async def _read_body(receive, limit: int) -> bytes:

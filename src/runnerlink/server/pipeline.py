@@ -110,8 +110,10 @@ class Pipeline:
         ctx.principal = principal_for(credential.access_key)
 
     def locate(self, ctx: RequestContext) -> None:
-        """A request straight to the edge port comes from the internet (the subnet gateway sets its own path)."""
+        """A request straight to the edge port comes from the internet; the subnet gateway sets its own path (source
+        "vpc", outcome "endpoint" or "internet"), which is kept."""
         ctx.network.setdefault("source", "internet")
+        ctx.network.setdefault("outcome", "internet")
 
     def authorize(self, ctx: RequestContext) -> None:
         """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced yet). Runs before
