@@ -68,7 +68,7 @@ def _decide(store: Store, settings: Settings, workload: dict, host: str, port: i
     account, region = workload["Account"], workload["Region"]
     with store.transaction(f"{account}/{region}", write=write) as tx:
         ctx = _handler_context(tx, account, region, settings.lifecycle_delay)
-        topology = ec2_topology.build_topology(ctx)
+        topology = ec2_topology.build_topology(ctx, workload["VpcId"])
     path = find_path(topology, workloads.to_model(workload), host, port)
     endpoint = topology.endpoints.get(path.endpoint_id) if path.endpoint_id else None
     network = {
