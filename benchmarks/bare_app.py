@@ -19,7 +19,7 @@ UVICORN_OPTIONS = {
     "access_log": False,
     "server_header": False,
     "date_header": False,
-    "timeout_keep_alive": 75,
+    "timeout_keep_alive": 120,
 }
 
 BODY = b'{"ok":true,"service":"bare"}'

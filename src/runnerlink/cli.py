@@ -70,10 +70,10 @@ def _serve(args: argparse.Namespace) -> int:
     app = EdgeApp(settings, gateway=True)
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
           f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region})", flush=True)
-    # Idle keep-alive connections live longer than SDK connection pools expect to reuse them (AWS's front ends keep
-    # them about a minute); uvicorn's 5 s default races clients reusing a pooled connection just as it closes.
+    # Idle keep-alive connections outlive SDK connection pools' idle limits (the Go SDK's is 90 s), so a client never
+    # reuses a pooled connection just as the server closes it; uvicorn's 5 s default raced Terraform's 5 s waiters.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                lifespan="on", access_log=False, server_header=False, date_header=False, timeout_keep_alive=75)
+                lifespan="on", access_log=False, server_header=False, date_header=False, timeout_keep_alive=120)
     return 0
 
 
