@@ -59,7 +59,9 @@ class Kind:
 
     def in_vpc(self, ctx: HandlerContext, vpc_id: str | Iterable[str]) -> list[dict]:
         """The records whose VpcId is vpc_id (one of them), through the store's parent index: all(ctx) filtered by
-        VpcId, without reading the other VPCs' records."""
+        VpcId, without reading the other VPCs' records (none for None: no record has VpcId None)."""
+        if vpc_id is None:
+            return []
         return [r for r in ctx.tx.scan(self.name, parent=vpc_id) if not is_gone(ctx, r)]
 
     def candidates(self, ctx: HandlerContext, filters: list[dict] | None) -> list[dict]:

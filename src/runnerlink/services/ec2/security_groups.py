@@ -78,8 +78,11 @@ def _groups(ctx: HandlerContext) -> list[dict]:
 
 
 def _by_name(ctx: HandlerContext, vpc_id: str, name: str) -> dict | None:
+    if not vpc_id:  # (no default VPC) every group belongs to a VPC
+        return None
     lowered = name.lower()
-    return next((g for g in _groups(ctx) if g["VpcId"] == vpc_id and g["GroupName"].lower() == lowered), None)
+    in_vpc = (g for g in ctx.tx.scan(GROUP_KIND, parent=vpc_id) if not is_gone(ctx, g))  # the VPC's groups only
+    return next((g for g in in_vpc if g["GroupName"].lower() == lowered), None)
 
 
 def _default_vpc_id(ctx: HandlerContext) -> str | None:
