@@ -1,6 +1,5 @@
 """compile_policy: a policy document parsed once into matchers."""
 
-import importlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -84,15 +83,8 @@ class CompiledPolicy:
 
 
 def _run_validator(document: Any, policy_type: str) -> None:
-    try:
-        module = importlib.import_module(__package__ + ".validate")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.endswith(".validate"):
-            return  # the validator has not landed yet
-        raise
-    validate = getattr(module, "validate", None)
-    if validate is None:
-        return
+    from .validate import validate  # imported late: validate imports this package's errors
+
     messages = validate(document, policy_type)
     if messages:
         raise PolicyError(messages[0], list(messages))

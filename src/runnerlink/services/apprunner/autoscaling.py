@@ -54,9 +54,8 @@ def _used_arns(ctx: HandlerContext) -> dict[str, list[str]]:
     """Configuration ARN → the ARNs of the live services using it."""
     from runnerlink.services.apprunner import services
 
-    live_services = getattr(services, "live_services", None)
     used: dict[str, list[str]] = {}
-    for service in live_services(ctx) if live_services else []:
+    for service in services.live_services(ctx):
         arn = (service.get("AutoScalingConfigurationSummary") or {}).get("AutoScalingConfigurationArn")
         if arn:
             used.setdefault(arn, []).append(service["ServiceArn"])

@@ -87,8 +87,7 @@ def _of_service(ctx: HandlerContext, service_arn: str) -> list[dict]:
 def _vpc_dns_targets(ctx: HandlerContext, service_arn: str) -> list[dict]:
     from runnerlink.services.apprunner import ingress
 
-    active_for_service = getattr(ingress, "active_for_service", None)  # absent until ingress.py lands
-    connections = active_for_service(ctx, service_arn) if active_for_service else []
+    connections = ingress.active_for_service(ctx, service_arn)
     return [{"VpcIngressConnectionArn": c["VpcIngressConnectionArn"],
              "VpcId": (c.get("IngressVpcConfiguration") or {}).get("VpcId"),
              "DomainName": c.get("DomainName")} for c in connections]

@@ -92,9 +92,8 @@ def _private_service(ctx: HandlerContext, arn: str) -> dict:
     """The service an ingress connection is for; it must exist and not be publicly accessible."""
     from runnerlink.services.apprunner import services
 
-    get_service = getattr(services, "get_service", None)
-    service = get_service(ctx, arn) if get_service else None
-    if service is None or service.get("Status") == "DELETED":
+    service = services.get_service(ctx, arn)
+    if service.get("Status") == "DELETED":
         raise ResourceNotFound(f"The service {arn} doesn't exist.")
     ingress = (service.get("NetworkConfiguration") or {}).get("IngressConfiguration") or {}
     if ingress.get("IsPubliclyAccessible", True):

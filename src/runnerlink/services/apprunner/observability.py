@@ -24,9 +24,7 @@ def _users(ctx: HandlerContext, arn: str) -> list[str]:
     """The live services with observability enabled through arn (a disabled service doesn't use it)."""
     from runnerlink.services.apprunner import services
 
-    live_services = getattr(services, "live_services", None)
-    return [s["ServiceArn"] for s in (live_services(ctx) if live_services else [])
-            if _observability_arn(s) == arn]
+    return [s["ServiceArn"] for s in services.live_services(ctx) if _observability_arn(s) == arn]
 
 
 def _observability_arn(service: dict) -> str | None:

@@ -373,8 +373,7 @@ def update_service(ctx: HandlerContext, params: dict) -> dict:
 def _active_ingress(ctx: HandlerContext, service_arn: str) -> list[dict]:
     from runnerlink.services.apprunner import ingress
 
-    active_for_service = getattr(ingress, "active_for_service", None)  # absent until ingress.py lands
-    return active_for_service(ctx, service_arn) if active_for_service else []
+    return ingress.active_for_service(ctx, service_arn)
 
 
 def delete_service(ctx: HandlerContext, params: dict) -> dict:

@@ -80,9 +80,8 @@ def resolve_vpc_connector(ctx: HandlerContext, arn: str) -> dict:
 def _users(ctx: HandlerContext, arn: str) -> list[str]:
     from runnerlink.services.apprunner import services
 
-    live_services = getattr(services, "live_services", None)
     users = []
-    for service in live_services(ctx) if live_services else []:
+    for service in services.live_services(ctx):
         egress = (service.get("NetworkConfiguration") or {}).get("EgressConfiguration") or {}
         if egress.get("VpcConnectorArn") == arn:
             users.append(service["ServiceArn"])
