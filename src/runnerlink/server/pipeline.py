@@ -214,11 +214,11 @@ def traffic_entry(ctx: RequestContext) -> dict:
     return {
         "time": ctx.received_at,
         "requestId": ctx.request_id,
-        "account": ctx.principal.account if ctx.principal else None,
+        "account": ctx.principal.account if ctx.principal else network.get("account"),
         "principal": ctx.principal.arn if ctx.principal else None,
         "service": service,
         "operation": ctx.operation.name if ctx.operation else _named_operation(ctx),
-        "region": ctx.region,
+        "region": ctx.region or network.get("region"),
         "source": network.get("source"),
         "workload": network.get("workload"),
         "vpc": network.get("vpc"),

@@ -74,6 +74,8 @@ def _decide(store: Store, settings: Settings, workload: dict, host: str, port: i
     network = {
         "source": "vpc",
         "workload": workload["WorkloadId"],
+        "account": account,
+        "region": region,
         "vpc": workload["VpcId"],
         "subnet": workload["SubnetId"],
         "address": workload["PrivateIp"],
