@@ -56,6 +56,7 @@ class Gateway:
         self.ca = LocalCA(self._temp_dir or Path(settings.state) / "ca")
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task] = set()
+        self._paths = workload_paths.PathCache(app.store, settings)
 
     @property
     def ca_bundle(self) -> str:
@@ -182,7 +183,7 @@ class Gateway:
 
     # --- decisions and answers --------------------------------------------------------------------------------------
     def _decide(self, workload: dict, host: str, port: int) -> Decision:
-        return workload_paths.decide(self.app.store, self.app.settings, workload, host, port)
+        return self._paths.decide(workload, host, port)
 
     async def _refuse(self, conn: h11.Connection, writer: asyncio.StreamWriter, decision: Decision) -> None:
         """502 naming why the host cannot be reached from the workload, then close."""

@@ -8,6 +8,7 @@ import binascii
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from typing import Hashable
 
 from runnerlink.config import Settings
 from runnerlink.network import Path, find_path
@@ -58,13 +59,53 @@ def authenticate(store: Store, header: str | None) -> dict | None:
 
 def decide(store: Store, settings: Settings, workload: dict, host: str, port: int) -> Decision:
     """The path from the workload to host:port, read from the current state of its account and region."""
+    return _decide_now(store, settings, workload, host, port)[0]
+
+
+def _decide_now(store: Store, settings: Settings, workload: dict, host: str, port: int) -> tuple[Decision, float]:
+    """(the decision, the earliest instant at which a state it derived from the clock flips: math.inf for none)."""
     try:
         return _decide(store, settings, workload, host, port, write=False)
     except StoreConflict:  # reading seeded defaults while another process wrote: again, with the write lock
         return _decide(store, settings, workload, host, port, write=True)
 
 
-def _decide(store: Store, settings: Settings, workload: dict, host: str, port: int, write: bool) -> Decision:
+class PathCache:
+    """Decisions per (workload, host, port), kept while provably current, as the edge's read cache keeps answers: no
+    commit to the store since (store.generation(): any EC2 write, by this process or another sharing the state, moves
+    it) and no time-derived state (a pending endpoint, a NAT gateway being deleted …) due to flip. So a request inside
+    a tunnel doesn't rebuild the topology, yet a changed route, group or endpoint policy applies to the next one."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, store: Store, settings: Settings):
+        self._store = store
+        self._settings = settings
+        # (workload id, host, port) → (computed_at, valid_until, decision), all at store generation self._generation
+        self._entries: dict[tuple[str, str, int], tuple[float, float, Decision]] = {}
+        self._generation: Hashable = None
+
+    def decide(self, workload: dict, host: str, port: int) -> Decision:
+        generation = self._store.generation()
+        if generation != self._generation:
+            self._entries.clear()
+            self._generation = generation
+        key = (workload["WorkloadId"], host, port)
+        entry = self._entries.get(key)
+        now = time.time()
+        if entry is not None and entry[0] <= now < entry[1]:
+            return entry[2]
+        decision, valid_until = _decide_now(self._store, self._settings, workload, host, port)
+        # Kept only when nothing was committed meanwhile (the decision might match neither generation otherwise).
+        if self._store.generation() == generation:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (now, valid_until, decision)
+        return decision
+
+
+def _decide(store: Store, settings: Settings, workload: dict, host: str, port: int,
+            write: bool) -> tuple[Decision, float]:
     account, region = workload["Account"], workload["Region"]
     with store.transaction(f"{account}/{region}", write=write) as tx:
         ctx = _handler_context(tx, account, region, settings.lifecycle_delay)
@@ -89,7 +130,7 @@ def _decide(store: Store, settings: Settings, workload: dict, host: str, port: i
     }
     if path.outcome == "unreachable":
         network["reason"] = path.reason
-    return Decision(path, network)
+    return Decision(path, network), ctx.changes_at
 
 
 def _handler_context(tx, account: str, region: str, lifecycle_delay: float = 0.0) -> HandlerContext:
