@@ -228,12 +228,13 @@ def exchange(port: int, raw: bytes) -> tuple[int, bytes]:
 class _ResponseReader:
     """Minimal HTTP/1.1 response framing for Content-Length responses (what both servers send)."""
 
-    __slots__ = ("buffer", "body_at", "need")
+    __slots__ = ("buffer", "body_at", "need", "close")
 
     def __init__(self) -> None:
         self.buffer = b""
         self.body_at = -1
         self.need = -1
+        self.close = False  # the last response said "Connection: close": the next request needs a new connection
 
     def feed(self, chunk: bytes) -> tuple[int, bytes] | None:
         """Add received bytes; (status, body) once a whole response is in, else None."""
@@ -248,6 +249,7 @@ class _ResponseReader:
                 raise RuntimeError(f"response without content-length: {head[:200]!r}")
             self.body_at = end + 4
             self.need = self.body_at + int(head[at + 17:head.find(b"\r\n", at + 2)])
+            self.close = b"\r\nconnection: close\r\n" in head
         if len(self.buffer) < self.need:
             return None
         answer = int(self.buffer[9:12]), self.buffer[self.body_at:self.need]
@@ -420,12 +422,28 @@ def _python_loop(port: int, raw: bytes, vary_from: int | None, connections: int,
     selector = selectors.DefaultSelector()
     readers = {}
     sent_at = {}
-    for _ in range(connections):
+
+    def connect() -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
         selector.register(sock, selectors.EVENT_READ)
         readers[sock] = _ResponseReader()
+        return sock
+
+    def resend(closed: socket.socket) -> None:
+        """A server that closes after every answer (moto's werkzeug sends "Connection: close"), handled as wrk
+        handles it: the next request goes on a new connection (its latency counts from the new send, after the
+        connect, as wrk counts it); one cut off before its answer is sent again."""
+        selector.unregister(closed)
+        closed.close()
+        del readers[closed]
+        sock = connect()
+        sent_at[sock] = clock()
+        sock.sendall(next_request())
+
+    for _ in range(connections):
+        connect()
     latencies: list[float] = []
     errors = 0
     counter = vary_from
@@ -446,9 +464,15 @@ def _python_loop(port: int, raw: bytes, vary_from: int | None, connections: int,
     while open_count:
         for key, _ in selector.select(timeout=1.0):
             sock = key.fileobj
-            chunk = sock.recv(65536)
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
-                raise RuntimeError("the server closed a keep-alive connection")
+                if readers[sock].buffer:
+                    raise RuntimeError("the server closed a connection in the middle of a response")
+                resend(sock)
+                continue
             done = readers[sock].feed(chunk)
             if done is None:
                 continue
@@ -461,8 +485,14 @@ def _python_loop(port: int, raw: bytes, vary_from: int | None, connections: int,
                 sock.close()
                 open_count -= 1
                 continue
+            if readers[sock].close:
+                resend(sock)
+                continue
             sent_at[sock] = now
-            sock.sendall(next_request())
+            try:
+                sock.sendall(next_request())
+            except (BrokenPipeError, ConnectionResetError):
+                resend(sock)
     cpu = time.process_time() - cpu_start
     results.put((latencies, errors, cpu, clock() - measure_at))
 
@@ -645,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
             state_dir = tempfile.mkdtemp(prefix="runnerlink-bench-") if state == "sqlite" else None
             port = free_port()
             runnerlink = Server("runnerlink", [sys.executable, "-m", "runnerlink", "serve", "--port", str(port),
-                                               "--state", state_dir or "memory", "--lifecycle-delay", "0.1"],
+                                               "--state", state_dir or "memory", "--lifecycle-delay", "0.1",
+                                               "--gateway-port", str(free_port())],
                                 port, "/_runnerlink/health", server_cpus)
             try:
                 runnerlink.start()
