@@ -229,8 +229,9 @@ async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader, timeou
                 raise ClientGone()
             return event
         try:
-            data = await asyncio.wait_for(reader.read(65536), timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):  # no task per read, unlike wait_for
+                data = await reader.read(65536)
+        except TimeoutError:
             raise ClientGone() from None
         conn.receive_data(data)
 
@@ -272,4 +273,5 @@ async def _send(conn: h11.Connection, writer: asyncio.StreamWriter, status: int,
 
 async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
     writer.write(data)
-    await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
+    if writer.transport.get_write_buffer_size():  # usually all sent at once: nothing to wait for
+        await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
