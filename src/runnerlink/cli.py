@@ -83,7 +83,8 @@ def _admin(args: argparse.Namespace, path: str, payload: dict) -> int:
     request = urllib.request.Request(f"{base.rstrip('/')}/_runnerlink/{path}", data=json.dumps(payload).encode(),
                                      method="POST", headers={"content-type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # Not through a proxy the shell may have set (`eval "$(runnerlink env …)"`): the edge is local.
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10) as response:
             print(json.dumps(json.load(response), indent=2))
             return 0
     except urllib.error.HTTPError as error:

@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _fetch(base: str, params: dict) -> dict:
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-    with urllib.request.urlopen(f"{base}/_runnerlink/traffic?{query}", timeout=10) as response:
+    # The edge's own address never goes through a proxy the shell may have set (`eval "$(runnerlink env …)"`).
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{base}/_runnerlink/traffic?{query}", timeout=10) as response:
         return json.load(response)
 
 

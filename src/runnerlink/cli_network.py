@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     request = urllib.request.Request(f"{base}/_runnerlink/network/{args.command}", data=json.dumps(payload).encode(),
                                      method="POST", headers={"content-type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # Not through a proxy the shell may have set (`eval "$(runnerlink env …)"`): the edge is local.
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10) as response:
             answer = json.load(response)
     except urllib.error.HTTPError as error:
         body = error.read().decode()

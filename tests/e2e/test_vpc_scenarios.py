@@ -31,11 +31,14 @@ Scenario → test (tests/e2e/…):
     here: test_pending_endpoint_and_dns_support_off_through_the_gateway
 - neighbours: EC2 and STS requests through their own endpoints
     here: test_ec2_and_sts_through_their_endpoints
+- runnerlink's own commands in a shell set up by `eval "$(runnerlink env …)"` (README's "Inside a VPC")
+    here: test_runnerlink_commands_work_in_a_shell_set_up_by_env
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 
@@ -43,7 +46,7 @@ import pytest
 
 from tests.conftest import settle
 from tests.e2e.ec2_fixtures import make_endpoint, make_network, make_vpc
-from tests.e2e.test_gateway import exec_in, traffic, wait_available
+from tests.e2e.test_gateway import exec_in, traffic, wait_available, workload_env
 from tests.e2e.test_network_trace import public_subnet
 from tests.server import RunningServer
 
@@ -250,3 +253,28 @@ def test_ec2_and_sts_through_their_endpoints(server, account, ec2):
     assert (entries["ec2"]["endpoint"], entries["ec2"]["status"]) == (endpoints[0], 403)
     assert entries["ec2"]["decision"]["statement"]["sid"] == "NoReads"
     assert (entries["sts"]["endpoint"], entries["sts"]["status"]) == (endpoints[1], 200)
+
+
+def test_runnerlink_commands_work_in_a_shell_set_up_by_env(server, account, ec2):
+    """After `eval "$(runnerlink env --subnet …)"` the shell's HTTP(S)_PROXY point at the gateway; runnerlink's own
+    commands still reach the edge directly (through the gateway, 127.0.0.1 has no route from the subnet)."""
+    subnet = make_network(ec2).subnet_ids[0]
+    rl = f"{sys.executable} -m runnerlink"
+    url = f"--endpoint-url {server.url}"
+    shell = f"""set -e
+eval "$({rl} env --subnet {subnet} {url})"
+test -n "$HTTP_PROXY" && test -n "$HTTPS_PROXY"
+{rl} resolve --subnet {subnet} {url} --account {account} {HOST}
+{rl} trace --subnet {subnet} {url} --account {account} https://{HOST}/ || test $? = 1
+{rl} log {url} --limit 1
+{rl} workloads {url}
+{rl} validate-domain {url} arn:aws:apprunner:us-east-1:{account}:service/x/0 example.com || true
+workload=${{HTTPS_PROXY#http://}}
+{rl} workloads {url} rm ${{workload%%:*}}
+"""
+    done = subprocess.run(["sh", "-c", shell], env=workload_env(account), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "via public" in done.stdout and "outcome: unreachable" in done.stdout
+    assert "TIME" in done.stdout and "WORKLOAD" in done.stdout
+    assert "unreachable from wl-" not in done.stdout + done.stderr
+    assert "removed wl-" in done.stdout
