@@ -5,12 +5,17 @@ through the edge's own pipeline with that path as their network context.
 CONNECT host:port is answered only once the path is known: unreachable → 502 with the reason (naming the failing
 hop) and the connection closed; otherwise 200, TLS with a certificate for host from runnerlink's local CA, then
 HTTP/1.1 requests (keep-alive) inside the tunnel. Absolute-form plain-HTTP requests are served the same way.
+
+Requests to the proxy itself (CONNECT, absolute-form) are read with h11: one or a few per connection. Requests inside
+a tunnel, the per-request cost, are read with httptools (llhttp, C; uvicorn's parser for the edge) and each answer
+is written as one pre-joined byte string, with h11's rules kept (see _TunnelRequests and _response).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 import re
 import shutil
 import ssl
@@ -21,6 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import h11
+import httptools
 
 from runnerlink.errors import AWSError
 from runnerlink.server import workload_paths
@@ -40,6 +46,8 @@ HANDSHAKE_TIMEOUT = 10.0
 REALM = 'Basic realm="runnerlink subnet gateway"'
 _REASON_TEXT = re.compile(r"[^ -~]")
 _REASONS = {status.value: status.phrase.encode() for status in HTTPStatus}
+_STATUS_LINES = {status: b"HTTP/1.1 %d %s\r\n" % (status, reason) for status, reason in _REASONS.items()}
+MAX_HEAD_BYTES = 16 * 1024  # h11's default max_incomplete_event_size: a longer request head closes the connection
 
 
 class ClientGone(Exception):
@@ -87,7 +95,8 @@ class Gateway:
         self._connections.add(task)
         try:
             await self._serve_proxy(reader, writer)
-        except (ClientGone, ConnectionError, ssl.SSLError, h11.ProtocolError, asyncio.IncompleteReadError):
+        except (ClientGone, ConnectionError, ssl.SSLError, h11.ProtocolError, httptools.HttpParserError,
+                asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
             pass
@@ -127,7 +136,8 @@ class Gateway:
                 await self._refuse(conn, writer, decision)
                 return
             target = (url.path or "/") + (f"?{url.query}" if url.query else "")
-            await self._answer(conn, writer, request, headers, body, target, decision)
+            ctx = self._answer(request.method.decode("latin-1"), headers, body, target, decision)
+            await _send(conn, writer, ctx.status, ctx.response_body, ctx.response_headers)
             if conn.our_state is h11.MUST_CLOSE:
                 return
             conn.start_next_cycle()
@@ -160,26 +170,27 @@ class Gateway:
     async def _serve_tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, workload: dict,
                             host: str, port: int, decision: Decision) -> None:
         """HTTP/1.1 requests inside an open tunnel, each along the path as it is when the request arrives."""
-        conn = h11.Connection(h11.SERVER)
+        requests = _TunnelRequests(reader)
         first = True
         while True:
-            request = await _next_event(conn, reader, IDLE_TIMEOUT)
-            if isinstance(request, h11.ConnectionClosed):
+            request = await requests.next()
+            if request is None:
                 return
-            if not isinstance(request, h11.Request):
-                raise ClientGone()
-            body = await _read_body(conn, reader)
+            method, target, headers, body, keep_alive = request
             if not first:  # the network may have changed since the tunnel opened (routes, groups, policies)
                 decision = self._decide(workload, host, port)
                 if not decision.reachable:
                     self._record_refusal(decision)
                     return  # as a connection whose packets stop arriving: the client reconnects and learns why
             first = False
-            await self._answer(conn, writer, request, _headers(request), body, request.target.decode("latin-1"),
-                               decision)
-            if conn.our_state is h11.MUST_CLOSE:
+            ctx = self._answer(method, headers, body, target, decision)
+            status = ctx.status
+            if method == "CONNECT" and 200 <= status < 300:  # h11 would switch protocols: nothing more to read
+                keep_alive = False
+            await _write(writer, _response(status, ctx.response_body, ctx.response_headers, not keep_alive,
+                                           method == "HEAD"))
+            if not keep_alive:
                 return
-            conn.start_next_cycle()
 
     # --- decisions and answers --------------------------------------------------------------------------------------
     def _decide(self, workload: dict, host: str, port: int) -> Decision:
@@ -208,15 +219,15 @@ class Gateway:
         except Exception:  # the log must never break the gateway
             log.exception("subnet gateway: recording an unreachable attempt failed")
 
-    async def _answer(self, conn: h11.Connection, writer: asyncio.StreamWriter, request: h11.Request,
-                      headers: dict[str, str], body: bytes, target: str, decision: Decision) -> None:
+    def _answer(self, method: str, headers: dict[str, str], body: bytes, target: str,
+                decision: Decision) -> RequestContext:
         path, _, query_string = target.partition("?")
         query = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
         headers.pop("proxy-authorization", None)
-        ctx = RequestContext(method=request.method.decode("latin-1"), path=unquote(path), query=query,
-                             headers=headers, body=body, network=dict(decision.network))
+        ctx = RequestContext(method=method, path=unquote(path), query=query, headers=headers, body=body,
+                             network=dict(decision.network))
         self.app.pipeline.handle(ctx)
-        await _send(conn, writer, ctx.status, ctx.response_body, ctx.response_headers)
+        return ctx
 
 
 # --- h11 over asyncio streams ---------------------------------------------------------------------------------------
@@ -275,3 +286,151 @@ async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
     writer.write(data)
     if writer.transport.get_write_buffer_size():  # usually all sent at once: nothing to wait for
         await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
+
+
+# --- requests inside a tunnel: httptools, with h11's rules -----------------------------------------------------------
+
+class _TunnelRequests:
+    """Complete requests read from a tunnel, in order: (method, target, headers, body, keep_alive).
+
+    As h11 served them: keep-alive unless HTTP/1.0 or Connection: close; Content-Length or chunked bodies (trailers
+    ignored); a missing or repeated Host on HTTP/1.1, a head over 16 KiB, a body over MAX_BODY_BYTES, a malformed
+    request or the connection closing mid-request end the connection without an answer, after the requests before it
+    (pipelined) are answered; an Upgrade request is answered as any other and the connection goes on. Reading the
+    head of a request waits up to IDLE_TIMEOUT per read, its body READ_TIMEOUT per read."""
+
+    __slots__ = ("_reader", "_parser", "_ready", "_failed", "_in_head", "_in_body", "_head_bytes", "_head_raw", "_url",
+                 "_headers", "_hosts", "_close", "_chunks", "_size")
+
+    def __init__(self, reader: asyncio.StreamReader):
+        self._reader = reader
+        self._parser = httptools.HttpRequestParser(self)
+        self._ready: deque[tuple[str, str, dict[str, str], bytes, bool]] = deque()
+        self._failed = False
+        self._in_head = False  # a request has begun, its head is not complete
+        self._in_body = False  # its head is complete, its body is not
+        self._head_bytes = 0  # of the head's parts read so far (request line, complete headers)
+        self._head_raw = 0  # of the reads wholly inside the head (a header still being read)
+        self._url = b""
+        self._headers: dict[str, str] = {}
+        self._hosts = 0
+        self._close = False
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    async def next(self) -> tuple[str, str, dict[str, str], bytes, bool] | None:
+        """The next request; None when the client closed the connection between requests."""
+        ready = self._ready
+        while not ready:
+            if self._failed:
+                raise ClientGone()
+            try:
+                async with asyncio.timeout(READ_TIMEOUT if self._in_body else IDLE_TIMEOUT):
+                    data = await self._reader.read(65536)
+            except TimeoutError:
+                raise ClientGone() from None
+            if not data:
+                if self._in_head or self._in_body:
+                    raise ClientGone()
+                return None
+            self._feed(data)
+        return ready.popleft()
+
+    def _feed(self, data: bytes) -> None:
+        was_in_head = self._in_head
+        while True:
+            try:
+                self._parser.feed_data(data)
+            except httptools.HttpParserUpgrade as upgrade:  # Upgrade or CONNECT: answered, then HTTP goes on
+                rest = data[upgrade.args[0]:] if upgrade.args else b""
+                self._parser = httptools.HttpRequestParser(self)
+                if rest and not self._failed:
+                    data, was_in_head = rest, False
+                    continue
+            except httptools.HttpParserError:
+                self._failed = True
+            break
+        if self._in_head:
+            if was_in_head:
+                self._head_raw += len(data)
+            if max(self._head_bytes, self._head_raw) > MAX_HEAD_BYTES:
+                self._failed = True
+        if self._failed:
+            self._in_head = self._in_body = False
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        if self._failed:
+            raise ClientGone()  # stops the parser: nothing after a failed request is read
+        self._in_head = True
+        self._head_bytes = self._head_raw = 0
+        self._url = b""
+        self._headers = {}
+        self._hosts = 0
+        self._close = False
+        self._chunks = []
+        self._size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        self._head_bytes += len(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._in_head:
+            return  # a trailer of a chunked body: ignored, as h11's EndOfMessage headers were
+        self._head_bytes += len(name) + len(value) + 4
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1").strip()
+        self._headers[key] = text
+        if key == "host":
+            self._hosts += 1
+        elif key == "connection" and "close" in (token.strip().lower() for token in text.split(",")):
+            self._close = True
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._in_body = True
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._failed = True
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > MAX_BODY_BYTES:
+            self._failed = True
+            raise ClientGone()
+        self._chunks.append(bytes(body))
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        if self._failed:
+            return
+        parser = self._parser
+        version = parser.get_http_version()
+        if self._hosts > 1 or (self._hosts == 0 and version == "1.1"):  # h11 refuses both
+            self._failed = True
+            raise ClientGone()
+        chunks = self._chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        keep_alive = version == "1.1" and not self._close
+        self._ready.append((parser.get_method().decode("latin-1"), self._url.decode("latin-1"), self._headers,
+                            body, keep_alive))
+
+
+def _response(status: int, body: bytes, headers: list[tuple[bytes, bytes]], close: bool, head: bool) -> bytes:
+    """The bytes h11 wrote for this answer (status line, the headers in order, content-type if none, content-length,
+    connection: close when the connection ends), joined once; a HEAD answer without its body."""
+    parts = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status]
+    typed = False
+    for name, value in headers:
+        if not typed and name.lower() == b"content-type":
+            typed = True
+        parts.append(b"%s: %s\r\n" % (name, value))
+    if not typed:
+        parts.append(b"content-type: text/plain; charset=utf-8\r\n")
+    parts.append(b"content-length: %d\r\n" % len(body))
+    if close:
+        parts.append(b"Connection: close\r\n")  # as h11 spells it
+    parts.append(b"\r\n")
+    if not head:
+        parts.append(body)
+    return b"".join(parts)
