@@ -70,9 +70,22 @@ def condition_keys(network: dict, region: str | None, received_at: float) -> dic
         keys["aws:SourceIp"] = network.get("publicAddress") or network.get("clientAddress") or "127.0.0.1"
     if region:
         keys["aws:RequestedRegion"] = region
-    keys["aws:EpochTime"] = str(int(received_at))
-    keys["aws:CurrentTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(received_at))
+    keys["aws:EpochTime"], keys["aws:CurrentTime"] = _times(received_at)
     return {k: v for k, v in keys.items() if v is not None}
+
+
+_last_times: tuple[int, tuple[str, str]] = (-1, ("", ""))
+
+
+def _times(received_at: float) -> tuple[str, str]:
+    """(aws:EpochTime, aws:CurrentTime) of an instant; the same second's strings are formatted once."""
+    global _last_times
+    second = int(received_at)
+    if received_at < 0:  # before 1970 int() and gmtime() round differently: not worth a cache
+        return str(second), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(received_at))
+    if _last_times[0] != second:
+        _last_times = (second, (str(second), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(received_at))))
+    return _last_times[1]
 
 
 def request_authorization(service: str, operation: str, params: dict, region: str,
