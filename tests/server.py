@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -40,22 +41,28 @@ class RunningServer:
 
     def start(self, timeout: float = 15) -> "RunningServer":
         env = {**os.environ, **self.extra_env}
+        # The server's output goes to a file: an undrained pipe would block the server once it filled up.
+        self.log = tempfile.NamedTemporaryFile(prefix="runnerlink-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "runnerlink", "serve", "--port", str(self.port), "--state", self.state,
              "--gateway-port", str(self.gateway_port),
              "--lifecycle-delay", str(self.lifecycle_delay)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"runnerlink exited early: {self.process.stdout.read().decode()}")
+                raise RuntimeError(f"runnerlink exited early: {self.output()}")
             try:
                 self.health()
                 return self
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("runnerlink did not start in time")
+
+    def output(self) -> str:
+        """What the server has printed so far."""
+        return Path(self.log.name).read_text(errors="replace")
 
     def health(self) -> dict:
         with urllib.request.urlopen(f"{self.url}/_runnerlink/health", timeout=2) as response:
@@ -70,6 +77,7 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
         return self.process.returncode
 
     def client(self, service: str = "apprunner", account: str = "111122223333", region: str = "us-east-1"):
