@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import parse_qsl
 
@@ -18,6 +19,12 @@ from runnerlink.wire import json_protocol
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 ADMIN_PREFIX = "/_runnerlink/"
+# aws-sdk-go-v2 (Terraform's provider) sometimes closes its own keep-alive connection while reading an answer that
+# arrived within a fraction of a millisecond ("use of closed network connection", aws/aws-sdk-go-v2#1825, #2737), then
+# retries the call: harmless for reads, but a retried create fails as a duplicate. Answering that client a couple of
+# milliseconds later took the retries in our Terraform runs from several per apply to none; other clients get no delay.
+GO_SDK_MARK = "aws-sdk-go-v2"
+GO_SDK_RESPONSE_DELAY = 0.002
 
 
 class EdgeApp:
@@ -50,6 +57,8 @@ class EdgeApp:
             return
         ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body)
         self.pipeline.handle(ctx)
+        if GO_SDK_MARK in headers.get("user-agent", ""):
+            await asyncio.sleep(GO_SDK_RESPONSE_DELAY)
         await _send(send, ctx.status, ctx.response_body, ctx.response_headers)
 
     def health(self) -> dict:
