@@ -7,7 +7,6 @@ routes traffic) and "_visible_until" (deleted and failed gateways stay listed, a
 
 from __future__ import annotations
 
-import importlib
 import math
 
 from runnerlink.services.base import HandlerContext
@@ -128,23 +127,12 @@ def _failure(ctx: HandlerContext, vpc_id: str, address: dict | None) -> tuple[st
     return None
 
 
-def _peer(name: str, function: str):
-    """Another EC2 module's function, or None until it lands."""
-    try:
-        module = importlib.import_module(f"runnerlink.services.ec2.{name}")
-    except ImportError:
-        return None
-    return getattr(module, function, None)
-
-
 def _interface(ctx: HandlerContext, subnet: dict, nat_id: str) -> dict:
     """The gateway's requester-managed network interface in its subnet."""
-    create = _peer("network_interfaces", "create_requester_managed")
-    if create is not None:
-        return create(ctx, subnet, [], f"Interface for NAT Gateway {nat_id}", "nat_gateway")
-    allocate = _peer("subnets", "allocate_ip")  # until the interface module lands
-    return {"NetworkInterfaceId": ids.new_id("eni"), "VpcId": subnet["VpcId"],
-            "PrivateIpAddress": allocate(ctx, subnet) if allocate else None}
+    from runnerlink.services.ec2 import network_interfaces
+
+    return network_interfaces.create_requester_managed(ctx, subnet, [], f"Interface for NAT Gateway {nat_id}",
+                                                       "nat_gateway")
 
 
 def _address_entry(address: dict | None, interface: dict | None, association_id: str | None) -> dict:
@@ -212,15 +200,12 @@ def create_nat_gateway(ctx: HandlerContext, params: dict) -> dict:
 # --- delete / describe -----------------------------------------------------------------------------------------------
 
 def _release_interface(ctx: HandlerContext, record: dict) -> None:
-    delete, release_ip = _peer("network_interfaces", "delete"), _peer("subnets", "release_ip")
+    from runnerlink.services.ec2 import network_interfaces
+
     for entry in record["NatGatewayAddresses"]:
         interface_id = entry.get("NetworkInterfaceId")
-        if not interface_id:
-            continue
-        if delete is not None and ctx.tx.get("network-interface", interface_id) is not None:
-            delete(ctx, interface_id)
-        elif entry.get("PrivateIp") and release_ip is not None:
-            release_ip(ctx, record["SubnetId"], entry["PrivateIp"])
+        if interface_id and ctx.tx.get("network-interface", interface_id) is not None:
+            network_interfaces.delete(ctx, interface_id)
 
 
 def delete_nat_gateway(ctx: HandlerContext, params: dict) -> dict:

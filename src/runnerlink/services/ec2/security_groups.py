@@ -88,21 +88,15 @@ def _by_name(ctx: HandlerContext, vpc_id: str, name: str) -> dict | None:
 def _default_vpc_id(ctx: HandlerContext) -> str | None:
     from runnerlink.services.ec2 import vpcs
 
-    defaults = getattr(vpcs, "defaults", None)
-    if defaults is not None:
-        vpc_id = defaults(ctx).get("VpcId")
-        vpc = ctx.tx.get("vpc", vpc_id) if vpc_id else None
-        return vpc_id if vpc is not None and not is_gone(ctx, vpc) else None
-    return next((v["VpcId"] for v in ctx.tx.scan("vpc") if v.get("IsDefault") and not is_gone(ctx, v)), None)
+    vpc_id = vpcs.defaults(ctx).get("VpcId")
+    vpc = ctx.tx.get("vpc", vpc_id) if vpc_id else None
+    return vpc_id if vpc is not None and not is_gone(ctx, vpc) else None
 
 
 def _vpc(ctx: HandlerContext, vpc_id: str) -> dict:
     from runnerlink.services.ec2 import vpcs
 
-    get_vpc = getattr(vpcs, "get_vpc", None)
-    if get_vpc is not None:
-        return get_vpc(ctx, vpc_id)
-    return Kind("vpc", "vpc", "VpcId", "InvalidVpcID", "vpc ID", {}).get(ctx, vpc_id)
+    return vpcs.get_vpc(ctx, vpc_id)
 
 
 def _group_by_id_or_default_vpc_name(ctx: HandlerContext, params: dict) -> dict:

@@ -3,9 +3,7 @@ describe, delete (honouring dependencies), the DNS attributes, and each account/
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
-from typing import Callable
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import dhcp_options, ids, network_acls, zones
@@ -71,15 +69,6 @@ def dns_attributes(ctx: HandlerContext, vpc_id: str) -> tuple[bool, bool]:
     return attributes["EnableDnsSupport"], attributes["EnableDnsHostnames"]
 
 
-def peer(module: str, name: str) -> Callable | None:
-    """Another EC2 module's function, or None while that module (or function) does not exist yet."""
-    try:
-        found = importlib.import_module(f"runnerlink.services.ec2.{module}")
-    except ModuleNotFoundError:
-        return None
-    return getattr(found, name, None)
-
-
 def network(cidr: str) -> ipaddress.IPv4Network:
     return ipaddress.IPv4Network(cidr)
 
@@ -118,14 +107,12 @@ def _new_vpc(ctx: HandlerContext, cidr: str, tenancy: str, tags: list[dict], def
 
 def _with_companions(ctx: HandlerContext, vpc: dict) -> dict:
     """Store the VPC with what AWS creates alongside: main route table, default network ACL, default group."""
+    from runnerlink.services.ec2 import route_tables, security_groups
+
     VPC.put(ctx, vpc)
-    create_main_route_table = peer("route_tables", "create_main_route_table")
-    if create_main_route_table:
-        create_main_route_table(ctx, vpc)
+    route_tables.create_main_route_table(ctx, vpc)
     network_acls.create_default_acl(ctx, vpc)
-    create_default_group = peer("security_groups", "create_default_group")
-    if create_default_group:
-        create_default_group(ctx, vpc)
+    security_groups.create_default_group(ctx, vpc)
     return vpc
 
 
@@ -188,13 +175,11 @@ def _create_default_vpc(ctx: HandlerContext) -> dict:
     blocks = network(DEFAULT_VPC_CIDR).subnets(new_prefix=20)
     for zone, block in zip(zones.zones(ctx.region), blocks):
         subnets.create_default_subnet(ctx, vpc, zone, str(block))
-    create_attached = peer("internet_gateways", "create_attached")
-    add_route = peer("route_tables", "add_route")
-    if create_attached:
-        gateway = create_attached(ctx, vpc["VpcId"])
-        main = _main_route_table_id(ctx, vpc["VpcId"])
-        if add_route and main:
-            add_route(ctx, main, "0.0.0.0/0", gateway_id=gateway["InternetGatewayId"])
+    from runnerlink.services.ec2 import internet_gateways, route_tables
+
+    gateway = internet_gateways.create_attached(ctx, vpc["VpcId"])
+    route_tables.add_route(ctx, _main_route_table_id(ctx, vpc["VpcId"]), "0.0.0.0/0",
+                           gateway_id=gateway["InternetGatewayId"])
     return vpc
 
 
@@ -231,9 +216,10 @@ def _dependents(ctx: HandlerContext, vpc_id: str) -> list[str]:
     found = [s["SubnetId"] for s in _live(ctx, "subnet") if s["VpcId"] == vpc_id]
     found += [g["InternetGatewayId"] for g in _live(ctx, "internet-gateway")
               if any(a.get("VpcId") == vpc_id for a in g.get("Attachments") or [])]
-    endpoint_state = peer("vpc_endpoints", "state")
+    from runnerlink.services.ec2 import vpc_endpoints
+
     found += [e["VpcEndpointId"] for e in _live(ctx, "vpc-endpoint") if e.get("VpcId") == vpc_id
-              and (endpoint_state is None or endpoint_state(ctx, e) not in ("deleted", "rejected", "failed"))]
+              and vpc_endpoints.state(ctx, e) not in ("deleted", "rejected", "failed")]
     found += [n["NatGatewayId"] for n in _live(ctx, "natgateway") if n.get("VpcId") == vpc_id]
     found += [t["RouteTableId"] for t in _live(ctx, "route-table")
               if t.get("VpcId") == vpc_id and not any(a.get("Main") for a in t.get("Associations") or [])]
