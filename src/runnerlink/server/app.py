@@ -18,6 +18,7 @@ from runnerlink.store import Store, open_store
 from runnerlink.wire import json_protocol
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+DRAIN_BYTES = 64 * 1024 * 1024
 ADMIN_PREFIX = "/_runnerlink/"
 # aws-sdk-go-v2 (Terraform's provider) sometimes closes its own keep-alive connection while reading an answer that
 # arrived within a fraction of a millisecond ("use of closed network connection", aws/aws-sdk-go-v2#1825, #2737), then
@@ -100,6 +101,8 @@ class EdgeApp:
 
 
 async def _read_body(receive, limit: int) -> bytes:
+    """The whole body, or RequestTooLarge once it passes limit. An oversized body is still read (and dropped) up to
+    DRAIN_BYTES, so the client finishes sending and reads the 413 instead of a connection reset."""
     chunks = []
     size = 0
     more = True
@@ -107,10 +110,12 @@ async def _read_body(receive, limit: int) -> bytes:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
-        chunks.append(chunk)
         more = message.get("more_body", False)
+        if size > limit:
+            if not more or size > DRAIN_BYTES:
+                raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+            continue
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
