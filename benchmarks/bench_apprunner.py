@@ -581,16 +581,31 @@ def fmt(value: float, digits: int = 2) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
-def print_table(results: list[Result], state: str) -> None:
-    print(f"\n== runnerlink store: {state} ==")
-    header = (f"{'operation':<16} {'clients':>7} {'server':<11} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'srv CPU':>7} {'CPU us/req':>10}  notes")
+def print_rows(results: list[Result], server_title: str = "server", server_width: int = 11,
+               stored: bool = False) -> None:
+    """The per-figure table every benchmark here prints (stored: a population column, as bench_ec2.py has)."""
+    stored_head = f"{'stored':<6} " if stored else ""
+    header = (f"{'operation':<16} {stored_head}{'clients':>7} {server_title:<{server_width}} {'req/s':>8} "
+              f"{'p50 ms':>7} {'p99 ms':>7} {'srv CPU':>7} {'CPU us/req':>10}  notes")
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r.operation:<16} {r.concurrency:>7} {r.server:<11} {r.rps:>8.0f} {fmt(r.p50_ms, 3):>7} "
-              f"{fmt(r.p99_ms, 3):>7} {fmt(r.server_cpu * 100, 0) + '%':>7} {fmt(cpu_per_request_us(r), 1):>10}"
-              f"  {'; '.join(r.notes)}")
+        stored_cell = f"{r.population:<6} " if stored else ""
+        print(f"{r.operation:<16} {stored_cell}{r.concurrency:>7} {r.server:<{server_width}} {r.rps:>8.0f} "
+              f"{fmt(r.p50_ms, 3):>7} {fmt(r.p99_ms, 3):>7} {fmt(r.server_cpu * 100, 0) + '%':>7} "
+              f"{fmt(cpu_per_request_us(r), 1):>10}  {'; '.join(r.notes)}")
+
+
+def write_report(path: str | None, report: dict) -> None:
+    """Every round of every figure as JSON, when --json asks for it."""
+    if path:
+        Path(path).write_text(json.dumps(report, indent=2))
+        print(f"wrote {path}")
+
+
+def print_table(results: list[Result], state: str) -> None:
+    print(f"\n== runnerlink store: {state} ==")
+    print_rows(results)
     print(f"\nrunnerlink / bare (target: throughput ratio >= {TARGET_RATIO:.2f}; the CPU-cost ratio, bare's server CPU"
           f" per request over runnerlink's, is the same ratio for fully busy servers and is steadier under noise):")
     by_key = {(r.server, r.operation, r.concurrency): r for r in results}
@@ -718,9 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bare.stop()
     print(f"\ntotal time {time.monotonic() - started:.0f} s")
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2))
-        print(f"wrote {args.json}")
+    write_report(args.json, report)
     return status
 
 

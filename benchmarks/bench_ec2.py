@@ -159,14 +159,7 @@ def populate(url: str, vpcs: int, endpoints: int, workers: int) -> tuple[float, 
 
 def print_table(results: list[Result], title: str) -> None:
     print(f"\n== {title} ==")
-    header = (f"{'operation':<16} {'stored':<6} {'clients':>7} {'server':<11} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'srv CPU':>7} {'CPU us/req':>10}  notes")
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(f"{r.operation:<16} {r.population:<6} {r.concurrency:>7} {r.server:<11} {r.rps:>8.0f} "
-              f"{fmt(r.p50_ms, 3):>8} {fmt(r.p99_ms, 3):>8} {fmt(r.server_cpu * 100, 0) + '%':>7} "
-              f"{fmt(common.cpu_per_request_us(r), 1):>10}  {'; '.join(r.notes)}")
+    common.print_rows(results, stored=True)
     by_key = {(r.server, r.operation, r.concurrency, r.population): r for r in results}
     print(f"\nrunnerlink / moto (target: throughput ratio >= {TARGET_RATIO:.1f}; CPU cost = moto's server CPU per "
           f"request over runnerlink's):")
@@ -322,11 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         for state_dir in state_dirs:
             shutil.rmtree(state_dir, ignore_errors=True)
     print(f"\ntotal time {time.monotonic() - started:.0f} s")
-    if args.json:
-        import json
-
-        Path(args.json).write_text(json.dumps(report, indent=2))
-        print(f"wrote {args.json}")
+    common.write_report(args.json, report)
     return status
 
 

@@ -62,9 +62,11 @@ from bench_apprunner import (  # noqa: E402  (the shared servers, requests, read
     fmt,
     free_port,
     http_stack,
+    print_rows,
     setup_services,
     variant,
     vary_start,
+    write_report,
 )
 
 HOST = f"apprunner.{REGION}.amazonaws.com"
@@ -352,14 +354,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def print_table(results: list[Result]) -> None:
-    header = (f"{'operation':<16} {'clients':>7} {'path':<8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'srv CPU':>7} {'CPU us/req':>10}  notes")
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(f"{r.operation:<16} {r.concurrency:>7} {r.server:<8} {r.rps:>8.0f} {fmt(r.p50_ms, 3):>7} "
-              f"{fmt(r.p99_ms, 3):>7} {fmt(r.server_cpu * 100, 0) + '%':>7} {fmt(cpu_per_request_us(r), 1):>10}"
-              f"  {'; '.join(r.notes)}")
+    print_rows(results, server_title="path", server_width=8)
     print(f"\ngateway / direct (target: CPU cost ratio <= {TARGET:g}; server CPU per request is the cost, the "
           f"throughput ratio shows it as clients see it):")
     by_key = {(r.server, r.operation, r.concurrency): r for r in results}
@@ -440,9 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         if state_dir:
             shutil.rmtree(state_dir, ignore_errors=True)
     print(f"\ntotal time {time.monotonic() - started:.0f} s")
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2))
-        print(f"wrote {args.json}")
+    write_report(args.json, report)
     return status
 
 
