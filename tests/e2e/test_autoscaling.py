@@ -1,22 +1,9 @@
 import re
 
-import pytest
-from botocore.exceptions import ClientError
-
-from runnerlink.services.apprunner import services
+from tests.e2e.apprunner_helpers import IMAGE, error_of
 
 DEFAULT_ARN = re.compile(r"arn:aws:apprunner:us-east-1:\d{12}:autoscalingconfiguration/DefaultConfiguration/1/0{31}1")
 ARN = re.compile(r"arn:aws:apprunner:us-east-1:(\d{12}):autoscalingconfiguration/([\w-]+)/(\d+)/([0-9a-f]{32})")
-needs_services = pytest.mark.skipif(not hasattr(services, "live_services"), reason="services.py not implemented yet")
-IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest",
-                             "ImageRepositoryType": "ECR_PUBLIC"}, "AutoDeploymentsEnabled": False}
-
-
-def error_of(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
 
 
 def create(apprunner, name, **settings) -> dict:
@@ -233,7 +220,6 @@ def test_list_services_for_configuration_without_services(apprunner):
     assert result["ServiceArnList"] == []
 
 
-@needs_services
 def test_in_use_configuration(apprunner):
     config = create(apprunner, "in-use", MaxSize=3)
     arn = config["AutoScalingConfigurationArn"]
@@ -251,7 +237,6 @@ def test_in_use_configuration(apprunner):
                        "To delete it, update the services to use other auto scaling configurations.")
 
 
-@needs_services
 def test_new_service_uses_the_current_default(apprunner):
     mine = create(apprunner, "new-default")
     apprunner.update_default_auto_scaling_configuration(AutoScalingConfigurationArn=mine["AutoScalingConfigurationArn"])

@@ -1,25 +1,14 @@
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 
-from runnerlink.services.apprunner import services
 from tests.conftest import wait_for
+from tests.e2e.apprunner_helpers import IMAGE, error_of
 from tests.e2e.ec2_fixtures import APPRUNNER, make_endpoint, make_network, make_requests_endpoint
 
-pytestmark = pytest.mark.skipif(not hasattr(services, "get_service"), reason="services.py not implemented yet")
 
 ARN = re.compile(r"arn:aws:apprunner:us-east-1:\d{12}:vpcingressconnection/([\w-]+)/[0-9a-f]{32}")
 DOMAIN = re.compile(r"[a-z0-9]{10}\.us-east-1\.awsapprunner\.com")
-IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest",
-                             "ImageRepositoryType": "ECR_PUBLIC"}, "AutoDeploymentsEnabled": False}
-
-
-def error_of(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
 
 
 def vpc_config(ec2, second_octet: int = 0) -> dict:

@@ -1,21 +1,8 @@
 import re
 
-import pytest
-from botocore.exceptions import ClientError
-
-from runnerlink.services.apprunner import services
+from tests.e2e.apprunner_helpers import IMAGE, error_of
 
 ARN = re.compile(r"arn:aws:apprunner:us-east-1:\d{12}:observabilityconfiguration/([\w-]+)/(\d+)/[0-9a-f]{32}")
-needs_services = pytest.mark.skipif(not hasattr(services, "live_services"), reason="services.py not implemented yet")
-IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest",
-                             "ImageRepositoryType": "ECR_PUBLIC"}, "AutoDeploymentsEnabled": False}
-
-
-def error_of(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
 
 
 def create(apprunner, name, **params) -> dict:
@@ -131,7 +118,6 @@ def test_pagination(apprunner):
     assert names == ["page-0", "page-1", "page-2"]
 
 
-@needs_services
 def test_in_use_configuration_cannot_be_deleted(apprunner):
     config = create(apprunner, "used-obs", TraceConfiguration={"Vendor": "AWSXRAY"})
     arn = config["ObservabilityConfigurationArn"]

@@ -1,23 +1,12 @@
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 
-from runnerlink.services.apprunner import services
 from tests.conftest import settle
+from tests.e2e.apprunner_helpers import IMAGE, error_of
 from tests.e2e.ec2_fixtures import Network, make_network
 
 ARN = re.compile(r"arn:aws:apprunner:us-east-1:\d{12}:vpcconnector/([\w-]+)/1/[0-9a-f]{32}")
-needs_services = pytest.mark.skipif(not hasattr(services, "live_services"), reason="services.py not implemented yet")
-IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest",
-                             "ImageRepositoryType": "ECR_PUBLIC"}, "AutoDeploymentsEnabled": False}
-
-
-def error_of(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
 
 
 @pytest.fixture
@@ -99,7 +88,6 @@ def test_quota_and_pagination(apprunner, net):
     assert error_of(apprunner.list_vpc_connectors, MaxResults=101)[0] == "InvalidRequestException"
 
 
-@needs_services
 def test_connector_in_use_cannot_be_deleted(apprunner, net):
     connector = create(apprunner, "used-egress", net.subnet_ids, SecurityGroups=[net.group_id])
     arn = connector["VpcConnectorArn"]
