@@ -171,7 +171,6 @@ class Pipeline:
                 lifecycle_delay=self.settings.lifecycle_delay,
                 request_id=ctx.request_id,
                 principal_arn=ctx.principal.arn,
-                extra={"network": ctx.network},
             )
             ctx.output = handler(handler_ctx, ctx.params or {})
         return handler_ctx

@@ -1,12 +1,15 @@
-"""What every handler receives, and the shape of a service package."""
+"""What every handler receives, the one way to give it that, and what a service package declares to the edge."""
 
 from __future__ import annotations
 
 import math
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Iterator, Mapping
 
-from runnerlink.store import Transaction
+from runnerlink.network.context import DIRECT, NetworkContext
+from runnerlink.store import Store, StoreConflict, Transaction
 from runnerlink.wire.routing import ServiceSpec
 
 
@@ -21,9 +24,9 @@ class HandlerContext:
     lifecycle_delay: float  # seconds an asynchronous operation takes
     request_id: str
     principal_arn: str
-    extra: dict = field(default_factory=dict)  # network context and the like, for later steps
+    network: NetworkContext = DIRECT
     # The earliest future instant at which something this request derived from the clock changes (math.inf: none).
-    # The edge's read cache keeps a rendered answer until then.
+    # The edge's read cache and the gateway's path cache keep what they derived until then.
     changes_at: float = math.inf
 
     def note_change(self, at: float) -> None:
@@ -35,6 +38,62 @@ class HandlerContext:
 Handler = Callable[[HandlerContext, dict], dict]
 
 
+def root_arn(account: str) -> str:
+    return f"arn:aws:iam::{account}:root"
+
+
+@contextmanager
+def open_context(store: Store, account: str, region: str, *, write: bool, lifecycle_delay: float,
+                 request_id: str, principal_arn: str | None = None, now: float | None = None,
+                 network: NetworkContext = DIRECT) -> Iterator[HandlerContext]:
+    """A handler context inside one store transaction of the account and region: committed when the block ends,
+    rolled back if it raises. Every caller of a handler or a record lookup (the edge, the gateway, admin actions)
+    goes through here."""
+    with store.transaction(f"{account}/{region}", write=write) as tx:
+        yield HandlerContext(account=account, region=region, now=time.time() if now is None else now, tx=tx,
+                             lifecycle_delay=lifecycle_delay, request_id=request_id,
+                             principal_arn=principal_arn or root_arn(account), network=network)
+
+
+def run_handler(store: Store, handler: Callable[[HandlerContext], Any], account: str, region: str, *, write: bool,
+                **context: Any) -> tuple[Any, HandlerContext]:
+    """handler(ctx) inside open_context; (its result, the context). A read that had to seed defaults while another
+    process wrote (StoreConflict) runs again holding the write lock."""
+    try:
+        with open_context(store, account, region, write=write, **context) as ctx:
+            return handler(ctx), ctx
+    except StoreConflict:
+        if write:
+            raise
+        with open_context(store, account, region, write=True, **context) as ctx:
+            return handler(ctx), ctx
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What IAM judges a request as: the action, the resources it acts on, the service's condition keys."""
+
+    action: str
+    resources: tuple[str, ...] = ("*",)
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+# (operation, input, region, account) → its Authorization, or None for an operation AWS answers without authorizing
+# it (even an explicit deny doesn't stop it). Raises KeyError for an operation the service doesn't know.
+Authorize = Callable[[str, dict, str, str], "Authorization | None"]
+
+
+@dataclass(frozen=True)
+class Denial:
+    """How a service words a refused request: its error code and status, a prefix before AWS's common sentence, and
+    whether the sentence names the resource when it is "*"."""
+
+    code: str
+    status: int
+    prefix: str = ""
+    names_any_resource: bool = True
+
+
 @dataclass(frozen=True)
 class ServicePackage:
     spec: ServiceSpec
@@ -42,4 +101,13 @@ class ServicePackage:
     # Operations that need no write transaction. The edge may answer them from its read cache, so their answer must
     # depend only on the account, region, input, stored data, and the clock through HandlerContext.note_change.
     read_only: frozenset[str]
-    admin: dict[str, Handler] = field(default_factory=dict)  # POST /_runnerlink/<service>/<action>
+    authorize: Authorize
+    denial: Denial
+    # POST /_runnerlink/<service>/<action>: runnerlink's stand-ins for what AWS does out of band, and its own tools.
+    admin: dict[str, Handler] = field(default_factory=dict)
+    # A stored resource's tags by ARN, for aws:ResourceTag (None: the service keeps no tags policies test).
+    resource_tags: Callable[[HandlerContext, str], dict[str, str]] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.model_name

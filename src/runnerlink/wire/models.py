@@ -22,3 +22,8 @@ def service_model(name: str) -> ServiceModel:
 @lru_cache(maxsize=None)
 def operation_model(service: str, operation: str) -> OperationModel:
     return service_model(service).operation_model(operation)
+
+
+@lru_cache(maxsize=None)
+def operation_names(service: str) -> frozenset[str]:
+    return frozenset(service_model(service).operation_names)

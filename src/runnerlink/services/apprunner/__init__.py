@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from runnerlink.services.apprunner.errors import InvalidRequest
+from runnerlink.services.apprunner import authorization
 from runnerlink.services.base import ServicePackage
 from runnerlink.wire.routing import ServiceSpec
 
@@ -30,7 +31,9 @@ def _package() -> ServicePackage:
         read_only.update(module.READ_ONLY)
         admin.update(module.ADMIN)
     spec = ServiceSpec(model_name="apprunner", signing_name="apprunner", validation_error=InvalidRequest)
-    return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only), admin=admin)
+    return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only), admin=admin,
+                          authorize=authorization.authorize, denial=authorization.DENIAL,
+                          resource_tags=authorization.resource_tags)
 
 
 PACKAGE = _package()

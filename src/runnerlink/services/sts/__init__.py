@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from runnerlink.errors import ValidationError
 from runnerlink.services.base import HandlerContext, ServicePackage
+from runnerlink.services.sts import authorization
 from runnerlink.wire.routing import ServiceSpec
 
 
@@ -16,4 +17,6 @@ PACKAGE = ServicePackage(
     spec=ServiceSpec(model_name="sts", signing_name="sts", validation_error=ValidationError),
     handlers={"GetCallerIdentity": get_caller_identity},
     read_only=frozenset({"GetCallerIdentity"}),
+    authorize=authorization.authorize,
+    denial=authorization.DENIAL,
 )
