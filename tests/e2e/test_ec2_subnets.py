@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2 import subnets, vpcs
+from runnerlink.services.ec2.records.subnets import allocate_ip, get_subnet, release_ip
+from runnerlink.services.ec2.records.vpcs import dns_attributes
 from runnerlink.store.memory import MemoryStore
 from tests.e2e.test_ec2_vpcs import error, implemented
 
@@ -294,22 +297,20 @@ def _context(tx) -> HandlerContext:
 
 
 def test_allocate_and_release_addresses():
-    from runnerlink.services.ec2 import subnets, vpcs
-
     store = MemoryStore()
     with store.transaction("123456789012/us-east-1", write=True) as tx:
         ctx = _context(tx)
         vpc_id = vpcs.create_vpc(ctx, {"CidrBlock": "10.0.0.0/16"})["Vpc"]["VpcId"]
         subnet_id = subnets.create_subnet(ctx, {"VpcId": vpc_id, "CidrBlock": "10.0.3.0/28"})["Subnet"]["SubnetId"]
-        subnet = subnets.get_subnet(ctx, subnet_id)
-        got = [subnets.allocate_ip(ctx, subnet) for _ in range(11)]
+        subnet = get_subnet(ctx, subnet_id)
+        got = [allocate_ip(ctx, subnet) for _ in range(11)]
         assert got == [f"10.0.3.{n}" for n in range(4, 15)]  # .0-.3 and .15 are reserved
-        assert subnets.get_subnet(ctx, subnet_id)["AvailableIpAddressCount"] == 0
+        assert get_subnet(ctx, subnet_id)["AvailableIpAddressCount"] == 0
         with pytest.raises(Exception) as full:
-            subnets.allocate_ip(ctx, subnets.get_subnet(ctx, subnet_id))
+            allocate_ip(ctx, get_subnet(ctx, subnet_id))
         assert full.value.code == "InsufficientFreeAddressesInSubnet"
-        subnets.release_ip(ctx, subnet_id, "10.0.3.7")
-        subnets.release_ip(ctx, subnet_id, "10.0.3.7")  # twice is harmless
-        assert subnets.get_subnet(ctx, subnet_id)["AvailableIpAddressCount"] == 1
-        assert subnets.allocate_ip(ctx, subnets.get_subnet(ctx, subnet_id)) == "10.0.3.7"
-        assert vpcs.dns_attributes(ctx, vpc_id) == (True, False)
+        release_ip(ctx, subnet_id, "10.0.3.7")
+        release_ip(ctx, subnet_id, "10.0.3.7")  # twice is harmless
+        assert get_subnet(ctx, subnet_id)["AvailableIpAddressCount"] == 1
+        assert allocate_ip(ctx, get_subnet(ctx, subnet_id)) == "10.0.3.7"
+        assert dns_attributes(ctx, vpc_id) == (True, False)

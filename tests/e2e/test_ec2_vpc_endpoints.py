@@ -236,6 +236,34 @@ def test_policy_at_the_size_limit_is_accepted(ec2):
     assert make_endpoint(ec2, net, PolicyDocument=text)["PolicyDocument"] == text
 
 
+# Policies the policy engine can't evaluate: stored, every request through the endpoint would be denied.
+UNEVALUABLE = {
+    "unknown operator": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*",
+                                                   "Resource": "*",
+                                                   "Condition": {"StringEqualz": {"aws:SourceVpc": "vpc-1"}}}]}),
+    "action without a vendor": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
+                                                          "Action": "not-an-action", "Resource": "*"}]}),
+}
+
+
+@pytest.mark.parametrize("policy", UNEVALUABLE.values(), ids=UNEVALUABLE.keys())
+def test_create_refuses_a_policy_the_engine_cannot_evaluate(ec2, policy):
+    net = make_network(ec2, zones=1)
+    code, message = error(make_endpoint, ec2=ec2, network=net, PolicyDocument=policy)
+    assert code == "InvalidPolicyDocument" and message.startswith("The Policy Document is not valid. ")
+    assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []  # nothing stored
+    assert ec2.describe_network_interfaces()["NetworkInterfaces"] == []
+
+
+@pytest.mark.parametrize("policy", UNEVALUABLE.values(), ids=UNEVALUABLE.keys())
+def test_modify_refuses_a_policy_the_engine_cannot_evaluate(ec2, policy):
+    net = make_network(ec2, zones=1)
+    endpoint_id = make_endpoint(ec2, net, PolicyDocument=READ_ONLY)["VpcEndpointId"]
+    code, message = error(ec2.modify_vpc_endpoint, VpcEndpointId=endpoint_id, PolicyDocument=policy)
+    assert code == "InvalidPolicyDocument" and message.startswith("The Policy Document is not valid. ")
+    assert describe(ec2, endpoint_id)["PolicyDocument"] == READ_ONLY  # the old policy stays
+
+
 def test_addresses_are_taken_from_and_given_back_to_the_subnet(ec2):
     net = make_network(ec2, zones=1)
     subnet_id = net.subnet_ids[0]

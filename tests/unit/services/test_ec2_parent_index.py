@@ -9,19 +9,27 @@ from pathlib import Path
 import pytest
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import common, network_acls, network_interfaces, route_tables, security_groups, subnets, \
-    tags, vpc_endpoints, vpcs
+from runnerlink.services.ec2 import network_acls, network_interfaces, route_tables, security_groups, subnets, tags, \
+    vpc_endpoints, vpcs
+from runnerlink.services.ec2.records import kind as records_kind
+from runnerlink.services.ec2.records.network_acls import NETWORK_ACL
+from runnerlink.services.ec2.records.network_interfaces import ENI
+from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE
+from runnerlink.services.ec2.records.subnets import SUBNET
+from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
+from runnerlink.services.ec2.records.vpcs import VPC
 from runnerlink.store import open_store
 
-EC2 = Path(common.__file__).parent
+EC2 = Path(vpcs.__file__).parent
+PUT_RECORD = Path(records_kind.__file__)
 SCOPE = "123456789012/us-east-1"
 SERVICE = "com.amazonaws.us-east-1.apprunner"
 
 
 def test_every_ec2_write_goes_through_put_record():
     """A direct ctx.tx.put would store the record without its parent."""
-    offenders = [f"{path.name}:{number}: {line.strip()}"
-                 for path in sorted(EC2.glob("*.py")) if path.name != "common.py"
+    offenders = [f"{path.relative_to(EC2)}:{number}: {line.strip()}"
+                 for path in sorted(EC2.rglob("*.py")) if path != PUT_RECORD
                  for number, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"\btx\.put\(", line)]
     assert offenders == []
 
@@ -83,12 +91,12 @@ def test_every_record_with_a_vpc_is_found_under_it(populated):
 @pytest.mark.parametrize("values", [["{0}"], ["{1}", "{0}"], ["{0}", "vpc-0123456789abcdef0"], [], ["vpc-*"],
                                     ["{0}?"]])  # "{0}?": the first VPC's id with its last character a wildcard
 @pytest.mark.parametrize("describe, key, kind", [
-    (subnets.describe_subnets, "Subnets", subnets.SUBNET),
-    (vpc_endpoints.describe_vpc_endpoints, "VpcEndpoints", vpc_endpoints.KIND),
-    (route_tables.describe_route_tables, "RouteTables", route_tables.KIND),
-    (network_acls.describe_network_acls, "NetworkAcls", network_acls.NETWORK_ACL),
-    (network_interfaces.describe_network_interfaces, "NetworkInterfaces", network_interfaces.ENI),
-    (vpcs.describe_vpcs, "Vpcs", vpcs.VPC),
+    (subnets.describe_subnets, "Subnets", SUBNET),
+    (vpc_endpoints.describe_vpc_endpoints, "VpcEndpoints", VPC_ENDPOINT),
+    (route_tables.describe_route_tables, "RouteTables", ROUTE_TABLE),
+    (network_acls.describe_network_acls, "NetworkAcls", NETWORK_ACL),
+    (network_interfaces.describe_network_interfaces, "NetworkInterfaces", ENI),
+    (vpcs.describe_vpcs, "Vpcs", VPC),
 ])
 def test_a_vpc_id_filter_answers_as_a_full_scan_would(populated, describe, key, kind, values):
     store, vpc_ids, _ = populated
@@ -98,7 +106,7 @@ def test_a_vpc_id_filter_answers_as_a_full_scan_would(populated, describe, key, 
         with store.transaction(SCOPE) as tx:
             ctx = _ctx(tx, now=1000.5)
             got = describe(ctx, {"Filters": filters})[key]
-            unnarrowed = common.Kind(**{**kind.__dict__, "parent_filter": None})
+            unnarrowed = records_kind.Kind(**{**kind.__dict__, "parent_filter": None})
             full = [r for r in unnarrowed.describe(ctx, {"Filters": filters}, None, paged=False)[0]]
         assert [r[kind.id_field] for r in got] == [r[kind.id_field] for r in full
                                                   if kind.name != "vpc-endpoint" or r.get("_gone_at") is None

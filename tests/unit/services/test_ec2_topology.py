@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from runnerlink.network import find_path
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import internet_gateways, route_tables, security_groups, subnets, topology, \
-    vpc_endpoints, vpcs
+from runnerlink.services.ec2 import internet_gateways, security_groups, subnets, topology, vpc_endpoints, vpcs
+from runnerlink.services.ec2.records.route_tables import main_table
+from runnerlink.services.ec2.records.security_groups import default_group_id
 from runnerlink.store import open_store
 
 SCOPE = "123456789012/us-east-1"
@@ -39,7 +40,7 @@ def test_topology_of_a_private_subnet_with_an_endpoint():
         ctx = _ctx(tx, 1000.5)
         model = topology.build_topology(ctx)
         assert model.vpcs[vpc_id].dns_support and model.vpcs[vpc_id].dns_hostnames
-        assert model.subnets[subnet_id].route_table_id == route_tables.main_table(ctx, vpc_id)["RouteTableId"]
+        assert model.subnets[subnet_id].route_table_id == main_table(ctx, vpc_id)["RouteTableId"]
         found = model.endpoints[endpoint["VpcEndpointId"]]
         assert found.state == "pending" and found.private_dns and found.private_dns_name == HOST
         assert len(found.dns_names) == 2 and found.group_ids == (group_id,)
@@ -47,7 +48,7 @@ def test_topology_of_a_private_subnet_with_an_endpoint():
         assert model.internet_gateways[gateway].vpc_id is None
         workload = topology.workload_model(ctx, subnet_id, None, None)
         assert workload.private_ip.startswith("10.0.1.") and workload.public_ip is None
-        assert workload.group_ids == (security_groups.default_group_id(ctx, vpc_id),)
+        assert workload.group_ids == (default_group_id(ctx, vpc_id),)
         assert find_path(model, workload, HOST).outcome == "unreachable"
 
     with store.transaction(SCOPE) as tx:

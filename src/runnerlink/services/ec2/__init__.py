@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import importlib
 from functools import wraps
 
 from runnerlink.services.base import Handler, HandlerContext, ServicePackage
-from runnerlink.services.ec2 import authorization
+from runnerlink.services.ec2 import (
+    addresses,
+    authorization,
+    dhcp_options,
+    endpoint_services,
+    internet_gateways,
+    nat_gateways,
+    network_acls,
+    network_interfaces,
+    prefix_lists,
+    route_tables,
+    security_groups,
+    subnets,
+    tags,
+    vpc_endpoints,
+    vpcs,
+    zones,
+)
+from runnerlink.services.ec2.defaults import ensure_default_vpc
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
-from runnerlink.services.ec2.vpcs import ensure_default_vpc
 from runnerlink.wire.routing import ServiceSpec
 
-_MODULES = [
-    "tags",
-    "zones",
-    "vpcs",
-    "subnets",
-    "network_acls",
-    "prefix_lists",
-    "dhcp_options",
-    "endpoint_services",
-    "vpc_endpoints",
-    "security_groups",
-    "network_interfaces",
-    "internet_gateways", "addresses", "nat_gateways", "route_tables",
-]
+_OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
+               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables)
 
 
 def _dry_run(handler: Handler) -> Handler:
@@ -43,8 +47,7 @@ def _dry_run(handler: Handler) -> Handler:
 def _package() -> ServicePackage:
     handlers: dict = {}
     read_only: set[str] = set()
-    for name in _MODULES:
-        module = importlib.import_module(f"runnerlink.services.ec2.{name}")
+    for module in _OPERATIONS:
         handlers.update({op: _dry_run(fn) for op, fn in module.HANDLERS.items()})
         read_only.update(module.READ_ONLY)
     spec = ServiceSpec(model_name="ec2", signing_name="ec2", validation_error=InvalidParameterValue)

@@ -1,8 +1,6 @@
 """Elastic IP addresses: allocate from documentation ranges, associate with network interfaces, release.
 
 Public addresses are model values (DESIGN principle 9): they come from RFC 5737 ranges and are never contacted.
-An address used by a NAT gateway stays associated until the gateway is deleted; that association is derived when read
-(record["_nat_gateway_id"]), so no write is needed when the deletion completes.
 """
 
 from __future__ import annotations
@@ -11,107 +9,23 @@ import ipaddress
 import secrets
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import Kind, apply_filters, is_gone, page, paginate, tags_for
+from runnerlink.services.common import paginate
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
+from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records.addresses import ELASTIC_IP, address_view, get_address, without_association
+from runnerlink.services.ec2.records.filters import apply_filters
+from runnerlink.services.ec2.records.internet_gateways import gateway_of_vpc
+from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page
+from runnerlink.services.ec2.records.network_interfaces import ENI
+from runnerlink.services.ec2.records.tags import tags_for
 
 # RFC 5737 TEST-NET-3. TEST-NET-2 (198.51.100.0/24) holds the S3/DynamoDB prefix lists' CIDRs and TEST-NET-1
 # (192.0.2.0/24) is left for services' public addresses, so a route lookup never mistakes one for another.
 POOLS = (ipaddress.ip_network("203.0.113.0/24"),)
 
-# Members present only while the address is associated.
-_ASSOCIATION = ("AssociationId", "NetworkInterfaceId", "NetworkInterfaceOwnerId", "PrivateIpAddress", "InstanceId",
-                "_nat_gateway_id", "_vpc_id")
-
-KIND = Kind(
-    name="elastic-ip",
-    prefix="eipalloc",
-    id_field="AllocationId",
-    code="InvalidAllocationID",
-    noun="allocation ID",
-    filters={
-        "allocation-id": lambda r: r["AllocationId"],
-        "association-id": lambda r: r.get("AssociationId"),
-        "domain": lambda r: r["Domain"],
-        "instance-id": lambda r: r.get("InstanceId"),
-        "network-border-group": lambda r: r["NetworkBorderGroup"],
-        "network-interface-id": lambda r: r.get("NetworkInterfaceId"),
-        "network-interface-owner-id": lambda r: r.get("NetworkInterfaceOwnerId"),
-        "private-ip-address": lambda r: r.get("PrivateIpAddress"),
-        "public-ip": lambda r: r["PublicIp"],
-    },
-)
-
-_INTERFACES = Kind("network-interface", "eni", "NetworkInterfaceId", "InvalidNetworkInterfaceID",
-                   "networkInterface ID", {})
-
-
-# --- derived view ----------------------------------------------------------------------------------------------------
-
-def view(ctx: HandlerContext, record: dict) -> dict:
-    """The address as it is now: an association whose NAT gateway or network interface is gone no longer shows."""
-    if "AssociationId" in record and not _association_alive(ctx, record):
-        return _without_association(record)
-    return record
-
-
-def _association_alive(ctx: HandlerContext, record: dict) -> bool:
-    nat_id = record.get("_nat_gateway_id")
-    if nat_id:
-        nat = ctx.tx.get("natgateway", nat_id)
-        if nat is not None and nat.get("_gone_at") is not None:
-            ctx.note_change(nat["_gone_at"])
-        return nat is not None and not is_gone(ctx, nat)
-    return _INTERFACES.find(ctx, record["NetworkInterfaceId"]) is not None
-
-
-def _without_association(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in _ASSOCIATION}
-
-
-def get(ctx: HandlerContext, allocation_id: str) -> dict:
-    """The address (as now) or InvalidAllocationID.Malformed / NotFound."""
-    return view(ctx, KIND.get(ctx, allocation_id))
-
-
-def has_mapped_public_addresses(ctx: HandlerContext, vpc_id: str) -> bool:
-    """Whether anything in the VPC holds a public address (blocks detaching its internet gateway)."""
-    if any(view(ctx, r).get("_vpc_id") == vpc_id for r in KIND.all(ctx)):
-        return True
-    return any(r.get("VpcId") == vpc_id and (r.get("Association") or {}).get("PublicIp")
-               for r in _INTERFACES.all(ctx))
-
-
-def association_for_interface(ctx: HandlerContext, interface_id: str) -> dict | None:
-    """The NetworkInterfaceAssociation shape of the Elastic IP on an interface, for DescribeNetworkInterfaces."""
-    for record in KIND.all(ctx):
-        current = view(ctx, record)
-        if current.get("NetworkInterfaceId") == interface_id:
-            return {"AllocationId": current["AllocationId"], "AssociationId": current["AssociationId"],
-                    "IpOwnerId": ctx.account, "PublicIp": current["PublicIp"], "PublicDnsName": ""}
-    return None
-
-
-def associate_with_nat_gateway(ctx: HandlerContext, address: dict, nat_id: str, interface: dict) -> str:
-    """Map the address to a NAT gateway's interface; the association lasts until the gateway is deleted."""
-    association_id = ids.new_id("eipassoc")
-    record = _without_association(address)
-    record.update({
-        "AssociationId": association_id,
-        "NetworkInterfaceId": interface["NetworkInterfaceId"],
-        "NetworkInterfaceOwnerId": ctx.account,
-        "PrivateIpAddress": interface.get("PrivateIpAddress"),
-        "_nat_gateway_id": nat_id,
-        "_vpc_id": interface.get("VpcId"),
-    })
-    KIND.put(ctx, record)
-    return association_id
-
-
-# --- handlers --------------------------------------------------------------------------------------------------------
 
 def _free_address(ctx: HandlerContext) -> str:
-    used = {r["PublicIp"] for r in ctx.tx.scan(KIND.name)}
+    used = {r["PublicIp"] for r in ctx.tx.scan(ELASTIC_IP.name)}
     free = [str(ip) for pool in POOLS for ip in pool.hosts() if str(ip) not in used]
     if not free:
         raise EC2Error("AddressLimitExceeded", "The maximum number of addresses has been reached.")
@@ -124,7 +38,7 @@ def _requested_address(ctx: HandlerContext, address: str) -> str:
         ip = ipaddress.ip_address(address)
     except ValueError:
         raise InvalidParameterValue(f"Invalid value '{address}' for address") from None
-    if not any(ip in pool for pool in POOLS) or any(r["PublicIp"] == address for r in ctx.tx.scan(KIND.name)):
+    if not any(ip in pool for pool in POOLS) or any(r["PublicIp"] == address for r in ctx.tx.scan(ELASTIC_IP.name)):
         raise EC2Error("InvalidAddress.NotFound", f"Address '{address}' not found.")
     return address
 
@@ -142,24 +56,24 @@ def allocate_address(ctx: HandlerContext, params: dict) -> dict:
     tags = tags_for(params, "elastic-ip")
     public_ip = _requested_address(ctx, params["Address"]) if params.get("Address") else _free_address(ctx)
     record = {
-        "AllocationId": ids.new_id("eipalloc"),
+        "AllocationId": new_id("eipalloc"),
         "PublicIp": public_ip,
         "Domain": "vpc",
         "PublicIpv4Pool": pool,
         "NetworkBorderGroup": border_group,
         "Tags": tags,
     }
-    KIND.put(ctx, record)
+    ELASTIC_IP.put(ctx, record)
     return {k: record[k] for k in ("AllocationId", "PublicIp", "Domain", "PublicIpv4Pool", "NetworkBorderGroup")}
 
 
 def _by_public_ip(ctx: HandlerContext, public_ip: str) -> dict | None:
-    return next((r for r in KIND.all(ctx) if r["PublicIp"] == public_ip), None)
+    return next((r for r in ELASTIC_IP.all(ctx) if r["PublicIp"] == public_ip), None)
 
 
 def _interface_for(ctx: HandlerContext, params: dict) -> dict:
     if params.get("NetworkInterfaceId"):
-        return _INTERFACES.get(ctx, params["NetworkInterfaceId"])
+        return ENI.get(ctx, params["NetworkInterfaceId"])
     if params.get("InstanceId"):
         # Instances are not modelled: no instance id exists.
         raise EC2Error("InvalidInstanceID.NotFound", f"The instance ID '{params['InstanceId']}' does not exist")
@@ -179,7 +93,7 @@ def _private_ip_for(interface: dict, requested: str | None) -> str | None:
 
 def associate_address(ctx: HandlerContext, params: dict) -> dict:
     if params.get("AllocationId"):
-        address = get(ctx, params["AllocationId"])
+        address = get_address(ctx, params["AllocationId"])
     elif params.get("PublicIp"):
         if _by_public_ip(ctx, params["PublicIp"]) is None:
             raise EC2Error("AuthFailure", f"The address '{params['PublicIp']}' does not belong to you.")
@@ -189,16 +103,14 @@ def associate_address(ctx: HandlerContext, params: dict) -> dict:
     interface = _interface_for(ctx, params)
     private_ip = _private_ip_for(interface, params.get("PrivateIpAddress"))
     vpc_id = interface.get("VpcId")
-    from runnerlink.services.ec2 import internet_gateways
-
-    if internet_gateways.gateway_of_vpc(ctx, vpc_id) is None:
+    if gateway_of_vpc(ctx, vpc_id) is None:
         raise EC2Error("Gateway.NotAttached", f"Network {vpc_id} is not attached to any internet gateway")
     if address.get("AssociationId") and (address.get("_nat_gateway_id") or not params.get("AllowReassociation")):
         raise EC2Error("Resource.AlreadyAssociated", f"resource {address['AllocationId']} is already associated "
                                                      f"with associate-id {address['AssociationId']}")
     _unmap(ctx, interface["NetworkInterfaceId"], private_ip)
-    association_id = ids.new_id("eipassoc")
-    record = _without_association(address)
+    association_id = new_id("eipassoc")
+    record = without_association(address)
     record.update({
         "AssociationId": association_id,
         "NetworkInterfaceId": interface["NetworkInterfaceId"],
@@ -209,16 +121,16 @@ def associate_address(ctx: HandlerContext, params: dict) -> dict:
     instance_id = (interface.get("Attachment") or {}).get("InstanceId")
     if instance_id:
         record["InstanceId"] = instance_id
-    KIND.put(ctx, record)
+    ELASTIC_IP.put(ctx, record)
     return {"AssociationId": association_id}
 
 
 def _unmap(ctx: HandlerContext, interface_id: str, private_ip: str | None) -> None:
     """A private address holds one Elastic IP: associating another moves the mapping (AWS disassociates the old)."""
-    for record in KIND.all(ctx):
-        current = view(ctx, record)
+    for record in ELASTIC_IP.all(ctx):
+        current = address_view(ctx, record)
         if current.get("NetworkInterfaceId") == interface_id and current.get("PrivateIpAddress") == private_ip:
-            KIND.put(ctx, _without_association(current))
+            ELASTIC_IP.put(ctx, without_association(current))
 
 
 def disassociate_address(ctx: HandlerContext, params: dict) -> dict:
@@ -228,14 +140,14 @@ def disassociate_address(ctx: HandlerContext, params: dict) -> dict:
             raise InvalidParameterValue("You must specify an association id when unmapping an address from a VPC "
                                         "instance")
         raise EC2Error("MissingParameter", "Either a public IP or an association ID must be specified")
-    address = next((a for a in (view(ctx, r) for r in KIND.all(ctx)) if a.get("AssociationId") == association_id),
-                   None)
+    address = next((a for a in (address_view(ctx, r) for r in ELASTIC_IP.all(ctx))
+                    if a.get("AssociationId") == association_id), None)
     if address is None:
         raise EC2Error("InvalidAssociationID.NotFound", f"The association ID '{association_id}' does not exist")
     if address.get("_nat_gateway_id"):
         # The NAT gateway's interface is requester-managed: its address goes only with the gateway. [unsure of code]
         raise EC2Error("AuthFailure", "You do not have permission to access the specified resource.")
-    KIND.put(ctx, _without_association(address))
+    ELASTIC_IP.put(ctx, without_association(address))
     return {}
 
 
@@ -250,23 +162,24 @@ def release_address(ctx: HandlerContext, params: dict) -> dict:
         raise InvalidParameterValue("You must specify an allocation id when releasing a VPC elastic IP address")
     if not allocation_id:
         raise EC2Error("MissingParameter", "The request must contain the parameter AllocationId")
-    address = get(ctx, allocation_id)
+    address = get_address(ctx, allocation_id)
     if params.get("NetworkBorderGroup") and params["NetworkBorderGroup"] != address["NetworkBorderGroup"]:
         raise InvalidParameterValue(f"Invalid value '{params['NetworkBorderGroup']}' for networkBorderGroup")
     if address.get("AssociationId"):
         raise EC2Error("InvalidIPAddress.InUse", f"Address {address['PublicIp']} is in use.")
-    ctx.tx.delete(KIND.name, allocation_id)
+    ctx.tx.delete(ELASTIC_IP.name, allocation_id)
     return {}
 
 
 def _described(ctx: HandlerContext, params: dict) -> list[dict]:
-    found, _ = KIND.describe(ctx, {**params, "Filters": None}, "AllocationIds", derive=view, paged=False)
+    found, _ = ELASTIC_IP.describe(ctx, {**params, "Filters": None}, "AllocationIds", derive=address_view,
+                                   paged=False)
     for public_ip in params.get("PublicIps") or []:
         if not any(a["PublicIp"] == public_ip for a in found):
             raise EC2Error("InvalidAddress.NotFound", f"Address '{public_ip}' not found.")
     if params.get("PublicIps"):
         found = [a for a in found if a["PublicIp"] in params["PublicIps"]]
-    return apply_filters(found, params.get("Filters"), KIND.filters)
+    return apply_filters(found, params.get("Filters"), ELASTIC_IP.filters)
 
 
 def describe_addresses(ctx: HandlerContext, params: dict) -> dict:
@@ -277,10 +190,10 @@ def describe_addresses_attribute(ctx: HandlerContext, params: dict) -> dict:
     attribute = params.get("Attribute") or "domain-name"
     if attribute != "domain-name":
         raise InvalidParameterValue(f"Value ({attribute}) for parameter attribute is invalid.")
-    found, _ = KIND.describe(ctx, params, "AllocationIds", paged=False)
+    found, _ = ELASTIC_IP.describe(ctx, params, "AllocationIds", paged=False)
     attributes = [{"AllocationId": a["AllocationId"], "PublicIp": a["PublicIp"],
                    **({"PtrRecord": a["_ptr_record"]} if a.get("_ptr_record") else {})} for a in found]
-    items, token = paginate(attributes, params)
+    items, token = paginate(attributes, params, bad_token, MAX_RESULTS)
     return page("Addresses", items, token)
 
 

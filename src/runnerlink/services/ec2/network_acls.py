@@ -1,114 +1,18 @@
-"""Network ACLs: each VPC's default ACL (allow all, then deny all, both ways), custom ACLs, their entries, and the one
-association every subnet has (to the default ACL unless replaced)."""
+"""Network ACLs: create, delete, replace a subnet's association, and the entries of each ACL."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import Kind, page, tags_for
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
+from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records.kind import page
+from runnerlink.services.ec2.records.network_acls import LAST_RULE, NETWORK_ACL, new_acl, sorted_entries
+from runnerlink.services.ec2.records.tags import tags_for
+from runnerlink.services.ec2.records.vpcs import get_vpc
 
-KIND = "network-acl"
-LAST_RULE = 32767  # the catch-all deny every ACL ends with; not editable
 PROTOCOLS = {"all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
-
-
-def _entries(field: str):
-    return lambda r: [e.get(field) for e in r.get("Entries") or []]
-
-
-def _associations(field: str):
-    return lambda r: [a[field] for a in r.get("Associations") or []]
-
-
-NETWORK_ACL = Kind(
-    name=KIND, prefix="acl", id_field="NetworkAclId", code="InvalidNetworkAclID", noun="networkAcl ID",
-    filters={
-        "network-acl-id": lambda r: r["NetworkAclId"],
-        "vpc-id": lambda r: r["VpcId"],
-        "default": lambda r: r["IsDefault"],
-        "owner-id": lambda r: r["OwnerId"],
-        "association.association-id": _associations("NetworkAclAssociationId"),
-        "association.network-acl-id": _associations("NetworkAclId"),
-        "association.subnet-id": _associations("SubnetId"),
-        "entry.cidr": _entries("CidrBlock"),
-        "entry.ipv6-cidr": _entries("Ipv6CidrBlock"),
-        "entry.egress": _entries("Egress"),
-        "entry.protocol": _entries("Protocol"),
-        "entry.rule-action": _entries("RuleAction"),
-        "entry.rule-number": _entries("RuleNumber"),
-        "entry.port-range.from": lambda r: [(e.get("PortRange") or {}).get("From") for e in r.get("Entries") or []],
-        "entry.port-range.to": lambda r: [(e.get("PortRange") or {}).get("To") for e in r.get("Entries") or []],
-    },
-    parent_filter="vpc-id",
-)
-
-
-def _entry(number: int, action: str, egress: bool) -> dict:
-    return {"CidrBlock": "0.0.0.0/0", "Egress": egress, "Protocol": "-1", "RuleAction": action, "RuleNumber": number}
-
-
-def _sorted(entries: list[dict]) -> list[dict]:
-    """AWS lists egress entries first, each direction by rule number."""
-    return sorted(entries, key=lambda e: (not e["Egress"], e["RuleNumber"]))
-
-
-def _new_acl(ctx: HandlerContext, vpc_id: str, default: bool, tags: list[dict]) -> dict:
-    entries = [_entry(LAST_RULE, "deny", egress) for egress in (True, False)]
-    if default:
-        entries += [_entry(100, "allow", egress) for egress in (True, False)]
-    return {
-        "NetworkAclId": ids.new_id("acl"),
-        "VpcId": vpc_id,
-        "IsDefault": default,
-        "OwnerId": ctx.account,
-        "Entries": _sorted(entries),
-        "Associations": [],
-        "Tags": tags,
-    }
-
-
-# --- the interface other modules use ----------------------------------------------------------------------------------
-
-def create_default_acl(ctx: HandlerContext, vpc: dict) -> dict:
-    record = _new_acl(ctx, vpc["VpcId"], default=True, tags=[])
-    NETWORK_ACL.put(ctx, record)
-    return record
-
-
-def default_acl(ctx: HandlerContext, vpc_id: str) -> dict | None:
-    return next((r for r in NETWORK_ACL.in_vpc(ctx, vpc_id) if r["IsDefault"]), None)
-
-
-def associate_default(ctx: HandlerContext, subnet: dict) -> None:
-    """A new subnet starts associated with its VPC's default ACL."""
-    acl = default_acl(ctx, subnet["VpcId"])
-    if acl is None:
-        return
-    acl["Associations"].append({"NetworkAclAssociationId": ids.new_id("aclassoc"),
-                                "NetworkAclId": acl["NetworkAclId"], "SubnetId": subnet["SubnetId"]})
-    NETWORK_ACL.put(ctx, acl)
-
-
-def forget_subnet(ctx: HandlerContext, subnet_id: str) -> None:
-    """A deleted subnet's association goes with it."""
-    for acl in NETWORK_ACL.all(ctx):
-        kept = [a for a in acl["Associations"] if a["SubnetId"] != subnet_id]
-        if len(kept) != len(acl["Associations"]):
-            acl["Associations"] = kept
-            NETWORK_ACL.put(ctx, acl)
-
-
-def custom_acl_ids(ctx: HandlerContext, vpc_id: str) -> list[str]:
-    return [r["NetworkAclId"] for r in NETWORK_ACL.in_vpc(ctx, vpc_id) if not r["IsDefault"]]
-
-
-def delete_for_vpc(ctx: HandlerContext, vpc_id: str) -> None:
-    """DeleteVpc takes the default ACL with it."""
-    for acl in NETWORK_ACL.in_vpc(ctx, vpc_id):
-        ctx.tx.delete(KIND, acl["NetworkAclId"])
 
 
 # --- ACLs -------------------------------------------------------------------------------------------------------------
@@ -119,10 +23,8 @@ def describe_network_acls(ctx: HandlerContext, params: dict) -> dict:
 
 
 def create_network_acl(ctx: HandlerContext, params: dict) -> dict:
-    from runnerlink.services.ec2 import vpcs
-
-    vpc = vpcs.get_vpc(ctx, params["VpcId"])
-    record = _new_acl(ctx, vpc["VpcId"], default=False, tags=tags_for(params, "network-acl"))
+    vpc = get_vpc(ctx, params["VpcId"])
+    record = new_acl(ctx, vpc["VpcId"], default=False, tags=tags_for(params, "network-acl"))
     NETWORK_ACL.put(ctx, record)
     return {"NetworkAcl": record, **({"ClientToken": params["ClientToken"]} if params.get("ClientToken") else {})}
 
@@ -133,7 +35,7 @@ def delete_network_acl(ctx: HandlerContext, params: dict) -> dict:
         raise InvalidParameterValue(f"cannot delete default network ACL {acl['NetworkAclId']}")
     if acl["Associations"]:
         raise dependency_violation(acl["NetworkAclId"])
-    ctx.tx.delete(KIND, acl["NetworkAclId"])
+    ctx.tx.delete(NETWORK_ACL.name, acl["NetworkAclId"])
     return {}
 
 
@@ -153,11 +55,11 @@ def replace_network_acl_association(ctx: HandlerContext, params: dict) -> dict:
     NETWORK_ACL.put(ctx, current)
     if current["NetworkAclId"] == target["NetworkAclId"]:
         target = current
-    new_id = ids.new_id("aclassoc")
-    target["Associations"].append({"NetworkAclAssociationId": new_id, "NetworkAclId": target["NetworkAclId"],
+    replacement_id = new_id("aclassoc")
+    target["Associations"].append({"NetworkAclAssociationId": replacement_id, "NetworkAclId": target["NetworkAclId"],
                                    "SubnetId": association["SubnetId"]})
     NETWORK_ACL.put(ctx, target)
-    return {"NewAssociationId": new_id}
+    return {"NewAssociationId": replacement_id}
 
 
 # --- entries ----------------------------------------------------------------------------------------------------------
@@ -223,7 +125,7 @@ def create_network_acl_entry(ctx: HandlerContext, params: dict) -> dict:
     if _find_entry(acl, entry["RuleNumber"], entry["Egress"]) is not None:
         raise EC2Error("NetworkAclEntryAlreadyExists",
                        f"The network acl entry identified by {entry['RuleNumber']} already exists.")
-    acl["Entries"] = _sorted(acl["Entries"] + [entry])
+    acl["Entries"] = sorted_entries(acl["Entries"] + [entry])
     NETWORK_ACL.put(ctx, acl)
     return {}
 
@@ -234,7 +136,7 @@ def replace_network_acl_entry(ctx: HandlerContext, params: dict) -> dict:
     old = _find_entry(acl, entry["RuleNumber"], entry["Egress"])
     if old is None:
         raise _entry_not_found(entry["RuleNumber"], entry["Egress"])
-    acl["Entries"] = _sorted([e for e in acl["Entries"] if e is not old] + [entry])
+    acl["Entries"] = sorted_entries([e for e in acl["Entries"] if e is not old] + [entry])
     NETWORK_ACL.put(ctx, acl)
     return {}
 

@@ -1,40 +1,22 @@
-"""AWS-managed prefix lists: one per gateway-endpoint service (S3, DynamoDB) in each region. Nothing else has one,
-so DescribePrefixLists for an interface service's name is an empty answer (Terraform asks for every endpoint).
-
-The CIDRs are documentation ranges (RFC 5737): modelled public addresses are never real ones.
-"""
+"""DescribePrefixLists, DescribeManagedPrefixLists, GetManagedPrefixListEntries. Only the gateway-endpoint services
+(S3, DynamoDB) have a prefix list, so DescribePrefixLists for an interface service's name is an empty answer
+(Terraform asks for every endpoint)."""
 
 from __future__ import annotations
 
-import hashlib
-
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import apply_filters, page, paginate
+from runnerlink.services.common import paginate
 from runnerlink.services.ec2.errors import EC2Error
+from runnerlink.services.ec2.ids import is_well_formed
+from runnerlink.services.ec2.records.filters import apply_filters
+from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page
+from runnerlink.services.ec2.records.prefix_lists import prefix_lists
 
-# service → (CIDRs, us-east-1's real id: other regions get ids derived from the name)
-_SERVICES = {
-    "s3": (["198.51.100.0/25"], "pl-63a5400a"),
-    "dynamodb": (["198.51.100.128/25"], "pl-02cd2c6b"),
-}
 _FILTERS = {
     "prefix-list-id": lambda p: p["PrefixListId"],
     "prefix-list-name": lambda p: p["PrefixListName"],
 }
 _MANAGED_FILTERS = {**_FILTERS, "owner-id": lambda p: p["OwnerId"]}
-
-
-def _prefix_list_id(region: str, service: str) -> str:
-    if region == "us-east-1":
-        return _SERVICES[service][1]
-    return "pl-" + hashlib.sha256(f"{region}/{service}".encode()).hexdigest()[:8]
-
-
-def prefix_lists(region: str) -> list[dict]:
-    """The region's AWS-managed prefix lists as PrefixList records."""
-    return [{"PrefixListId": _prefix_list_id(region, service), "PrefixListName": f"com.amazonaws.{region}.{service}",
-             "Cidrs": list(cidrs)} for service, (cidrs, _) in _SERVICES.items()]
 
 
 def _named(region: str, wanted: list[str] | None) -> list[dict]:
@@ -44,7 +26,7 @@ def _named(region: str, wanted: list[str] | None) -> list[dict]:
         return found
     by_id = {p["PrefixListId"]: p for p in found}
     for prefix_list_id in wanted:
-        if not ids.is_well_formed(prefix_list_id, "pl"):
+        if not is_well_formed(prefix_list_id, "pl"):
             raise EC2Error("InvalidPrefixListId.Malformed", f'Invalid id: "{prefix_list_id}" (expecting "pl-...")')
         if prefix_list_id not in by_id:
             raise EC2Error("InvalidPrefixListID.NotFound", f"The prefix list ID '{prefix_list_id}' does not exist")
@@ -53,7 +35,7 @@ def _named(region: str, wanted: list[str] | None) -> list[dict]:
 
 def describe_prefix_lists(ctx: HandlerContext, params: dict) -> dict:
     found = apply_filters(_named(ctx.region, params.get("PrefixListIds")), params.get("Filters"), _FILTERS)
-    items, token = paginate(found, params)
+    items, token = paginate(found, params, bad_token, MAX_RESULTS)
     return page("PrefixLists", items, token)
 
 
@@ -71,13 +53,13 @@ def _managed(ctx: HandlerContext, prefix_list: dict) -> dict:
 
 def describe_managed_prefix_lists(ctx: HandlerContext, params: dict) -> dict:
     found = [_managed(ctx, p) for p in _named(ctx.region, params.get("PrefixListIds"))]
-    items, token = paginate(apply_filters(found, params.get("Filters"), _MANAGED_FILTERS), params, default_max=100)
+    items, token = paginate(apply_filters(found, params.get("Filters"), _MANAGED_FILTERS), params, bad_token, 100)
     return page("PrefixLists", items, token)
 
 
 def get_managed_prefix_list_entries(ctx: HandlerContext, params: dict) -> dict:
     (prefix_list,) = _named(ctx.region, [params["PrefixListId"]])
-    items, token = paginate([{"Cidr": cidr} for cidr in prefix_list["Cidrs"]], params, default_max=100)
+    items, token = paginate([{"Cidr": cidr} for cidr in prefix_list["Cidrs"]], params, bad_token, 100)
     return page("Entries", items, token)
 
 

@@ -1,134 +1,25 @@
-"""Subnets: CIDRs checked against the VPC and its other subnets, zones, the attributes ModifySubnetAttribute changes
-one at a time, and the private addresses handed out to network interfaces (AWS reserves the first four and the last
-address of every subnet)."""
+"""Subnets: create (CIDRs checked against the VPC and its other subnets, a zone picked when none is given), describe,
+delete, and the attributes ModifySubnetAttribute changes one at a time."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import ids, network_acls, vpcs, zones
-from runnerlink.services.ec2.common import Kind, is_gone, page, put_record, tags_for
+from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
-
-KIND = "subnet"
-RESERVED = 5  # network, router, DNS, future use, broadcast
-
-
-def _first(field: str):
-    return lambda r: r.get(field)
-
-
-SUBNET = Kind(
-    name=KIND, prefix="subnet", id_field="SubnetId", code="InvalidSubnetID", noun="subnet ID",
-    filters={
-        "subnet-id": _first("SubnetId"),
-        "vpc-id": _first("VpcId"),
-        "availability-zone": _first("AvailabilityZone"),
-        "availabilityZone": _first("AvailabilityZone"),
-        "availability-zone-id": _first("AvailabilityZoneId"),
-        "availabilityZoneId": _first("AvailabilityZoneId"),
-        "cidr-block": _first("CidrBlock"),
-        "cidr": _first("CidrBlock"),
-        "cidrBlock": _first("CidrBlock"),
-        "state": _first("State"),
-        "default-for-az": _first("DefaultForAz"),
-        "defaultForAz": _first("DefaultForAz"),
-        "map-public-ip-on-launch": _first("MapPublicIpOnLaunch"),
-        "available-ip-address-count": _first("AvailableIpAddressCount"),
-        "owner-id": _first("OwnerId"),
-        "subnet-arn": _first("SubnetArn"),
-        "ipv6-native": _first("Ipv6Native"),
-        "ipv6-cidr-block-association.ipv6-cidr-block":
-            lambda r: [a.get("Ipv6CidrBlock") for a in r.get("Ipv6CidrBlockAssociationSet") or []],
-        "enable-dns64": _first("EnableDns64"),
-        "private-dns-name-options-on-launch.hostname-type":
-            lambda r: r["PrivateDnsNameOptionsOnLaunch"]["HostnameType"],
-    },
-    parent_filter="vpc-id",
-)
-
-
-# --- the interface other modules use ----------------------------------------------------------------------------------
-
-def get_subnet(ctx: HandlerContext, subnet_id: str) -> dict:
-    """The subnet, or InvalidSubnetID.Malformed / InvalidSubnetID.NotFound."""
-    return SUBNET.get(ctx, subnet_id)
-
-
-def allocate_ip(ctx: HandlerContext, subnet: dict) -> str:
-    """The subnet's lowest free address (past the four reserved at the start, before the broadcast address); it is
-    recorded as used and the subnet saved."""
-    block = ipaddress.IPv4Network(subnet["CidrBlock"])
-    used = set(subnet.get("_used_ips") or [])
-    first, last = int(block.network_address) + 4, int(block.broadcast_address) - 1
-    for value in range(first, last + 1):
-        address = str(ipaddress.IPv4Address(value))
-        if address not in used:
-            subnet["_used_ips"] = [*subnet.get("_used_ips", []), address]
-            subnet["AvailableIpAddressCount"] -= 1
-            SUBNET.put(ctx, subnet)
-            return address
-    raise EC2Error("InsufficientFreeAddressesInSubnet",
-                   "The specified subnet does not have enough free addresses to satisfy the request.")
-
-
-def release_ip(ctx: HandlerContext, subnet_id: str, ip: str) -> None:
-    subnet = SUBNET.find(ctx, subnet_id)
-    if subnet is None or ip not in (subnet.get("_used_ips") or []):
-        return
-    subnet["_used_ips"].remove(ip)
-    subnet["AvailableIpAddressCount"] += 1
-    SUBNET.put(ctx, subnet)
-
-
-def create_default_subnet(ctx: HandlerContext, vpc: dict, zone: dict, cidr: str) -> dict:
-    """A default VPC's subnet in one zone: default for the zone, mapping public addresses on launch."""
-    subnet = _new_subnet(ctx, vpc, zone, ipaddress.IPv4Network(cidr), [])
-    subnet.update(DefaultForAz=True, MapPublicIpOnLaunch=True)
-    _store_new(ctx, subnet)
-    return subnet
-
-
-# --- create -----------------------------------------------------------------------------------------------------------
-
-def _new_subnet(ctx: HandlerContext, vpc: dict, zone: dict, block: ipaddress.IPv4Network, tags: list[dict]) -> dict:
-    subnet_id = ids.new_id("subnet")
-    return {
-        "AvailabilityZoneId": zone["ZoneId"],
-        "MapCustomerOwnedIpOnLaunch": False,
-        "OwnerId": ctx.account,
-        "AssignIpv6AddressOnCreation": False,
-        "Ipv6CidrBlockAssociationSet": [],
-        "Tags": tags,
-        "SubnetArn": ids.arn(ctx.region, ctx.account, "subnet", subnet_id),
-        "EnableDns64": False,
-        "Ipv6Native": False,
-        "PrivateDnsNameOptionsOnLaunch": {"HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
-                                          "EnableResourceNameDnsAAAARecord": False},
-        "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
-        "SubnetId": subnet_id,
-        "State": "available",
-        "VpcId": vpc["VpcId"],
-        "CidrBlock": str(block),
-        "AvailableIpAddressCount": block.num_addresses - RESERVED,
-        "AvailabilityZone": zone["ZoneName"],
-        "DefaultForAz": False,
-        "MapPublicIpOnLaunch": False,
-        "_used_ips": [],
-        "_created_at": ctx.now,
-    }
-
-
-def _store_new(ctx: HandlerContext, subnet: dict) -> None:
-    SUBNET.put(ctx, subnet)
-    network_acls.associate_default(ctx, subnet)
+from runnerlink.services.ec2.records.kind import page, put_record
+from runnerlink.services.ec2.records.network_acls import forget_subnet
+from runnerlink.services.ec2.records.subnets import SUBNET, get_subnet, new_subnet, store_new_subnet
+from runnerlink.services.ec2.records.tags import tags_for
+from runnerlink.services.ec2.records.vpcs import get_vpc, parse_cidr
+from runnerlink.services.ec2.records.zones import zone, zones
 
 
 def _block(params: dict, vpc: dict, siblings: list[dict]) -> ipaddress.IPv4Network:
     """The requested CIDR: valid, /16-/28, inside one of the VPC's blocks, overlapping no other subnet."""
     text = params["CidrBlock"]
-    block = vpcs.parse_cidr(text)
+    block = parse_cidr(text)
     vpc_blocks = [ipaddress.IPv4Network(a["CidrBlock"]) for a in vpc.get("CidrBlockAssociationSet") or []
                   if (a.get("CidrBlockState") or {}).get("State") == "associated"]
     if not 16 <= block.prefixlen <= 28 or not any(block.subnet_of(v) for v in vpc_blocks):
@@ -144,30 +35,28 @@ def _zone(ctx: HandlerContext, params: dict, siblings: list[dict]) -> dict:
         raise EC2Error("InvalidParameterCombination",
                        "Only one of availabilityZone or availabilityZoneId may be specified.")
     if name or zone_id:
-        return zones.zone(ctx.region, name=name, zone_id=zone_id)
+        return zone(ctx.region, name=name, zone_id=zone_id)
     # AWS picks a zone for you; here, the one of the VPC's zones with the fewest subnets (then the first).
-    counts = {z["ZoneName"]: 0 for z in zones.zones(ctx.region)}
+    counts = {z["ZoneName"]: 0 for z in zones(ctx.region)}
     for sibling in siblings:
         if sibling["AvailabilityZone"] in counts:
             counts[sibling["AvailabilityZone"]] += 1
-    return zones.zone(ctx.region, name=min(counts, key=lambda n: counts[n]))
+    return zone(ctx.region, name=min(counts, key=lambda n: counts[n]))
 
 
 def create_subnet(ctx: HandlerContext, params: dict) -> dict:
-    vpc = vpcs.get_vpc(ctx, params["VpcId"])
+    vpc = get_vpc(ctx, params["VpcId"])
     if not params.get("CidrBlock"):
         raise EC2Error("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.")
     if params.get("Ipv6Native"):
         raise InvalidParameterValue("IPv6-only subnets are not supported by runnerlink.")
     siblings = SUBNET.in_vpc(ctx, vpc["VpcId"])
     block = _block(params, vpc, siblings)
-    zone = _zone(ctx, params, siblings)
-    subnet = _new_subnet(ctx, vpc, zone, block, tags_for(params, "subnet"))
-    _store_new(ctx, subnet)
+    subnet_zone = _zone(ctx, params, siblings)
+    subnet = new_subnet(ctx, vpc, subnet_zone, block, tags_for(params, "subnet"))
+    store_new_subnet(ctx, subnet)
     return {"Subnet": subnet}
 
-
-# --- describe / delete / modify ---------------------------------------------------------------------------------------
 
 def describe_subnets(ctx: HandlerContext, params: dict) -> dict:
     items, token = SUBNET.describe(ctx, params, "SubnetIds")
@@ -198,9 +87,9 @@ def delete_subnet(ctx: HandlerContext, params: dict) -> dict:
     subnet = get_subnet(ctx, params["SubnetId"])
     if _in_use(ctx, subnet["SubnetId"]):
         raise dependency_violation(subnet["SubnetId"])
-    network_acls.forget_subnet(ctx, subnet["SubnetId"])
+    forget_subnet(ctx, subnet["SubnetId"])
     _forget_route_table_associations(ctx, subnet["SubnetId"])
-    ctx.tx.delete(KIND, subnet["SubnetId"])
+    ctx.tx.delete(SUBNET.name, subnet["SubnetId"])
     return {}
 
 
@@ -270,4 +159,6 @@ HANDLERS = {
     "DeleteSubnet": delete_subnet,
     "ModifySubnetAttribute": modify_subnet_attribute,
 }
+
+
 READ_ONLY = {"DescribeSubnets"}

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import ids
-from runnerlink.services.ec2.common import apply_filters, check_tags, is_gone, page, paginate, put_record
+from runnerlink.services.common import is_gone, merge_tags, paginate
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
+from runnerlink.services.ec2.ids import ID_FIELD, kind_of
+from runnerlink.services.ec2.records.filters import apply_filters
+from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page, put_record
+from runnerlink.services.ec2.records.tags import TAG_RULES
 
 # The NotFound code AWS uses for each kind when a tagged resource doesn't exist.
 _NOT_FOUND = {
@@ -25,7 +28,7 @@ _NOT_FOUND = {
 
 
 def _resource(ctx: HandlerContext, resource_id: str) -> tuple[str, dict]:
-    kind = ids.kind_of(resource_id)
+    kind = kind_of(resource_id)
     if kind is None:
         raise InvalidParameterValue(f"Invalid id: \"{resource_id}\"", code="InvalidID")
     record = ctx.tx.get(kind, resource_id)
@@ -37,12 +40,12 @@ def _resource(ctx: HandlerContext, resource_id: str) -> tuple[str, dict]:
 
 
 def create_tags(ctx: HandlerContext, params: dict) -> dict:
-    new = check_tags(params.get("Tags") or [])
+    new = merge_tags(params.get("Tags"), TAG_RULES)
     for resource_id in params["Resources"]:
         kind, record = _resource(ctx, resource_id)
         merged = {t["Key"]: t["Value"] for t in record.get("Tags") or []}
         merged.update({t["Key"]: t["Value"] for t in new})
-        record["Tags"] = check_tags({"Key": k, "Value": v} for k, v in merged.items())
+        record["Tags"] = merge_tags(({"Key": k, "Value": v} for k, v in merged.items()), TAG_RULES)
         put_record(ctx, kind, resource_id, record)
     return {}
 
@@ -72,15 +75,15 @@ _FILTERS = {
 
 def describe_tags(ctx: HandlerContext, params: dict) -> dict:
     descriptions = []
-    for kind in ids.ID_FIELD:
+    for kind in ID_FIELD:
         for record in ctx.tx.scan(kind):
             if is_gone(ctx, record):
                 continue
-            resource_id = record[ids.ID_FIELD[kind]]
+            resource_id = record[ID_FIELD[kind]]
             for tag in record.get("Tags") or []:
                 descriptions.append({"ResourceId": resource_id, "ResourceType": kind, **tag})
     found = apply_filters(descriptions, params.get("Filters"), _FILTERS)
-    items, token = paginate(found, params)
+    items, token = paginate(found, params, bad_token, MAX_RESULTS)
     return page("Tags", items, token)
 
 

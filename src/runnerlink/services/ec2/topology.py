@@ -20,18 +20,17 @@ from runnerlink.network.model import (
     Workload,
 )
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import (
-    internet_gateways,
-    nat_gateways,
-    network_interfaces,
-    route_tables,
-    security_groups,
-    subnets,
-    vpc_endpoints,
-    vpcs,
-)
-from runnerlink.services.ec2.common import is_gone
+from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error
+from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
+from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY, nat_gateway_view
+from runnerlink.services.ec2.records.network_interfaces import ENI
+from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE, route_table_view
+from runnerlink.services.ec2.records.security_groups import GROUP_KIND, default_group_id, get_group, rules
+from runnerlink.services.ec2.records.subnets import SUBNET, first_free_ip, get_subnet
+from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
+from runnerlink.services.ec2.records.vpc_endpoints import state as endpoint_state
+from runnerlink.services.ec2.records.vpcs import VPC
 
 _ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "TransitGatewayId",
                   "EgressOnlyInternetGatewayId", "InstanceId", "LocalGatewayId", "CarrierGatewayId")
@@ -70,8 +69,8 @@ def _rule(record: dict) -> Rule:
 def _group(ctx: HandlerContext, record: dict) -> SecurityGroup:
     group_id = record["GroupId"]
     return SecurityGroup(group_id, record.get("VpcId", ""),
-                         tuple(_rule(r) for r in security_groups.rules(ctx, group_id, egress=False)),
-                         tuple(_rule(r) for r in security_groups.rules(ctx, group_id, egress=True)))
+                         tuple(_rule(r) for r in rules(ctx, group_id, egress=False)),
+                         tuple(_rule(r) for r in rules(ctx, group_id, egress=True)))
 
 
 def _endpoint(ctx: HandlerContext, record: dict) -> Endpoint:
@@ -82,7 +81,7 @@ def _endpoint(ctx: HandlerContext, record: dict) -> Endpoint:
         vpc_id=record["VpcId"],
         service_name=record["ServiceName"],
         type=record.get("VpcEndpointType", "Gateway"),
-        state=vpc_endpoints.state(ctx, record),
+        state=endpoint_state(ctx, record),
         private_dns=bool(record.get("PrivateDnsEnabled")),
         private_dns_name=private_name,
         dns_names=tuple(n for n in names if n.endswith(".vpce.amazonaws.com")),
@@ -124,24 +123,24 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
     """Everything in ctx's account and region, as it is at ctx.now. With vpc_id, only what a workload in that VPC
     can meet (its VPC's resources, and every endpoint with its interfaces, whose vpce-… names resolve from
     anywhere): the same paths, read from the store's per-VPC index."""
-    vpc_records = [r for r in [vpcs.VPC.find(ctx, vpc_id)] if r] if vpc_id else vpcs.VPC.all(ctx)
-    tables = [route_tables.view(ctx, t) for t in _in_scope(route_tables.KIND, ctx, vpc_id)]
+    vpc_records = [r for r in [VPC.find(ctx, vpc_id)] if r] if vpc_id else VPC.all(ctx)
+    tables = [route_table_view(ctx, t) for t in _in_scope(ROUTE_TABLE, ctx, vpc_id)]
     explicit, main = _subnet_tables(tables)
     subnet_map = {}
-    for record in _in_scope(subnets.SUBNET, ctx, vpc_id):
+    for record in _in_scope(SUBNET, ctx, vpc_id):
         subnet_id = record["SubnetId"]
         subnet_map[subnet_id] = Subnet(subnet_id, record["VpcId"], record["CidrBlock"], record["AvailabilityZone"],
                                        explicit.get(subnet_id) or main.get(record["VpcId"]),
                                        bool(record.get("MapPublicIpOnLaunch")))
-    nats = [nat_gateways.view(ctx, r) for r in ctx.tx.scan(nat_gateways.KIND, parent=vpc_id)]
-    groups = ctx.tx.scan(security_groups.GROUP_KIND, parent=vpc_id)
-    endpoint_records = vpc_endpoints.KIND.all(ctx)
-    interface_records = _in_scope(network_interfaces.ENI, ctx, vpc_id)
+    nats = [nat_gateway_view(ctx, r) for r in ctx.tx.scan(NAT_GATEWAY, parent=vpc_id)]
+    groups = ctx.tx.scan(GROUP_KIND, parent=vpc_id)
+    endpoint_records = VPC_ENDPOINT.all(ctx)
+    interface_records = _in_scope(ENI, ctx, vpc_id)
     if vpc_id:
         seen = {r["NetworkInterfaceId"] for r in interface_records}
         for record in endpoint_records:
             for eni_id in record.get("NetworkInterfaceIds") or []:
-                eni = network_interfaces.ENI.find(ctx, eni_id) if eni_id not in seen else None
+                eni = ENI.find(ctx, eni_id) if eni_id not in seen else None
                 if eni is not None:
                     interface_records.append(eni)
     return Topology(
@@ -154,8 +153,8 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
         endpoints={r["VpcEndpointId"]: _endpoint(ctx, r) for r in endpoint_records},
         interfaces={r["NetworkInterfaceId"]: _interface(r) for r in interface_records if r.get("PrivateIpAddress")},
         internet_gateways={r["InternetGatewayId"]: InternetGateway(r["InternetGatewayId"],
-                                                                   internet_gateways.attached_vpc(r))
-                           for r in internet_gateways.KIND.all(ctx)},
+                                                                   attached_vpc(r))
+                           for r in INTERNET_GATEWAY.all(ctx)},
         nat_gateways={v["NatGatewayId"]: _nat(v) for v in nats if v is not None},
     )
 
@@ -165,15 +164,15 @@ def workload_model(ctx: HandlerContext, subnet_id: str, group_ids: list[str] | t
     """A hypothetical workload in the subnet (for resolve and trace): the subnet's first free address, the given
     groups (else the VPC's default group), a public address when public_ip says so (True, or an address; None: the
     subnet's MapPublicIpOnLaunch). Raises the EC2 NotFound errors for an unknown subnet or group."""
-    subnet = subnets.get_subnet(ctx, subnet_id)
+    subnet = get_subnet(ctx, subnet_id)
     groups = list(group_ids or [])
     for group_id in groups:
-        group = security_groups.get_group(ctx, group_id)
+        group = get_group(ctx, group_id)
         if group.get("VpcId") != subnet["VpcId"]:
             raise EC2Error("InvalidParameter", f"Security group {group_id} and subnet {subnet_id} belong to "
                                                f"different networks.")
     if not groups:
-        groups = [security_groups.default_group_id(ctx, subnet["VpcId"])]
+        groups = [default_group_id(ctx, subnet["VpcId"])]
     if public_ip is None:
         public_ip = bool(subnet.get("MapPublicIpOnLaunch"))
     address = public_ip if isinstance(public_ip, str) else ("192.0.2.254" if public_ip else None)
@@ -183,9 +182,6 @@ def workload_model(ctx: HandlerContext, subnet_id: str, group_ids: list[str] | t
 
 
 def _next_free_ip(subnet: dict) -> str:
-    """The address a new workload would get (as subnets.allocate_ip picks it), without taking it."""
-    block = ipaddress.IPv4Network(subnet["CidrBlock"])
-    used = set(subnet.get("_used_ips") or [])
-    first, last = int(block.network_address) + 4, int(block.broadcast_address) - 1
-    return next((str(ipaddress.IPv4Address(v)) for v in range(first, last + 1)
-                 if str(ipaddress.IPv4Address(v)) not in used), str(ipaddress.IPv4Address(first)))
+    """The address a new workload would get, without taking it (the first one past the reserved four when full)."""
+    first = ipaddress.IPv4Network(subnet["CidrBlock"]).network_address + 4
+    return first_free_ip(subnet) or str(first)

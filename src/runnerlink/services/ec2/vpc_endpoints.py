@@ -1,13 +1,9 @@
-"""VPC endpoints (interface endpoints for AWS services, gateway endpoints for S3 and DynamoDB).
-
-A record is a VpcEndpoint shape plus internal fields: _pending_since (when the last network change began; the state
-is "pending" for ctx.lifecycle_delay after it, then "available"), _deleting_at ("deleting" for one delay, then
-"deleted" for one more, then gone), _label (the 8 characters in its DNS names), _enis ({subnet id: ENI id}),
-_zones ({subnet id: availability zone}), _client_token and _request (for idempotent retries).
+"""VPC endpoints (interface endpoints for AWS services, gateway endpoints for S3 and DynamoDB): create, modify,
+describe, delete.
 
 An interface endpoint has one requester-managed ENI per subnet (created and deleted synchronously, so DeleteSubnet
 and DeleteSecurityGroup are never blocked by an endpoint that is already going away). A gateway endpoint has route
-tables instead; the routes it implies are derived by route_tables from RouteTableIds.
+tables instead; the routes it implies are derived by records.route_tables from RouteTableIds.
 """
 
 from __future__ import annotations
@@ -18,20 +14,21 @@ import secrets
 import string
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import endpoint_services, ids
-from runnerlink.services.ec2.common import Kind, apply_filters, finished, is_gone, page, paginate, tags_for
-from runnerlink.services.ec2.endpoint_policy import (
-    DEFAULT_GATEWAY_POLICY,
-    DEFAULT_INTERFACE_POLICY,
-    ERROR_CODE as POLICY_ERROR,
-    PolicyError,
-    check_endpoint_policy,
-)
+from runnerlink.services.common import is_gone, paginate
 from runnerlink.services.ec2.errors import EC2Error
+from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records.endpoint_policies import checked_policy, default_policy
+from runnerlink.services.ec2.records.endpoint_services import GATEWAY, INTERFACE, dns_part, find_service, lookup_service
+from runnerlink.services.ec2.records.filters import apply_filters
+from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page
+from runnerlink.services.ec2.records.network_interfaces import create_requester_managed, delete_interface, set_groups
+from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE
+from runnerlink.services.ec2.records.security_groups import default_group_id, get_group
+from runnerlink.services.ec2.records.subnets import get_subnet
+from runnerlink.services.ec2.records.tags import tags_for
+from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT, endpoint_view, live_endpoints, state
+from runnerlink.services.ec2.records.vpcs import dns_attributes, get_vpc
 
-INTERFACE = endpoint_services.INTERFACE
-GATEWAY = endpoint_services.GATEWAY
-MAX_RESULTS = 1000
 INTERFACE_QUOTA = 50  # interface endpoints per VPC (adjustable on AWS)
 GATEWAY_QUOTA = 20  # gateway endpoints per region
 # The public vpce.amazonaws.com hosted zone of each region (awscli example; kubernetes-sigs/external-dns#3429).
@@ -41,109 +38,9 @@ _DNS_RECORD_TYPES = {"ipv4": {"ipv4", "service-defined"}, "dualstack": {"ipv4", 
                      "ipv6": {"ipv6", "service-defined"}}
 
 
-KIND = Kind(
-    name="vpc-endpoint", prefix="vpce", id_field="VpcEndpointId", code="InvalidVpcEndpointId", noun="VPC endpoint ID",
-    filters={
-        "service-name": lambda r: r["ServiceName"],
-        "service-region": lambda r: r.get("ServiceRegion") or r["ServiceName"].split(".")[2],
-        "vpc-id": lambda r: r["VpcId"],
-        "vpc-endpoint-id": lambda r: r["VpcEndpointId"],
-        "vpc-endpoint-state": lambda r: r["State"],  # filters run on views, whose State is derived
-        "vpc-endpoint-type": lambda r: r["VpcEndpointType"],
-        "ip-address-type": lambda r: r.get("IpAddressType"),
-    },
-    parent_filter="vpc-id",
-)
-# Route tables have no lookup function in the cross-module interface; their records are read directly.
-_ROUTE_TABLES = Kind("route-table", "rtb", "RouteTableId", "InvalidRouteTableID", "route table ID", {})
-
-
 def _invalid(message: str) -> EC2Error:
     return EC2Error("InvalidParameter", message)
 
-
-# --- other modules (imported inside functions: they import this one) -------------------------------------------------
-
-def _get_vpc(ctx: HandlerContext, vpc_id: str) -> dict:
-    from runnerlink.services.ec2 import vpcs
-
-    return vpcs.get_vpc(ctx, vpc_id)
-
-
-def _dns_attributes(ctx: HandlerContext, vpc_id: str) -> tuple[bool, bool]:
-    from runnerlink.services.ec2 import vpcs
-
-    return vpcs.dns_attributes(ctx, vpc_id)
-
-
-def _get_subnet(ctx: HandlerContext, subnet_id: str) -> dict:
-    from runnerlink.services.ec2 import subnets
-
-    return subnets.get_subnet(ctx, subnet_id)
-
-
-def _get_group(ctx: HandlerContext, group_id: str) -> dict:
-    from runnerlink.services.ec2 import security_groups
-
-    return security_groups.get_group(ctx, group_id)
-
-
-def _default_group(ctx: HandlerContext, vpc_id: str) -> dict:
-    from runnerlink.services.ec2 import security_groups
-
-    return _get_group(ctx, security_groups.default_group_id(ctx, vpc_id))
-
-
-def _create_eni(ctx: HandlerContext, subnet: dict, group_ids: list[str], endpoint_id: str) -> str:
-    from runnerlink.services.ec2 import network_interfaces
-
-    eni = network_interfaces.create_requester_managed(ctx, subnet, group_ids, f"VPC Endpoint Interface {endpoint_id}")
-    return eni["NetworkInterfaceId"]
-
-
-def _delete_eni(ctx: HandlerContext, eni_id: str) -> None:
-    from runnerlink.services.ec2 import network_interfaces
-
-    network_interfaces.delete(ctx, eni_id)
-
-
-def _set_eni_groups(ctx: HandlerContext, record: dict) -> None:
-    from runnerlink.services.ec2 import network_interfaces
-
-    for eni_id in record["_enis"].values():
-        network_interfaces.set_groups(ctx, eni_id, [g["GroupId"] for g in record["Groups"]])
-
-
-# --- state and views -------------------------------------------------------------------------------------------------
-
-def state(ctx: HandlerContext, record: dict) -> str:
-    """The endpoint's state at ctx.now (lowercase, as AWS sends it for interface and gateway endpoints)."""
-    delay = ctx.lifecycle_delay
-    deleting_at = record.get("_deleting_at")
-    if deleting_at is not None:
-        ctx.note_change(deleting_at + delay)
-        ctx.note_change(record.get("_gone_at", deleting_at + 2 * delay))
-        return "deleted" if finished(ctx, deleting_at, delay) else "deleting"
-    ctx.note_change(record["_pending_since"] + delay)
-    return "available" if finished(ctx, record["_pending_since"], delay) else "pending"
-
-
-def _view(ctx: HandlerContext, record: dict) -> dict:
-    return {**record, "State": state(ctx, record)}
-
-
-def _live(ctx: HandlerContext, records: list[dict] | None = None) -> list[dict]:
-    """Endpoints that exist and are not being deleted (of records, when the caller has scanned them already)."""
-    return [r for r in (KIND.all(ctx) if records is None else records)
-            if r.get("_deleting_at") is None and not is_gone(ctx, r)]
-
-
-def get_endpoint(ctx: HandlerContext, endpoint_id: str) -> dict:
-    """The endpoint as DescribeVpcEndpoints shows it (raises InvalidVpcEndpointId.Malformed/NotFound)."""
-    return _view(ctx, KIND.get(ctx, endpoint_id))
-
-
-# --- checks ----------------------------------------------------------------------------------------------------------
 
 def _short_name(region: str, service_name: str) -> str:
     return service_name[len(f"com.amazonaws.{region}."):]
@@ -151,15 +48,11 @@ def _short_name(region: str, service_name: str) -> str:
 
 def _policy(service: dict, kind: str, text: str | None) -> str:
     if text is None:
-        return DEFAULT_GATEWAY_POLICY if kind == GATEWAY else DEFAULT_INTERFACE_POLICY
+        return default_policy(kind)
     if not service["VpcEndpointPolicySupported"]:
         # AWS's wording unknown; the service's own guide says endpoint policies are not supported for it.
         raise _invalid(f"The Vpc Endpoint Service '{service['ServiceName']}' does not support VPC endpoint policies.")
-    try:
-        check_endpoint_policy(text)
-    except PolicyError as err:
-        raise EC2Error(POLICY_ERROR, str(err)) from None
-    return text
+    return checked_policy(text)
 
 
 def _check_subnets(ctx: HandlerContext, vpc_id: str, subnet_ids: list[str], service: dict,
@@ -169,7 +62,7 @@ def _check_subnets(ctx: HandlerContext, vpc_id: str, subnet_ids: list[str], serv
     taken = dict(taken)
     found = []
     for subnet_id in dict.fromkeys(subnet_ids):
-        subnet = _get_subnet(ctx, subnet_id)
+        subnet = get_subnet(ctx, subnet_id)
         if subnet["VpcId"] != vpc_id:
             raise _invalid(f"The subnet ID '{subnet_id}' does not belong to the VPC '{vpc_id}'.")
         zone = subnet["AvailabilityZone"]
@@ -187,7 +80,7 @@ def _check_subnets(ctx: HandlerContext, vpc_id: str, subnet_ids: list[str], serv
 def _check_groups(ctx: HandlerContext, vpc_id: str, group_ids: list[str]) -> list[dict]:
     groups = []
     for group_id in dict.fromkeys(group_ids):
-        group = _get_group(ctx, group_id)
+        group = get_group(ctx, group_id)
         if group.get("VpcId") != vpc_id:
             raise _invalid(f"Security group {group_id} and VPC {vpc_id} belong to different networks.")
         groups.append({"GroupId": group["GroupId"], "GroupName": group.get("GroupName", "")})
@@ -202,11 +95,11 @@ def _check_private_dns(ctx: HandlerContext, record: dict, service: dict, records
         raise _invalid(f"Private DNS can't be enabled because the service {service['ServiceName']} does not provide "
                        "a private DNS name.")
     vpc_id = record["VpcId"]
-    support, hostnames = _dns_attributes(ctx, vpc_id)
+    support, hostnames = dns_attributes(ctx, vpc_id)
     if not (support and hostnames):
         raise _invalid("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes "
                        f"set to true for {vpc_id}")
-    for other in _live(ctx, records):
+    for other in live_endpoints(ctx, records):
         if (other["VpcId"] == vpc_id and other["VpcEndpointId"] != record["VpcEndpointId"]
                 and other.get("PrivateDnsEnabled") and other.get("_private_dns_name") == name):
             raise _invalid(f"private-dns-enabled cannot be set because there is already a conflicting DNS domain for "
@@ -247,27 +140,27 @@ def _check_inbound_only(ctx: HandlerContext, record: dict, service: dict) -> Non
     """PrivateDnsOnlyForInboundResolverEndpoint: only for services with both endpoint types, with private DNS on and
     a gateway endpoint for the service in the VPC."""
     name = service["ServiceName"]
-    if endpoint_services.find(ctx.region, name, GATEWAY) is None:
+    if find_service(ctx.region, name, GATEWAY) is None:
         raise _invalid("PrivateDnsOnlyForInboundResolverEndpoint is supported only for services that support both "
                        "gateway and interface endpoints.")
     if not record.get("PrivateDnsEnabled"):
         raise _invalid("PrivateDnsOnlyForInboundResolverEndpoint can be set only when private DNS is enabled.")
     if not any(r["VpcId"] == record["VpcId"] and r["ServiceName"] == name and r["VpcEndpointType"] == GATEWAY
-               for r in _live(ctx)):
+               for r in live_endpoints(ctx)):
         raise _invalid(f"To set PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC {record['VpcId']} must "
                        "have a Gateway endpoint for the service.")
 
 
 def _check_route_tables(ctx: HandlerContext, vpc_id: str, route_table_ids: list[str]) -> list[str]:
     for route_table_id in route_table_ids:
-        table = _ROUTE_TABLES.get(ctx, route_table_id)
+        table = ROUTE_TABLE.get(ctx, route_table_id)
         if table.get("VpcId") != vpc_id:
             raise _invalid(f"The route table {route_table_id} does not belong to the VPC {vpc_id}.")
     return list(dict.fromkeys(route_table_ids))
 
 
 def _check_quota(ctx: HandlerContext, vpc_id: str, kind: str, records: list[dict]) -> None:
-    live = [r for r in _live(ctx, records) if r["VpcEndpointType"] == kind]
+    live = [r for r in live_endpoints(ctx, records) if r["VpcEndpointType"] == kind]
     if kind == INTERFACE and sum(r["VpcId"] == vpc_id for r in live) >= INTERFACE_QUOTA:
         raise EC2Error("VpcEndpointLimitExceeded",
                        f"The maximum number of interface VPC endpoints ({INTERFACE_QUOTA}) for {vpc_id} has been "
@@ -278,15 +171,14 @@ def _check_quota(ctx: HandlerContext, vpc_id: str, kind: str, records: list[dict
                        "reached.")
 
 
-# --- ENIs and DNS names ----------------------------------------------------------------------------------------------
-
 def _add_subnets(ctx: HandlerContext, record: dict, subnets: list[dict]) -> None:
     group_ids = [g["GroupId"] for g in record["Groups"]]
     for subnet in subnets:
         subnet_id = subnet["SubnetId"]
         record["SubnetIds"].append(subnet_id)
         record["_zones"][subnet_id] = subnet["AvailabilityZone"]
-        record["_enis"][subnet_id] = _create_eni(ctx, subnet, group_ids, record["VpcEndpointId"])
+        eni = create_requester_managed(ctx, subnet, group_ids, f"VPC Endpoint Interface {record['VpcEndpointId']}")
+        record["_enis"][subnet_id] = eni["NetworkInterfaceId"]
 
 
 def _remove_subnet(ctx: HandlerContext, record: dict, subnet_id: str) -> None:
@@ -294,7 +186,7 @@ def _remove_subnet(ctx: HandlerContext, record: dict, subnet_id: str) -> None:
     record["_zones"].pop(subnet_id, None)
     eni_id = record["_enis"].pop(subnet_id, None)
     if eni_id is not None:
-        _delete_eni(ctx, eni_id)
+        delete_interface(ctx, eni_id)
 
 
 def _hosted_zone(seed: str, length: int) -> str:
@@ -307,7 +199,7 @@ def _dns_entries(ctx: HandlerContext, record: dict, service: dict) -> list[dict]
     if record["VpcEndpointType"] != INTERFACE or not record["SubnetIds"]:
         return []
     short = _short_name(ctx.region, record["ServiceName"])
-    suffix = f"{endpoint_services.dns_part(short)}.{ctx.region}.vpce.amazonaws.com"
+    suffix = f"{dns_part(short)}.{ctx.region}.vpce.amazonaws.com"
     star = "*." if short == "s3" else ""  # S3 interface endpoints use wildcard names
     base = f"{star}{record['VpcEndpointId']}-{record['_label']}"
     zone = _VPCE_ZONES.get(ctx.region) or _hosted_zone(f"vpce/{ctx.region}", 13)
@@ -325,7 +217,7 @@ def _finish(ctx: HandlerContext, record: dict, service: dict) -> None:
     """Recompute the derived members and save the record."""
     record["NetworkInterfaceIds"] = [record["_enis"][s] for s in record["SubnetIds"] if s in record["_enis"]]
     record["DnsEntries"] = _dns_entries(ctx, record, service)
-    KIND.put(ctx, record)
+    VPC_ENDPOINT.put(ctx, record)
 
 
 def _purge(ctx: HandlerContext, records: list[dict]) -> list[dict]:
@@ -333,13 +225,11 @@ def _purge(ctx: HandlerContext, records: list[dict]) -> list[dict]:
     kept = []
     for record in records:
         if is_gone(ctx, record):
-            ctx.tx.delete(KIND.name, record["VpcEndpointId"])
+            ctx.tx.delete(VPC_ENDPOINT.name, record["VpcEndpointId"])
         else:
             kept.append(record)
     return kept
 
-
-# --- handlers --------------------------------------------------------------------------------------------------------
 
 def _fingerprint(params: dict) -> str:
     request = json.dumps({k: v for k, v in params.items() if k not in ("ClientToken", "DryRun")}, sort_keys=True,
@@ -357,7 +247,7 @@ def _replay(ctx: HandlerContext, params: dict, records: list[dict]) -> dict | No
                 raise EC2Error("IdempotentParameterMismatch",
                                "The client token you have provided is associated with a resource that is already "
                                "deleted or has different parameters. Please use a different client token.")
-            return {"VpcEndpoint": _view(ctx, record), "ClientToken": token}
+            return {"VpcEndpoint": endpoint_view(ctx, record), "ClientToken": token}
     return None
 
 
@@ -365,15 +255,15 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     # One scan serves the idempotency, quota and private DNS checks. The interface endpoint checks concern the VPC
     # only; a client token (matched region-wide) or a gateway endpoint (a regional quota) needs every endpoint.
     if params.get("ClientToken") or (params.get("VpcEndpointType") or GATEWAY) != INTERFACE:
-        records = ctx.tx.scan(KIND.name)
+        records = ctx.tx.scan(VPC_ENDPOINT.name)
     else:
-        records = ctx.tx.scan(KIND.name, parent=params["VpcId"])
+        records = ctx.tx.scan(VPC_ENDPOINT.name, parent=params["VpcId"])
     replayed = _replay(ctx, params, records)
     if replayed is not None:
         return replayed
     records = _purge(ctx, records)
     vpc_id = params["VpcId"]
-    _get_vpc(ctx, vpc_id)
+    get_vpc(ctx, vpc_id)
     kind = params.get("VpcEndpointType") or GATEWAY
     if kind not in (INTERFACE, GATEWAY):
         raise EC2Error("InvalidVpcEndpointType", f"VPC endpoint type {kind} is not supported by runnerlink; use "
@@ -381,7 +271,7 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     name = params.get("ServiceName")
     if not name:
         raise EC2Error("MissingParameter", "The request must contain the parameter ServiceName")
-    service = endpoint_services.lookup(ctx.region, name, kind)
+    service = lookup_service(ctx.region, name, kind)
     subnet_ids = list(params.get("SubnetIds") or [])
     subnet_ids += [c["SubnetId"] for c in params.get("SubnetConfigurations") or [] if c.get("SubnetId")]
     route_table_ids = list(params.get("RouteTableIds") or [])
@@ -391,7 +281,7 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     if kind == INTERFACE and route_table_ids:
         raise _invalid("Route table IDs are only supported for Gateway type VPC Endpoint.")
     subnets = _check_subnets(ctx, vpc_id, subnet_ids, service, {})
-    endpoint_id = ids.new_id("vpce")
+    endpoint_id = new_id("vpce")
     record = {
         "VpcEndpointId": endpoint_id,
         "VpcEndpointType": kind,
@@ -422,7 +312,7 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     _check_quota(ctx, vpc_id, kind, records)
     _add_subnets(ctx, record, subnets)
     _finish(ctx, record, service)
-    result = {"VpcEndpoint": _view(ctx, record)}
+    result = {"VpcEndpoint": endpoint_view(ctx, record)}
     if params.get("ClientToken"):
         result["ClientToken"] = params["ClientToken"]
     return result
@@ -436,7 +326,7 @@ def _configure_interface(ctx: HandlerContext, record: dict, service: dict, subne
     if group_ids:
         record["Groups"] = _check_groups(ctx, vpc_id, group_ids)
     else:
-        default = _default_group(ctx, vpc_id)
+        default = get_group(ctx, default_group_id(ctx, vpc_id))
         record["Groups"] = [{"GroupId": default["GroupId"], "GroupName": default["GroupName"]}]
     # AWS enables private DNS when the parameter is omitted (older API reference: "Default: true"), for services
     # that have a private DNS name; Terraform always sends it.
@@ -450,7 +340,7 @@ def _configure_interface(ctx: HandlerContext, record: dict, service: dict, subne
 
 
 def _modifiable(ctx: HandlerContext, endpoint_id: str) -> dict:
-    record = KIND.get(ctx, endpoint_id)
+    record = VPC_ENDPOINT.get(ctx, endpoint_id)
     if record.get("_deleting_at") is not None:
         raise EC2Error("IncorrectState", f"The VPC endpoint {endpoint_id} is in state {state(ctx, record)} and "
                                          "cannot be modified.")
@@ -459,7 +349,7 @@ def _modifiable(ctx: HandlerContext, endpoint_id: str) -> dict:
 
 def modify_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     record = _modifiable(ctx, params["VpcEndpointId"])
-    service = endpoint_services.find(ctx.region, record["ServiceName"], record["VpcEndpointType"])
+    service = find_service(ctx.region, record["ServiceName"], record["VpcEndpointType"])
     interface = record["VpcEndpointType"] == INTERFACE
     _modify_policy(record, service, params)
     _modify_route_tables(ctx, record, interface, params)
@@ -468,7 +358,7 @@ def modify_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     if interface:
         network_changed |= _modify_private_dns(ctx, record, service, params)
         if params.get("IpAddressType") or params.get("DnsOptions"):
-            _ip_settings(ctx, record, service, [_get_subnet(ctx, s) for s in record["SubnetIds"]], params)
+            _ip_settings(ctx, record, service, [get_subnet(ctx, s) for s in record["SubnetIds"]], params)
             network_changed = True
     if network_changed:
         record["_pending_since"] = ctx.now
@@ -533,7 +423,8 @@ def _modify_groups(ctx: HandlerContext, record: dict, interface: bool, params: d
     if not kept + added:
         raise _invalid(f"The VPC endpoint {record['VpcEndpointId']} must keep at least one security group.")
     record["Groups"] = kept + added
-    _set_eni_groups(ctx, record)
+    for eni_id in record["_enis"].values():
+        set_groups(ctx, eni_id, [g["GroupId"] for g in record["Groups"]])
     return True
 
 
@@ -554,12 +445,12 @@ def _modify_private_dns(ctx: HandlerContext, record: dict, service: dict, params
 def describe_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
     wanted = params.get("VpcEndpointIds")
     if wanted:
-        records = [KIND.get(ctx, endpoint_id) for endpoint_id in dict.fromkeys(wanted)]
+        records = [VPC_ENDPOINT.get(ctx, endpoint_id) for endpoint_id in dict.fromkeys(wanted)]
     else:
-        records = KIND.candidates(ctx, params.get("Filters"))  # a vpc-id filter: only those VPCs' endpoints
-    views = apply_filters([_view(ctx, r) for r in records], params.get("Filters"), KIND.filters)
+        records = VPC_ENDPOINT.candidates(ctx, params.get("Filters"))  # a vpc-id filter: only those VPCs' endpoints
+    views = apply_filters([endpoint_view(ctx, r) for r in records], params.get("Filters"), VPC_ENDPOINT.filters)
     limits = {**params, "MaxResults": min(params.get("MaxResults") or MAX_RESULTS, MAX_RESULTS)}
-    items, token = paginate(views, limits)
+    items, token = paginate(views, limits, bad_token, MAX_RESULTS)
     return page("VpcEndpoints", items, token)
 
 
@@ -568,7 +459,7 @@ def delete_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
     Unknown ids come back as per-item InvalidVpcEndpoint.NotFound, not as an error of the call."""
     unsuccessful = []
     for endpoint_id in params["VpcEndpointIds"]:
-        record = KIND.find(ctx, endpoint_id)
+        record = VPC_ENDPOINT.find(ctx, endpoint_id)
         if record is None:
             message = f"The VPC endpoint ID '{endpoint_id}' does not exist"
             unsuccessful.append({"ResourceId": endpoint_id,
@@ -579,10 +470,10 @@ def delete_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
         for subnet_id in list(record["SubnetIds"]):
             eni_id = record["_enis"].pop(subnet_id, None)
             if eni_id is not None:
-                _delete_eni(ctx, eni_id)
+                delete_interface(ctx, eni_id)
         record.update(State="deleting", NetworkInterfaceIds=[], _deleting_at=ctx.now,
                       _gone_at=ctx.now + 2 * ctx.lifecycle_delay)
-        KIND.put(ctx, record)
+        VPC_ENDPOINT.put(ctx, record)
     return {"Unsuccessful": unsuccessful}
 
 

@@ -14,9 +14,10 @@ import secrets
 
 from runnerlink.network.model import Workload
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.ec2 import security_groups, subnets
-from runnerlink.services.ec2.common import put_record
 from runnerlink.services.ec2.errors import EC2Error
+from runnerlink.services.ec2.records.kind import put_record
+from runnerlink.services.ec2.records.security_groups import default_group_id, get_group
+from runnerlink.services.ec2.records.subnets import allocate_ip, get_subnet, release_ip
 
 KIND = "workload"
 PUBLIC_POOL = ipaddress.ip_network("192.0.2.128/25")  # RFC 5737; the lower half models services' public addresses
@@ -29,24 +30,24 @@ def new_id() -> str:
 def create_workload(ctx: HandlerContext, subnet_id: str, group_ids: list[str] | None = None,
                     public_ip: bool | None = None) -> dict:
     """Place a workload in the subnet. public_ip None: as the subnet's MapPublicIpOnLaunch says."""
-    subnet = subnets.get_subnet(ctx, subnet_id)
+    subnet = get_subnet(ctx, subnet_id)
     vpc_id = subnet["VpcId"]
     if group_ids:
         for group_id in group_ids:
-            group = security_groups.get_group(ctx, group_id)
+            group = get_group(ctx, group_id)
             if group["VpcId"] != vpc_id:
                 raise EC2Error("InvalidParameter",
                                f"Security group {group_id} and subnet {subnet_id} belong to different networks.")
         groups = list(dict.fromkeys(group_ids))
     else:
-        groups = [security_groups.default_group_id(ctx, vpc_id)]
+        groups = [default_group_id(ctx, vpc_id)]
     wants_public = subnet.get("MapPublicIpOnLaunch", False) if public_ip is None else public_ip
     record = {
         "WorkloadId": new_id(),
         "SubnetId": subnet_id,
         "VpcId": vpc_id,
         "AvailabilityZone": subnet.get("AvailabilityZone"),
-        "PrivateIp": subnets.allocate_ip(ctx, subnet),
+        "PrivateIp": allocate_ip(ctx, subnet),
         "SecurityGroupIds": groups,
         "PublicIp": _public_ip(ctx) if wants_public else None,
         "Token": secrets.token_urlsafe(18),
@@ -67,7 +68,7 @@ def delete_workload(ctx: HandlerContext, workload_id: str) -> dict | None:
     record = ctx.tx.get(KIND, workload_id)
     if record is None:
         return None
-    subnets.release_ip(ctx, record["SubnetId"], record["PrivateIp"])
+    release_ip(ctx, record["SubnetId"], record["PrivateIp"])
     ctx.tx.delete(KIND, workload_id)
     return record
 
