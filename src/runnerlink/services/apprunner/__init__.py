@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
-
+from runnerlink.services.apprunner import (
+    authorization, autoscaling, connections, custom_domains, ingress, observability, services, tags, vpc_connectors,
+)
 from runnerlink.services.apprunner.errors import InvalidRequest
-from runnerlink.services.apprunner import authorization
 from runnerlink.services.base import ServicePackage
 from runnerlink.wire.routing import ServiceSpec
 
-_MODULES = [
-    "services",
-    "custom_domains",
-    "autoscaling",
-    "observability",
-    "connections",
-    "vpc_connectors",
-    "ingress",
-    "tags",
-]
+_OPERATIONS = (services, custom_domains, autoscaling, observability, connections, vpc_connectors, ingress, tags)
 
 
 def _package() -> ServicePackage:
     handlers: dict = {}
     read_only: set[str] = set()
     admin: dict = {}
-    for name in _MODULES:
-        module = importlib.import_module(f"runnerlink.services.apprunner.{name}")
+    for module in _OPERATIONS:
         handlers.update(module.HANDLERS)
         read_only.update(module.READ_ONLY)
         admin.update(module.ADMIN)

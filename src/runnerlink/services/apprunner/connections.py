@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from runnerlink.services.apprunner import ids
-from runnerlink.services.apprunner.common import CONNECTION, check_tags, paginate, public
-from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound, ServiceQuotaExceeded
+import runnerlink.services.apprunner.ids as ids
+from runnerlink.services.apprunner.errors import InvalidRequest, ServiceQuotaExceeded
+from runnerlink.services.apprunner.inputs import TAG_RULES, bad_token
+from runnerlink.services.apprunner.records.connections import get_connection, live_connections
+from runnerlink.services.apprunner.records.kinds import CONNECTION
+from runnerlink.services.apprunner.records.usage import connection_users
 from runnerlink.services.base import HandlerContext
+from runnerlink.services.common import merge_tags, paginate, public
 
 QUOTA = 10
 
 
-def _live(ctx: HandlerContext) -> list[dict]:
-    return [c for c in ctx.tx.scan(CONNECTION) if c["Status"] != "DELETED"]
-
-
 def create_connection(ctx: HandlerContext, params: dict) -> dict:
     name = params["ConnectionName"]
-    live = _live(ctx)
+    live = live_connections(ctx)
     if any(c["ConnectionName"] == name for c in live):
         raise InvalidRequest(f"A connection with the name {name} already exists in this account and region.")
     if len(live) >= QUOTA:
@@ -28,24 +28,15 @@ def create_connection(ctx: HandlerContext, params: dict) -> dict:
         "ProviderType": params["ProviderType"],
         "Status": "PENDING_HANDSHAKE",
         "CreatedAt": ctx.now,
-        "_tags": check_tags(params.get("Tags")),
+        "_tags": merge_tags(params.get("Tags"), TAG_RULES),
     }
     ctx.tx.put(CONNECTION, record["ConnectionArn"], record)
     return {"Connection": public(record)}
 
 
-def _get(ctx: HandlerContext, arn: str) -> dict:
-    record = ctx.tx.get(CONNECTION, arn)
-    if record is None or record["Status"] == "DELETED":
-        raise ResourceNotFound(f"The connection {arn} doesn't exist.")
-    return record
-
-
 def delete_connection(ctx: HandlerContext, params: dict) -> dict:
-    record = _get(ctx, params["ConnectionArn"])
-    from runnerlink.services.apprunner import services
-
-    users = [s for s in services.live_services(ctx) if s.get("_connection_arn") == record["ConnectionArn"]]
+    record = get_connection(ctx, params["ConnectionArn"])
+    users = connection_users(ctx, record["ConnectionArn"])
     if users:
         raise InvalidRequest(
             f"The connection {record['ConnectionArn']} is used by {len(users)} service(s); delete them first."
@@ -56,17 +47,17 @@ def delete_connection(ctx: HandlerContext, params: dict) -> dict:
 
 
 def list_connections(ctx: HandlerContext, params: dict) -> dict:
-    items = _live(ctx)
+    items = live_connections(ctx)
     if params.get("ConnectionName"):
         items = [c for c in items if c["ConnectionName"] == params["ConnectionName"]]
-    page, token = paginate(items, params)
+    page, token = paginate(items, params, bad_token)
     summaries = [public(c) for c in page]
     return {"ConnectionSummaryList": summaries, **({"NextToken": token} if token else {})}
 
 
 def complete_handshake(ctx: HandlerContext, params: dict) -> dict:
     """runnerlink's stand-in for the console's OAuth handshake: PENDING_HANDSHAKE → AVAILABLE."""
-    record = _get(ctx, params.get("ConnectionArn", ""))
+    record = get_connection(ctx, params.get("ConnectionArn", ""))
     record["Status"] = "AVAILABLE"
     ctx.tx.put(CONNECTION, record["ConnectionArn"], record)
     return {"Connection": public(record)}

@@ -1,40 +1,16 @@
-"""Observability configurations: revisioned like auto scaling ones, statuses ACTIVE / INACTIVE, tracing optional."""
+"""Observability configurations: create revisions, describe, delete, list; tracing optional."""
 
 from __future__ import annotations
 
-from runnerlink.services.apprunner import ids, revisions
-from runnerlink.services.apprunner.common import OBSERVABILITY, check_tags, paginate, public
+import runnerlink.services.apprunner.ids as ids
+import runnerlink.services.apprunner.revisions as revisions
 from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound
+from runnerlink.services.apprunner.inputs import TAG_RULES, bad_token
+from runnerlink.services.apprunner.records.kinds import OBSERVABILITY
+from runnerlink.services.apprunner.records.observability import ACTIVE, FIELD, INACTIVE, SPEC, view
+from runnerlink.services.apprunner.records.usage import observability_users
 from runnerlink.services.base import HandlerContext
-
-ACTIVE = "ACTIVE"
-INACTIVE = "INACTIVE"
-FIELD = "ObservabilityConfigurationArn"
-
-SPEC = revisions.Revisioned(kind=OBSERVABILITY, prefix="ObservabilityConfiguration",
-                            label="observability configuration", active=ACTIVE, inactive=INACTIVE,
-                            name_quota=10, revision_quota=10)
-
-
-def _view(records: list[dict], record: dict) -> dict:
-    return {**public(record), "Latest": revisions.is_latest(SPEC, records, record)}
-
-
-def _users(ctx: HandlerContext, arn: str) -> list[str]:
-    """The live services with observability enabled through arn (a disabled service doesn't use it)."""
-    from runnerlink.services.apprunner import services
-
-    return [s["ServiceArn"] for s in services.live_services(ctx) if _observability_arn(s) == arn]
-
-
-def _observability_arn(service: dict) -> str | None:
-    config = service.get("ObservabilityConfiguration") or {}
-    return config.get("ObservabilityConfigurationArn") if config.get("ObservabilityEnabled") else None
-
-
-def resolve_observability(ctx: HandlerContext, arn: str) -> dict:
-    """The active revision a full or partial ARN names (…/name means the latest active revision)."""
-    return revisions.lookup(ctx, SPEC, ctx.tx.scan(OBSERVABILITY), arn, FIELD, allow_inactive=False)
+from runnerlink.services.common import merge_tags, paginate
 
 
 def create_observability_configuration(ctx: HandlerContext, params: dict) -> dict:
@@ -52,18 +28,18 @@ def create_observability_configuration(ctx: HandlerContext, params: dict) -> dic
         "ObservabilityConfigurationRevision": revision,
         "Status": ACTIVE,
         "CreatedAt": ctx.now,
-        "_tags": check_tags(params.get("Tags")),
+        "_tags": merge_tags(params.get("Tags"), TAG_RULES),
     }
     if params.get("TraceConfiguration"):
         record["TraceConfiguration"] = {"Vendor": params["TraceConfiguration"]["Vendor"]}
     ctx.tx.put(OBSERVABILITY, record[FIELD], record)
-    return {"ObservabilityConfiguration": _view(records + [record], record)}
+    return {"ObservabilityConfiguration": view(records + [record], record)}
 
 
 def describe_observability_configuration(ctx: HandlerContext, params: dict) -> dict:
     records = ctx.tx.scan(OBSERVABILITY)
     record = revisions.lookup(ctx, SPEC, records, params[FIELD], FIELD, allow_inactive=True)
-    return {"ObservabilityConfiguration": _view(records, record)}
+    return {"ObservabilityConfiguration": view(records, record)}
 
 
 def delete_observability_configuration(ctx: HandlerContext, params: dict) -> dict:
@@ -73,14 +49,14 @@ def delete_observability_configuration(ctx: HandlerContext, params: dict) -> dic
     if record["Status"] != ACTIVE:
         # ResourceNotFound (not InvalidRequest as for auto scaling): Terraform's delete tolerates only that here.
         raise ResourceNotFound(f"The observability configuration {arn} has been deleted.")
-    if _users(ctx, record[FIELD]):
+    if observability_users(ctx, record[FIELD]):
         raise InvalidRequest(
             "You can't delete the observability configuration. It's used by one or more services. "
             "To delete it, update the services to use other observability configurations."
         )
     record.update(Status=INACTIVE, DeletedAt=ctx.now, _deleted_at=ctx.now)
     ctx.tx.put(OBSERVABILITY, record[FIELD], record)
-    return {"ObservabilityConfiguration": _view(records, record)}
+    return {"ObservabilityConfiguration": view(records, record)}
 
 
 def list_observability_configurations(ctx: HandlerContext, params: dict) -> dict:
@@ -90,7 +66,7 @@ def list_observability_configurations(ctx: HandlerContext, params: dict) -> dict
         items = revisions.of_name(SPEC, items, params["ObservabilityConfigurationName"])
     if params.get("LatestOnly", True):
         items = [r for r in items if revisions.is_latest(SPEC, records, r)]
-    page, token = paginate(items, params)
+    page, token = paginate(items, params, bad_token)
     keys = ("ObservabilityConfigurationArn", "ObservabilityConfigurationName", "ObservabilityConfigurationRevision")
     summaries = [{k: r[k] for k in keys} for r in page]
     return {"ObservabilityConfigurationSummaryList": summaries, **({"NextToken": token} if token else {})}

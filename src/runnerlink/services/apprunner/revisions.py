@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runnerlink.services.apprunner import ids
+import runnerlink.services.apprunner.ids as ids
 from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound, ServiceQuotaExceeded
 from runnerlink.services.base import HandlerContext
 

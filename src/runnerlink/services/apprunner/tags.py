@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from runnerlink.services.apprunner.common import TAGGABLE, check_tags, is_gone
 from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound
 from runnerlink.services.apprunner.ids import parse_arn
+from runnerlink.services.apprunner.inputs import TAG_RULES
+from runnerlink.services.apprunner.records.kinds import TAGGABLE
 from runnerlink.services.base import HandlerContext
+from runnerlink.services.common import is_gone, merge_tags
 
 
 def _resource(ctx: HandlerContext, arn: str) -> tuple[str, dict]:
@@ -13,7 +15,7 @@ def _resource(ctx: HandlerContext, arn: str) -> tuple[str, dict]:
     if parsed.resource_type not in TAGGABLE:
         raise InvalidRequest(f"The resource {arn} can't be tagged.")
     record = ctx.tx.get(parsed.resource_type, arn)
-    if record is None or is_gone(ctx, record):
+    if record is None or is_gone(ctx, record, field="_deleted_at"):
         raise ResourceNotFound(f"The resource {arn} doesn't exist.")
     return parsed.resource_type, record
 
@@ -21,8 +23,8 @@ def _resource(ctx: HandlerContext, arn: str) -> tuple[str, dict]:
 def tag_resource(ctx: HandlerContext, params: dict) -> dict:
     kind, record = _resource(ctx, params["ResourceArn"])
     tags = {t["Key"]: t["Value"] for t in record.get("_tags", [])}
-    tags.update({t["Key"]: t["Value"] for t in check_tags(params["Tags"])})
-    record["_tags"] = check_tags([{"Key": k, "Value": v} for k, v in tags.items()])
+    tags.update({t["Key"]: t["Value"] for t in merge_tags(params["Tags"], TAG_RULES)})
+    record["_tags"] = merge_tags([{"Key": k, "Value": v} for k, v in tags.items()], TAG_RULES)
     ctx.tx.put(kind, params["ResourceArn"], record)
     return {}
 

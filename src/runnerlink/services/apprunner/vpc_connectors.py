@@ -1,18 +1,22 @@
-"""VPC connectors: ACTIVE from creation (usable at once), INACTIVE after delete; one revision per name."""
+"""VPC connectors: create (subnets and security groups of one VPC), describe, delete, list."""
 
 from __future__ import annotations
 
 import re
 
-from runnerlink.services.apprunner import ids
-from runnerlink.services.apprunner.common import VPC_CONNECTOR, check_tags, finished, paginate, public
-from runnerlink.services.apprunner.errors import InvalidRequest, ResourceNotFound, ServiceQuotaExceeded
+import runnerlink.services.apprunner.ids as ids
+from runnerlink.services.apprunner.errors import InvalidRequest, ServiceQuotaExceeded
+from runnerlink.services.apprunner.inputs import TAG_RULES, bad_token
+from runnerlink.services.apprunner.records.ec2_resources import default_security_groups, ec2_record
+from runnerlink.services.apprunner.records.kinds import VPC_CONNECTOR
+from runnerlink.services.apprunner.records.usage import vpc_connector_users
+from runnerlink.services.apprunner.records.vpc_connectors import (
+    ACTIVE, FIELD, INACTIVE, active_connectors, get_vpc_connector, resolve_vpc_connector,
+)
 from runnerlink.services.base import HandlerContext
+from runnerlink.services.common import merge_tags, paginate, public
 
-ACTIVE = "ACTIVE"
-INACTIVE = "INACTIVE"
 QUOTA = 10
-FIELD = "VpcConnectorArn"
 _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 
@@ -31,68 +35,28 @@ def _check_network(ctx: HandlerContext, subnets: list[str], groups: list[str]) -
             raise InvalidRequest(f"The security group ID '{group}' is not valid.")
     owners: dict[str, str] = {}  # resource id → its VPC
     for subnet in subnets:
-        owners[subnet] = _ec2_record(ctx, "subnet", subnet, "subnet")["VpcId"]
+        owners[subnet] = _require_ec2(ctx, "subnet", subnet, "subnet")["VpcId"]
     for group in groups:
-        owners[group] = _ec2_record(ctx, "security-group", group, "security group")["VpcId"]
+        owners[group] = _require_ec2(ctx, "security-group", group, "security group")["VpcId"]
     vpcs = list(dict.fromkeys(owners.values()))
     if len(vpcs) > 1:
         where = ", ".join(f"{resource} is in {vpc}" for resource, vpc in owners.items())
         raise InvalidRequest(f"The subnets and security groups of a VPC connector must all belong to one VPC: {where}.")
-    return groups or _default_groups(ctx, vpcs[0])
+    return groups or default_security_groups(ctx, vpcs[0])
 
 
-def _ec2_record(ctx: HandlerContext, kind: str, resource_id: str, noun: str) -> dict:
-    """An EC2 resource of this account and Region (EC2 keeps its records in the same store scope)."""
-    record = ctx.tx.get(kind, resource_id)
-    if record is None or (record.get("_gone_at") is not None and finished(ctx, record["_gone_at"], 0)):
+def _require_ec2(ctx: HandlerContext, kind: str, resource_id: str, noun: str) -> dict:
+    record = ec2_record(ctx, kind, resource_id)
+    if record is None:
         raise InvalidRequest(f"The {noun} {resource_id} doesn't exist in this account and Region.")
     return record
-
-
-def _default_groups(ctx: HandlerContext, vpc_id: str) -> list[str]:
-    return [g["GroupId"] for g in ctx.tx.scan("security-group")
-            if g.get("VpcId") == vpc_id and g.get("GroupName") == "default"][:1]
-
-
-def _active(ctx: HandlerContext) -> list[dict]:
-    return [c for c in ctx.tx.scan(VPC_CONNECTOR) if c["Status"] == ACTIVE]
-
-
-def _get(ctx: HandlerContext, arn: str) -> dict:
-    """The connector a full ARN names, active or not."""
-    parsed = ids.parse_arn(arn, FIELD)
-    if parsed.resource_type != VPC_CONNECTOR or len(parsed.parts) != 3:
-        raise InvalidRequest(f"The {FIELD} '{arn}' must be a full VPC connector ARN.")
-    record = ctx.tx.get(VPC_CONNECTOR, arn)
-    if record is None:
-        raise ResourceNotFound(f"The VPC connector {arn} doesn't exist.")
-    return record
-
-
-def resolve_vpc_connector(ctx: HandlerContext, arn: str) -> dict:
-    """The active connector a full ARN names."""
-    record = _get(ctx, arn)
-    if record["Status"] != ACTIVE:
-        raise ResourceNotFound(f"The VPC connector {arn} has been deleted.")
-    return record
-
-
-def _users(ctx: HandlerContext, arn: str) -> list[str]:
-    from runnerlink.services.apprunner import services
-
-    users = []
-    for service in services.live_services(ctx):
-        egress = (service.get("NetworkConfiguration") or {}).get("EgressConfiguration") or {}
-        if egress.get("VpcConnectorArn") == arn:
-            users.append(service["ServiceArn"])
-    return users
 
 
 def create_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
     name = params["VpcConnectorName"]
     subnets = list(params["Subnets"])
     groups = _check_network(ctx, subnets, list(params.get("SecurityGroups") or []))
-    active = _active(ctx)
+    active = active_connectors(ctx)
     if any(c["VpcConnectorName"] == name for c in active):
         raise InvalidRequest(f"A VPC connector with the name {name} already exists in this account and region.")
     if len(active) >= QUOTA:
@@ -105,19 +69,19 @@ def create_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
         "SecurityGroups": groups,
         "Status": ACTIVE,
         "CreatedAt": ctx.now,
-        "_tags": check_tags(params.get("Tags")),
+        "_tags": merge_tags(params.get("Tags"), TAG_RULES),
     }
     ctx.tx.put(VPC_CONNECTOR, record[FIELD], record)
     return {"VpcConnector": public(record)}
 
 
 def describe_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
-    return {"VpcConnector": public(_get(ctx, params[FIELD]))}
+    return {"VpcConnector": public(get_vpc_connector(ctx, params[FIELD]))}
 
 
 def delete_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
     record = resolve_vpc_connector(ctx, params[FIELD])
-    if _users(ctx, record[FIELD]):
+    if vpc_connector_users(ctx, record[FIELD]):
         raise InvalidRequest(
             "You can't delete the VPC connector. It's used by one or more services. "
             "To delete it, update the services to use other VPC connectors."
@@ -128,7 +92,7 @@ def delete_vpc_connector(ctx: HandlerContext, params: dict) -> dict:
 
 
 def list_vpc_connectors(ctx: HandlerContext, params: dict) -> dict:
-    page, token = paginate(_active(ctx), params)
+    page, token = paginate(active_connectors(ctx), params, bad_token)
     return {"VpcConnectors": [public(c) for c in page], **({"NextToken": token} if token else {})}
 
 

@@ -1,0 +1,68 @@
+"""Service records: lookups, the Status derived from the current operation and the clock, the API view.
+
+A service record is the API's Service dict plus internal fields ("_" prefix). Its Status is never advanced by a
+background task: the record keeps its current operation (type, start, duration, the status it leads to) and Status
+is derived from the clock whenever the record is read (DESIGN principle 5). Deletion is derived the same way: a
+service whose DELETE_SERVICE operation has finished is DELETED — still describable, but no longer live.
+"""
+
+from __future__ import annotations
+
+from runnerlink.services.apprunner.errors import ResourceNotFound
+from runnerlink.services.apprunner.records import autoscaling as auto_scaling_records
+from runnerlink.services.apprunner.records.kinds import AUTO_SCALING, SERVICE
+from runnerlink.services.base import HandlerContext
+from runnerlink.services.common import finished, public
+
+IN_PROGRESS = "OPERATION_IN_PROGRESS"
+RUNNING = "RUNNING"
+PAUSED = "PAUSED"
+DELETED = "DELETED"
+
+
+def derive(ctx: HandlerContext, record: dict) -> dict:
+    """Apply the status the current operation gives the service at ctx.now."""
+    op = record["_op"]
+    if finished(ctx, op["StartedAt"], op["Duration"]):
+        record["Status"] = op["Target"]
+        if op["Target"] == DELETED:
+            record["DeletedAt"] = op["StartedAt"] + op["Duration"]
+    else:
+        record["Status"] = IN_PROGRESS
+    return record
+
+
+def live_services(ctx: HandlerContext) -> list[dict]:
+    """Every service that isn't DELETED at ctx.now, with its derived Status (internal fields included)."""
+    services = (derive(ctx, record) for record in ctx.tx.scan(SERVICE))
+    return [s for s in services if s["Status"] != DELETED]
+
+
+def get_service(ctx: HandlerContext, arn: str) -> dict:
+    """The service record with its derived Status; a DELETED service is still returned."""
+    record = ctx.tx.get(SERVICE, arn)
+    if record is None:
+        raise ResourceNotFound(f"Service with the provided ARN doesn't exist: {arn}")
+    return derive(ctx, record)
+
+
+def get_live_service(ctx: HandlerContext, arn: str) -> dict:
+    """The service record with its derived Status; a DELETED service doesn't exist here."""
+    record = get_service(ctx, arn)
+    if record["Status"] == DELETED:
+        raise ResourceNotFound(f"Service with the provided ARN has been deleted: {arn}")
+    return record
+
+
+def _auto_scaling_summary(ctx: HandlerContext, record: dict) -> dict:
+    """The summary as of now (IsDefault may have moved since the service was configured)."""
+    stored = record["AutoScalingConfigurationSummary"]
+    current = ctx.tx.get(AUTO_SCALING, stored["AutoScalingConfigurationArn"])
+    return auto_scaling_records.summary(ctx, current) if current is not None else stored
+
+
+def view(ctx: HandlerContext, record: dict) -> dict:
+    """The Service the API returns."""
+    shown = public(record)
+    shown["AutoScalingConfigurationSummary"] = _auto_scaling_summary(ctx, record)
+    return shown
