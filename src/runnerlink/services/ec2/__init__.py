@@ -6,7 +6,7 @@ import importlib
 from functools import wraps
 
 from runnerlink.services.base import Handler, HandlerContext, ServicePackage
-from runnerlink.services.ec2 import authorization
+from runnerlink.services.ec2 import authorization, network_tools
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.services.ec2.vpcs import ensure_default_vpc
 from runnerlink.wire.routing import ServiceSpec
@@ -49,7 +49,8 @@ def _package() -> ServicePackage:
         read_only.update(module.READ_ONLY)
     spec = ServiceSpec(model_name="ec2", signing_name="ec2", validation_error=InvalidParameterValue)
     return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only),
-                          authorize=authorization.authorize, denial=authorization.DENIAL)
+                          authorize=authorization.authorize, denial=authorization.DENIAL,
+                          admin=network_tools.ADMIN)
 
 
 PACKAGE = _package()
