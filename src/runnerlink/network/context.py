@@ -11,14 +11,15 @@ from runnerlink.network.path import Hop, Path
 
 INTERNET = "internet"  # source and outcome of a request sent straight to the edge
 VPC = "vpc"  # source of a request from a workload, carried by the subnet gateway
+LOCAL = "local"  # source and outcome of runnerlink's own actions (/_runnerlink/…): no AWS path at all
 ENDPOINT = "endpoint"
 UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True)
 class NetworkContext:
-    source: str = INTERNET  # INTERNET | VPC
-    outcome: str = INTERNET  # ENDPOINT | INTERNET | UNREACHABLE
+    source: str = INTERNET  # INTERNET | VPC | LOCAL
+    outcome: str = INTERNET  # ENDPOINT | INTERNET | UNREACHABLE | LOCAL
     workload: str | None = None
     account: str | None = None  # the workload's account and region (the request names its own in SigV4)
     region: str | None = None
@@ -70,6 +71,7 @@ class NetworkContext:
 
 
 DIRECT = NetworkContext()
+RUNNERLINK_ACTION = NetworkContext(source=LOCAL, outcome=LOCAL)
 
 _last_times: tuple[int, tuple[str, str]] = (-1, ("", ""))
 

@@ -1,6 +1,6 @@
 """Endpoint policy enforcement: a request that reached a service through a VPC endpoint is judged by its policy.
 
-Identity policies aren't enforced yet, so an allow-all identity policy stands in for them and only the endpoint
+Identity policies aren't enforced: an allow-all identity policy stands in for them and only the endpoint
 policy decides. What each service's requests are judged as (action, resources, condition keys) and how it words a
 refusal, its package declares; the verdict (matched or missing statement) goes on the context for the traffic log.
 """

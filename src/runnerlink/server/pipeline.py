@@ -15,6 +15,7 @@ from typing import Any, Callable
 from runnerlink.auth.sigv4 import Credential, parse_authorization, principal_for
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, ClientError, UnknownOperation
+from runnerlink.network.context import RUNNERLINK_ACTION
 from runnerlink.server.authorize import EndpointAuthorizer, NotEmulated, denial
 from runnerlink.server.context import RequestContext
 from runnerlink.server.read_cache import ReadCache
@@ -128,7 +129,7 @@ class Pipeline:
         ctx.condition_keys = ctx.network.condition_keys(ctx.region, ctx.received_at)
 
     def authorize(self, ctx: RequestContext) -> None:
-        """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced yet). Runs before
+        """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced). Runs before
         dispatch, so the read cache never answers a request its policy refuses."""
         if ctx.unemulated:
             network = ctx.network
@@ -205,6 +206,7 @@ class Pipeline:
         server's own actions (which invoke what they need through self.invoke). Answered in JSON, recorded."""
         try:
             ctx.admin_action = action
+            ctx.network = RUNNERLINK_ACTION
             ctx.package = self.packages.get(service)
             ctx.params = params = _json_object(ctx.body)
             if run is None:
