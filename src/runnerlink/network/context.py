@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from runnerlink.network.path import Hop, Path
@@ -62,8 +63,10 @@ class NetworkContext:
         keys["aws:EpochTime"], keys["aws:CurrentTime"] = _times(received_at)
         return {k: v for k, v in keys.items() if v is not None}
 
+    @cached_property
     def log_fields(self) -> dict[str, Any]:
-        """The traffic log's view of the path."""
+        """The traffic log's view of the path (made once per path: the gateway reuses a path's context for every
+        request along it; read it, don't change it)."""
         return {"source": self.source, "workload": self.workload, "vpc": self.vpc, "subnet": self.subnet,
                 "address": self.address, "host": self.host, "outcome": self.outcome,
                 "hops": [{"step": h.step, "ok": h.ok, "detail": h.detail} for h in self.hops] if self.hops else None,

@@ -291,7 +291,7 @@ def traffic_entry(ctx: RequestContext) -> dict:
         "operation": ctx.operation_name or _named_operation(ctx),
         "admin": ctx.admin_action is not None,
         "region": ctx.region or network.region,
-        **network.log_fields(),
+        **network.log_fields,
         "keys": ctx.condition_keys,
         "decision": ctx.decision,
         "status": ctx.status,
