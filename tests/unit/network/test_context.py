@@ -11,8 +11,8 @@ from runnerlink.network.context import DIRECT, NetworkContext
 
 
 def path(outcome: str, **changes) -> Path:
-    base = Path(outcome=outcome, hops=(Hop("dns", True, "resolved"),), reason="why", host="apprunner.us-east-1.amazonaws.com",
-                service="apprunner", endpoint_id="vpce-0123456789abcdef0" if outcome == "endpoint" else None,
+    base = Path(outcome=outcome, hops=(Hop("dns", True, "resolved"),), reason="why",
+                host="apprunner.us-east-1.amazonaws.com", service="apprunner", endpoint_id="vpce-0123456789abcdef0" if outcome == "endpoint" else None,
                 vpc_id="vpc-0123456789abcdef0", subnet_id="subnet-0123456789abcdef0", private_ip="10.0.1.5",
                 source_ip="192.0.2.7" if outcome == "internet" else None, destination_ip="10.0.1.9")
     return dataclasses.replace(base, **changes)
