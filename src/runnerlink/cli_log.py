@@ -20,7 +20,8 @@ def add_parser(commands) -> None:
     log = commands.add_parser("log", help="show the traffic log: who called what, by which path, and the decision")
     log.add_argument("--service", help="only this service (apprunner, ec2, sts, codebuild …)")
     log.add_argument("--operation", help="only this operation (CreateService …)")
-    log.add_argument("--outcome", help="only this network outcome: endpoint, internet or unreachable")
+    log.add_argument("--outcome", help="only this network outcome: endpoint, internet, unreachable, or local "
+                                       "(runnerlink's own actions)")
     log.add_argument("--workload", help="only requests from this workload (wl-…)")
     log.add_argument("--json", action="store_true", help="one JSON object per line")
     log.add_argument("--follow", "-f", action="store_true", help="keep printing new requests (Ctrl-C stops)")

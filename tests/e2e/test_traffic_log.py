@@ -95,3 +95,30 @@ def test_the_log_persists_in_the_state_directory(tmp_path):
         assert [e["seq"] for e in entries][-2:] == [lines[-1]["seq"], lines[-1]["seq"] + 1]
     finally:
         again.stop()
+
+
+def test_runnerlink_actions_are_recorded(server, apprunner, ec2, account):
+    """complete-handshake, a refused one, and trace: each lands in `runnerlink log` as a local action."""
+    arn = apprunner.create_connection(ConnectionName="github", ProviderType="GITHUB")["Connection"]["ConnectionArn"]
+    cli = [sys.executable, "-m", "runnerlink"]
+    done = subprocess.run([*cli, "complete-handshake", arn, "--endpoint-url", server.url], capture_output=True,
+                          text=True, timeout=20)
+    assert done.returncode == 0, done.stderr
+    missing = arn.replace(arn.rsplit("/", 1)[1], "0" * 32)
+    refused = subprocess.run([*cli, "complete-handshake", missing, "--endpoint-url", server.url],
+                             capture_output=True, text=True, timeout=20)
+    assert refused.returncode == 1
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]  # the default VPC's
+    traced = subprocess.run([*cli, "trace", "--subnet", subnet, "--account", account, "--endpoint-url", server.url,
+                             "https://apprunner.us-east-1.amazonaws.com/"], capture_output=True, text=True, timeout=20)
+    assert traced.returncode == 0, traced.stderr
+
+    local = [e for e in log_json(server, "--outcome", "local", "--limit", "1000") if e["account"] == account]
+    assert [(e["service"], e["operation"], e["status"], e["error"]) for e in local] == [
+        ("apprunner", "complete-connection-handshake", 200, None),
+        ("apprunner", "complete-connection-handshake", 400, "ResourceNotFoundException"),
+        ("ec2", "trace", 200, None)]
+    assert all(e["admin"] and e["source"] == "local" and e["principal"] is None for e in local)
+    table = subprocess.run(log_command(server, "--outcome", "local", "--limit", "1000"), capture_output=True,
+                           text=True, timeout=20).stdout
+    assert "apprunner.complete-connection-handshake" in table and "ec2.trace" in table

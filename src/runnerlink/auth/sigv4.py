@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from runnerlink.config import DEFAULT_ACCOUNT
 from runnerlink.errors import IncompleteSignature, MissingAuthenticationToken
 
 ALGORITHM = "AWS4-HMAC-SHA256"
-DEFAULT_ACCOUNT = "000000000000"
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 _SCOPE = re.compile(r"(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9.-]+)/aws4_request")
 # A client signs every request with the same credential scope (per key, day, region and service) and key: the parsed

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from runnerlink.network.path import Hop, Path
 
 INTERNET = "internet"  # source and outcome of a request sent straight to the edge
 VPC = "vpc"  # source of a request from a workload, carried by the subnet gateway
+LOCAL = "local"  # source and outcome of runnerlink's own actions (/_runnerlink/…): no AWS path at all
 ENDPOINT = "endpoint"
 UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True)
 class NetworkContext:
-    source: str = INTERNET  # INTERNET | VPC
-    outcome: str = INTERNET  # ENDPOINT | INTERNET | UNREACHABLE
+    source: str = INTERNET  # INTERNET | VPC | LOCAL
+    outcome: str = INTERNET  # ENDPOINT | INTERNET | UNREACHABLE | LOCAL
     workload: str | None = None
     account: str | None = None  # the workload's account and region (the request names its own in SigV4)
     region: str | None = None
@@ -61,8 +63,10 @@ class NetworkContext:
         keys["aws:EpochTime"], keys["aws:CurrentTime"] = _times(received_at)
         return {k: v for k, v in keys.items() if v is not None}
 
+    @cached_property
     def log_fields(self) -> dict[str, Any]:
-        """The traffic log's view of the path."""
+        """The traffic log's view of the path (made once per path: the gateway reuses a path's context for every
+        request along it; read it, don't change it)."""
         return {"source": self.source, "workload": self.workload, "vpc": self.vpc, "subnet": self.subnet,
                 "address": self.address, "host": self.host, "outcome": self.outcome,
                 "hops": [{"step": h.step, "ok": h.ok, "detail": h.detail} for h in self.hops] if self.hops else None,
@@ -70,6 +74,7 @@ class NetworkContext:
 
 
 DIRECT = NetworkContext()
+RUNNERLINK_ACTION = NetworkContext(source=LOCAL, outcome=LOCAL)
 
 _last_times: tuple[int, tuple[str, str]] = (-1, ("", ""))
 

@@ -9,6 +9,7 @@ from .arns import ArnPattern, resource_pattern
 from .conditions import SYNTAX, compile_condition
 from .errors import PolicyError
 from .principals import PrincipalMatcher
+from .validate import validate
 
 POLICY_TYPES = frozenset({"identity", "resource", "endpoint", "boundary", "session", "scp", "rcp"})
 _CACHE_LIMIT = 4096
@@ -83,8 +84,6 @@ class CompiledPolicy:
 
 
 def _run_validator(document: Any, policy_type: str) -> None:
-    from .validate import validate  # imported late: validate imports this package's errors
-
     messages = validate(document, policy_type)
     if messages:
         raise PolicyError(messages[0], list(messages))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from urllib.parse import parse_qsl
 
 from runnerlink import __version__
@@ -52,11 +51,12 @@ class EdgeApp:
         query_string = scope.get("query_string", b"")
         query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)) if query_string else {}
         path = scope["path"]
-        if path.startswith(ADMIN_PREFIX):
-            status, payload = admin.handle(self, scope["method"], path[len(ADMIN_PREFIX):], query, body)
-            await _send(send, status, json.dumps(payload).encode(), [(b"content-type", b"application/json")])
-            return
         ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body)
+        if path.startswith(ADMIN_PREFIX):
+            status, answer, answer_headers = admin.handle(self.pipeline, self.gateway, self.health, ctx,
+                                                          path[len(ADMIN_PREFIX):])
+            await _send(send, status, answer, answer_headers)
+            return
         self.pipeline.handle(ctx)
         if GO_SDK_MARK in headers.get("user-agent", ""):
             await asyncio.sleep(GO_SDK_RESPONSE_DELAY)
@@ -95,7 +95,7 @@ class EdgeApp:
 
     async def _start_gateway(self) -> None:
         if self._with_gateway and self.gateway is None:
-            gateway = Gateway(self, self.settings.host, self.settings.gateway_port)
+            gateway = Gateway(self.pipeline, self.settings.host, self.settings.gateway_port)
             await gateway.start()
             self.gateway = gateway
 

@@ -1,31 +1,21 @@
 """Endpoint policy enforcement: a request that reached a service through a VPC endpoint is judged by its policy.
 
-Identity policies aren't enforced yet, so an allow-all identity policy stands in for them and only the endpoint
-policy decides. The verdict (matched or missing statement) and the global condition keys go on the context for the
-traffic log.
+Identity policies aren't enforced: an allow-all identity policy stands in for them and only the endpoint
+policy decides. What each service's requests are judged as (action, resources, condition keys) and how it words a
+refusal, its package declares; the verdict (matched or missing statement) goes on the context for the traffic log.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import Any, Callable
 
 from runnerlink.errors import AWSError, ClientError
-from runnerlink.policy import (EXPLICIT_DENY, CompiledPolicy, PolicyError, Request, compile_policy, evaluate)
-from runnerlink.policy.apprunner_scope import request_scope
+from runnerlink.network.context import NetworkContext
+from runnerlink.policy import EXPLICIT_DENY, CompiledPolicy, PolicyError, Request, compile_policy, evaluate
+from runnerlink.services.base import ServicePackage
 
-# What AWS attaches to an endpoint created without a policy.
-DEFAULT_ENDPOINT_POLICY = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}'
 _ALLOW_ALL_IDENTITY = compile_policy(
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', "identity")
-# The error each service answers a refused request with: (code, HTTP status, message prefix).
-_DENIALS = {
-    "apprunner": ("AccessDeniedException", 400, ""),
-    "ec2": ("UnauthorizedOperation", 403, "You are not authorized to perform this operation. "),
-    "sts": ("AccessDenied", 403, ""),
-}
-# Operations AWS answers without authorizing them (even an explicit deny doesn't stop them).
-_UNAUTHORIZED_OPERATIONS = {("sts", "GetCallerIdentity")}
 _CACHE_LIMIT = 256
 
 
@@ -59,73 +49,37 @@ class PolicyCache:
         return got
 
 
-def condition_keys(network: dict, region: str | None, received_at: float) -> dict[str, Any]:
-    """The network-derived global condition keys: endpoint keys through an endpoint, aws:SourceIp otherwise."""
-    keys: dict[str, Any] = {}
-    if network.get("outcome") == "endpoint":
-        keys["aws:SourceVpce"] = network.get("endpoint")
-        keys["aws:SourceVpc"] = network.get("vpc")
-        keys["aws:VpcSourceIp"] = network.get("address")
-    else:
-        keys["aws:SourceIp"] = network.get("publicAddress") or network.get("clientAddress") or "127.0.0.1"
-    if region:
-        keys["aws:RequestedRegion"] = region
-    keys["aws:EpochTime"], keys["aws:CurrentTime"] = _times(received_at)
-    return {k: v for k, v in keys.items() if v is not None}
-
-
-_last_times: tuple[int, tuple[str, str]] = (-1, ("", ""))
-
-
-def _times(received_at: float) -> tuple[str, str]:
-    """(aws:EpochTime, aws:CurrentTime) of an instant; the same second's strings are formatted once."""
-    global _last_times
-    second = int(received_at)
-    if received_at < 0:  # before 1970 int() and gmtime() round differently: not worth a cache
-        return str(second), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(received_at))
-    if _last_times[0] != second:
-        _last_times = (second, (str(second), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(received_at))))
-    return _last_times[1]
-
-
-def request_authorization(service: str, operation: str, params: dict, region: str,
-                          account: str) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """(action, resources, service condition keys) of one request."""
-    if service == "apprunner":
-        try:
-            scope = request_scope(operation, params, region, account)
-            return scope.action, scope.all_resources, dict(scope.context)
-        except (PolicyError, KeyError):  # an operation the catalogue doesn't know
-            return f"apprunner:{operation}", ("*",), {}
-    if service == "sts" and isinstance(params.get("RoleArn"), str):
-        return f"sts:{operation}", (params["RoleArn"],), {}
-    return f"{service}:{operation}", ("*",), {}
-
-
 class EndpointAuthorizer:
     def __init__(self) -> None:
         self.policies = PolicyCache()
 
-    def authorize(self, service: str, operation: str, params: dict, region: str, principal_arn: str,
-                  account: str, network: dict, keys: dict[str, Any],
-                  resource_tags: Any = None) -> dict | None:
+    def authorize(self, package: ServicePackage, operation: str, params: dict, region: str, principal_arn: str,
+                  account: str, network: NetworkContext, keys: dict[str, Any],
+                  resource_tags: Callable[[str], dict[str, str]] | None = None) -> dict | None:
         """The decision for the traffic log (its "result" is allowed, explicitDeny or implicitDeny; `denial` gives the
-        error to answer a refusal with). None when no endpoint is on the path (nothing to enforce yet). `resource_tags(arn)` gives a stored
-        resource's tags when the policy tests aws:ResourceTag."""
-        if network.get("outcome") != "endpoint" or (service, operation) in _UNAUTHORIZED_OPERATIONS:
+        error to answer a refusal with). None when no endpoint is on the path, or for an operation the service
+        answers without authorization. `resource_tags(arn)` gives a stored resource's tags when the policy tests
+        aws:ResourceTag."""
+        if not network.through_endpoint:
             return None
-        endpoint_id = network.get("endpoint")
-        text = network.get("endpointPolicy") or DEFAULT_ENDPOINT_POLICY
-        action, resources, service_keys = request_authorization(service, operation, params, region, account)
+        authorization = package.authorize(operation, params, region, account)
+        if authorization is None:
+            return None
+        endpoint_id = network.endpoint
+        text = network.endpoint_policy
+        action, resources = authorization.action, authorization.resources
         decision: dict[str, Any] = {"policy": "endpoint", "endpoint": endpoint_id, "action": action,
-                                    "default": not network.get("endpointPolicy")}
+                                    "default": text is None}
+        if text is None:  # an endpoint without a policy document gives full access, as AWS's default policy
+            decision.update(result="allowed", resource=resources[0], statement=None, missing=None)
+            return decision
         try:
             policy = self.policies.get(text, endpoint_id)
-        except PolicyError as error:
+        except PolicyError as error:  # EC2 stores only policies the engine compiles; kept for hand-built contexts
             decision.update(result="implicitDeny", resource=resources[0], statement=None,
                             missing=f"the VPC endpoint policy of {endpoint_id} can't be evaluated: {error}")
             return decision
-        context = {**keys, **service_keys}
+        context = {**keys, **authorization.context}
         check_tags = resource_tags is not None and "aws:resourcetag" in text.lower()
         refused: tuple[str, bool, Any] | None = None
         allowed_by = None
@@ -155,15 +109,15 @@ class EndpointAuthorizer:
         return decision
 
 
-def denial(service: str, principal_arn: str, decision: dict) -> AWSError:
+def denial(package: ServicePackage, principal_arn: str, decision: dict) -> AWSError:
     """The error AWS answers a request its endpoint policy refused with, in the service's own code and wording."""
-    code, status, prefix = _DENIALS.get(service, ("AccessDenied", 403, ""))
+    wording = package.denial
     action, resource = decision["action"], decision["resource"]
-    on = "" if resource == "*" and service == "ec2" else f" on resource: {resource}"
+    on = "" if resource == "*" and not wording.names_any_resource else f" on resource: {resource}"
     why = ("with an explicit deny in a VPC endpoint policy" if decision["result"] == EXPLICIT_DENY
            else f"because no VPC endpoint policy allows the {action} action")
-    return AWSError(f"{prefix}User: {principal_arn} is not authorized to perform: {action}{on} {why}",
-                    code=code, status=status)
+    return AWSError(f"{wording.prefix}User: {principal_arn} is not authorized to perform: {action}{on} {why}",
+                    code=wording.code, status=wording.status)
 
 
 def _statement(info) -> dict | None:

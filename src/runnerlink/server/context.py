@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from random import getrandbits
-
 from typing import Any
 
 from botocore.model import OperationModel
 
-from runnerlink.auth.sigv4 import Principal
+from runnerlink.auth.sigv4 import Credential, Principal
 from runnerlink.errors import AWSError
+from runnerlink.network.context import DIRECT, NetworkContext
 from runnerlink.services.base import ServicePackage
 from runnerlink.wire.json_protocol import JsonProtocol
 
@@ -34,15 +34,19 @@ class RequestContext:
     query: dict[str, str]
     headers: dict[str, str]  # lower-case names
     body: bytes
+    network: NetworkContext = DIRECT
     request_id: str = field(default_factory=lambda: new_request_id())
     received_at: float = field(default_factory=time.time)
     # filled by the steps
     protocol: Any = JsonProtocol  # until the request names its service, errors are answered in JSON
     package: ServicePackage | None = None
     operation: OperationModel | None = None
+    admin_action: str | None = None  # a runnerlink action (POST /_runnerlink/…) instead of an AWS operation
+    unemulated: str | None = None  # the AWS service a gateway request was for, when runnerlink doesn't emulate it
+    credential: Credential | AWSError | None = None  # the SigV4 scope, parsed once (or why it can't be)
+    account: str | None = None  # the scope it acts in: its principal's account, or a runnerlink action's
     region: str | None = None
     principal: Principal | None = None
-    network: dict = field(default_factory=lambda: {"source": "internet"})
     params: dict | None = None
     output: dict | None = None
     error: AWSError | None = None
@@ -55,3 +59,7 @@ class RequestContext:
     # the authorize step's verdict and the global condition keys it used, for the traffic log
     decision: dict | None = None
     condition_keys: dict | None = None
+
+    @property
+    def operation_name(self) -> str | None:
+        return self.operation.name if self.operation is not None else self.admin_action

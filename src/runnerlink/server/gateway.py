@@ -22,7 +22,6 @@ import ssl
 import tempfile
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import h11
@@ -32,10 +31,8 @@ from runnerlink.errors import AWSError
 from runnerlink.server import workload_paths
 from runnerlink.server.ca import LocalCA
 from runnerlink.server.context import RequestContext
+from runnerlink.server.pipeline import Pipeline
 from runnerlink.server.workload_paths import Decision
-
-if TYPE_CHECKING:
-    from runnerlink.server.app import EdgeApp
 
 log = logging.getLogger("runnerlink.gateway")
 
@@ -55,16 +52,16 @@ class ClientGone(Exception):
 
 
 class Gateway:
-    def __init__(self, app: "EdgeApp", host: str, port: int):
-        self.app = app
+    def __init__(self, pipeline: Pipeline, host: str, port: int):
+        self.pipeline = pipeline
         self.host = host
         self.port = port
-        settings = app.settings
+        settings = pipeline.settings
         self._temp_dir = tempfile.mkdtemp(prefix="runnerlink-ca-") if settings.in_memory else None
         self.ca = LocalCA(self._temp_dir or Path(settings.state) / "ca")
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task] = set()
-        self._paths = workload_paths.PathCache(app.store, settings)
+        self._paths = workload_paths.PathCache(pipeline.store, settings)
 
     @property
     def ca_bundle(self) -> str:
@@ -116,7 +113,8 @@ class Gateway:
             if not isinstance(request, h11.Request):
                 raise ClientGone()
             headers = _headers(request)
-            workload = workload_paths.authenticate(self.app.store, headers.get("proxy-authorization"))
+            workload = workload_paths.authenticate(self.pipeline.store, self.pipeline.settings,
+                                                   headers.get("proxy-authorization"))
             if request.method == b"CONNECT":
                 await _read_body(conn, reader)
                 await self._connect(conn, reader, writer, request, workload)
@@ -200,7 +198,7 @@ class Gateway:
         """502 naming why the host cannot be reached from the workload, then close."""
         path = decision.path
         if path.outcome == "unreachable":
-            reason = f"{path.host} is unreachable from {decision.network['workload']}: {path.reason}"
+            reason = f"{path.host} is unreachable from {decision.network.workload}: {path.reason}"
             self._record_refusal(decision)
         else:
             reason = (f"{path.host} is not an AWS service name: runnerlink's subnet gateway only carries requests "
@@ -210,12 +208,11 @@ class Gateway:
 
     def _record_refusal(self, decision: Decision) -> None:
         """An unreachable attempt still lands in the traffic log, with the hop that failed."""
-        ctx = RequestContext(method="CONNECT", path="", query={}, headers={}, body=b"",
-                             network=dict(decision.network))
+        ctx = RequestContext(method="CONNECT", path="", query={}, headers={}, body=b"", network=decision.network)
         ctx.status = 502
         ctx.error = AWSError(decision.path.reason, code="Unreachable", status=502)
         try:
-            self.app.pipeline.record(ctx)
+            self.pipeline.record(ctx)
         except Exception:  # the log must never break the gateway
             log.exception("subnet gateway: recording an unreachable attempt failed")
 
@@ -225,8 +222,8 @@ class Gateway:
         query = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
         headers.pop("proxy-authorization", None)
         ctx = RequestContext(method=method, path=unquote(path), query=query, headers=headers, body=body,
-                             network=dict(decision.network))
-        self.app.pipeline.handle(ctx)
+                             network=decision.network)
+        self.pipeline.handle(ctx)
         return ctx
 
 

@@ -1,23 +1,27 @@
 """The edge's chain of steps: parse → authenticate → locate → authorize → dispatch → serialize → record.
 
 Each step reads and enriches the RequestContext. A step that raises an AWSError ends the chain; the error is
-rendered in the protocol of the service the request was for.
+rendered in the protocol of the service the request was for. runnerlink's own actions (POST /_runnerlink/…) take
+the same chain's dispatch, serialize (as JSON) and record steps, so they reach the traffic log like any request.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
+from typing import Any, Callable
 
-from runnerlink.auth.sigv4 import parse_authorization, principal_for
+from runnerlink.auth.sigv4 import Credential, parse_authorization, principal_for
 from runnerlink.config import Settings
-from runnerlink.errors import AWSError, UnknownOperation
+from runnerlink.errors import AWSError, ClientError, UnknownOperation
+from runnerlink.network.context import RUNNERLINK_ACTION
+from runnerlink.server.authorize import EndpointAuthorizer, NotEmulated, denial
 from runnerlink.server.context import RequestContext
-from runnerlink.server.authorize import EndpointAuthorizer, NotEmulated, condition_keys, denial
 from runnerlink.server.read_cache import ReadCache
 from runnerlink.server.traffic import TrafficLog
-from runnerlink.services.base import HandlerContext, ServicePackage
-from runnerlink.store import Store, StoreConflict
+from runnerlink.services.base import HandlerContext, ServicePackage, root_arn, run_handler
+from runnerlink.store import Store
 from runnerlink.wire.json_protocol import JsonProtocol
 from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, read_form
 from runnerlink.wire.routing import Router
@@ -26,13 +30,20 @@ log = logging.getLogger("runnerlink.edge")
 PROTOCOLS = {"json": JsonProtocol, "query": QueryProtocol("query"), "ec2": QueryProtocol("ec2")}
 # Protocols whose response body doesn't carry the request id (it travels in a header), so a body can be reused.
 CACHEABLE_PROTOCOLS = frozenset({"json"})
+ADMIN_CONTENT_TYPE = b"application/json"
+
+
+class AdminError(ClientError):
+    """A runnerlink action asked for wrongly (its JSON answer is {"error": code, "message": …})."""
+
+    code = "InvalidRequest"
 
 
 class Pipeline:
     def __init__(self, settings: Settings, store: Store, packages: list[ServicePackage]):
         self.settings = settings
         self.store = store
-        self.packages = {package.spec.model_name: package for package in packages}
+        self.packages = {package.name: package for package in packages}
         self.router = Router([package.spec for package in packages])
         self.traffic = TrafficLog(None if settings.in_memory else Path(settings.state) / "traffic.jsonl")
         self.authorizer = EndpointAuthorizer()
@@ -46,17 +57,33 @@ class Pipeline:
         except AWSError as error:
             ctx.error = error
         except Exception:  # a bug of ours: still an AWS-shaped answer, never a dropped connection
-            log.exception("internal error in %s", ctx.operation.name if ctx.operation else ctx.path)
+            log.exception("internal error in %s", ctx.operation_name or ctx.path)
             ctx.error = AWSError("An internal error occurred. See the runnerlink server log.",
                                  code=self._internal_error_code(ctx))
         self.serialize(ctx)
         self.record(ctx)
         return ctx
 
+    def invoke(self, ctx: RequestContext, handler: Callable[[HandlerContext], Any], account: str, region: str,
+               write: bool) -> tuple[Any, HandlerContext]:
+        """handler(handler context) in one store transaction of account/region, as this request: its id, clock,
+        principal and network path. The one way anything in the server runs a handler or reads records."""
+        return run_handler(self.store, handler, account, region, write=write,
+                           lifecycle_delay=self.settings.lifecycle_delay, request_id=ctx.request_id,
+                           principal_arn=ctx.principal.arn if ctx.principal else root_arn(account),
+                           now=ctx.received_at, network=ctx.network)
+
     # --- steps -------------------------------------------------------------------------------------------------
     def parse(self, ctx: RequestContext) -> None:
-        """Which service and operation: X-Amz-Target (JSON), else the SigV4 scope's service and Action= (query)."""
-        self._refuse_unemulated(ctx)
+        """Which service and operation: X-Amz-Target (JSON), else the SigV4 scope's service and Action= (query).
+        A request the subnet gateway carried to a service runnerlink doesn't emulate is only marked: its path is
+        still located, then authorize refuses it."""
+        service = ctx.network.service
+        if ctx.network.source == "vpc" and service and self.router.by_signing_name(service) is None:
+            ctx.unemulated = service
+            if ctx.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE):
+                ctx.protocol = PROTOCOLS["query"]
+            return
         target = ctx.headers.get("x-amz-target")
         if target:
             spec, ctx.operation = self.router.by_target(target)
@@ -68,25 +95,6 @@ class Pipeline:
         ctx.protocol = PROTOCOLS[spec.protocol]
         ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, spec.validation_error, ctx.query)
 
-    def _refuse_unemulated(self, ctx: RequestContext) -> None:
-        """A request the subnet gateway carried to a host of a service runnerlink doesn't emulate: its path is
-        decided (and gets recorded); the answer says plainly that nothing is there."""
-        service = ctx.network.get("service")
-        if not service or ctx.network.get("source") != "vpc" or self.router.by_signing_name(service) is not None:
-            return
-        if ctx.headers.get("content-type", "").startswith(FORM_CONTENT_TYPE):
-            ctx.protocol = PROTOCOLS["query"]
-        try:
-            self.authenticate(ctx)  # the log names who sent it
-        except AWSError:
-            pass
-        ctx.condition_keys = condition_keys(ctx.network, ctx.region, ctx.received_at)
-        host = ctx.network.get("host") or service
-        route = {"endpoint": f"through {ctx.network.get('endpoint')}", "internet": "over the internet"}.get(
-            ctx.network.get("outcome"), "on its path")
-        raise NotEmulated(f"runnerlink does not emulate {service}: the request to {host} went {route} and is "
-                          f"recorded in the traffic log (runnerlink log), but no emulated service answers it.")
-
     def _route_query(self, ctx: RequestContext):
         content_type = ctx.headers.get("content-type", "")
         if content_type.startswith("application/x-amz-json"):
@@ -97,7 +105,7 @@ class Pipeline:
         action = form.get("Action")
         if not action:
             raise UnknownOperation("The request names no operation: send X-Amz-Target (JSON) or Action= (query).")
-        service = parse_authorization(ctx.headers.get("authorization"), ctx.query).service
+        service = credential_of(ctx).service
         spec = self.router.by_signing_name(service)
         if spec is None:
             raise UnknownOperation(f"runnerlink does not emulate the {service} service.")
@@ -105,39 +113,47 @@ class Pipeline:
         return spec, self.router.operation(spec, action)
 
     def authenticate(self, ctx: RequestContext) -> None:
-        credential = parse_authorization(ctx.headers.get("authorization"), ctx.query)
+        try:
+            credential = credential_of(ctx)
+        except AWSError:
+            if ctx.unemulated:  # refused anyway; the log names the sender when it can
+                return
+            raise
         ctx.region = credential.region
         ctx.principal = principal_for(credential.access_key)
+        ctx.account = ctx.principal.account
 
     def locate(self, ctx: RequestContext) -> None:
-        """A request straight to the edge port comes from the internet; the subnet gateway sets its own path (source
-        "vpc", outcome "endpoint" or "internet"), which is kept."""
-        ctx.network.setdefault("source", "internet")
-        ctx.network.setdefault("outcome", "internet")
+        """The path is the network context: the internet for a request straight to the edge port, the one the subnet
+        gateway found for a workload's. It sets the global condition keys."""
+        ctx.condition_keys = ctx.network.condition_keys(ctx.region, ctx.received_at)
 
     def authorize(self, ctx: RequestContext) -> None:
-        """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced yet). Runs before
+        """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced). Runs before
         dispatch, so the read cache never answers a request its policy refuses."""
+        if ctx.unemulated:
+            network = ctx.network
+            route = {"endpoint": f"through {network.endpoint}", "internet": "over the internet"}.get(
+                network.outcome, "on its path")
+            raise NotEmulated(f"runnerlink does not emulate {ctx.unemulated}: the request to "
+                              f"{network.host or ctx.unemulated} went {route} and is recorded in the traffic log "
+                              f"(runnerlink log), but no emulated service answers it.")
         assert ctx.package and ctx.operation and ctx.principal and ctx.region
-        network = ctx.network
-        ctx.condition_keys = keys = condition_keys(network, ctx.region, ctx.received_at)
-        if network.get("outcome") != "endpoint":
+        if not ctx.network.through_endpoint:
             return
-        service = ctx.package.spec.signing_name
-        decision = self.authorizer.authorize(
-            service, ctx.operation.name, ctx.params or {}, ctx.region, ctx.principal.arn, ctx.principal.account,
-            network, keys, resource_tags=lambda arn: self._resource_tags(ctx, arn))
+        package, principal, region = ctx.package, ctx.principal, ctx.region
+        tags = None
+        if package.resource_tags is not None:
+            resource_tags = package.resource_tags
+
+            def tags(arn: str) -> dict[str, str]:
+                return self.invoke(ctx, lambda h: resource_tags(h, arn), principal.account, region, False)[0]
+
+        decision = self.authorizer.authorize(package, ctx.operation.name, ctx.params or {}, region, principal.arn,
+                                             principal.account, ctx.network, ctx.condition_keys or {}, tags)
         ctx.decision = decision
         if decision is not None and decision["result"] != "allowed":
-            raise denial(service, ctx.principal.arn, decision)
-
-    def _resource_tags(self, ctx: RequestContext, arn: str) -> dict[str, str]:
-        """An App Runner resource's stored tags, for aws:ResourceTag (read only when the policy tests it)."""
-        assert ctx.principal and ctx.region
-        kind = arn.split(":", 5)[-1].split("/", 1)[0]
-        with self.store.transaction(f"{ctx.principal.account}/{ctx.region}", write=False) as tx:
-            record = tx.get(kind, arn)
-        return {t["Key"]: t["Value"] for t in (record or {}).get("_tags", [])}
+            raise denial(package, principal.arn, decision)
 
     def dispatch(self, ctx: RequestContext) -> None:
         assert ctx.package and ctx.operation and ctx.principal and ctx.region
@@ -154,26 +170,11 @@ class Pipeline:
             if cached is not None:
                 ctx.response_body, ctx.from_cache = cached, True
                 return
-        try:
-            handler_ctx = self._run(ctx, handler, scope, write)
-        except StoreConflict:  # a read that seeded defaults raced another process: again, holding the write lock
-            handler_ctx = self._run(ctx, handler, scope, True)
+        params = ctx.params or {}
+        ctx.output, handler_ctx = self.invoke(ctx, lambda h: handler(h, params), ctx.principal.account, ctx.region,
+                                              write)
         if cacheable:
             ctx.cache_fill = (key, generation, handler_ctx.changes_at)
-
-    def _run(self, ctx: RequestContext, handler, scope: str, write: bool) -> HandlerContext:
-        with self.store.transaction(scope, write=write) as tx:
-            handler_ctx = HandlerContext(
-                account=ctx.principal.account,
-                region=ctx.region,
-                now=ctx.received_at,
-                tx=tx,
-                lifecycle_delay=self.settings.lifecycle_delay,
-                request_id=ctx.request_id,
-                principal_arn=ctx.principal.arn,
-            )
-            ctx.output = handler(handler_ctx, ctx.params or {})
-        return handler_ctx
 
     def serialize(self, ctx: RequestContext) -> None:
         protocol = ctx.protocol
@@ -197,6 +198,40 @@ class Pipeline:
     def record(self, ctx: RequestContext) -> None:
         self.traffic.append(traffic_entry(ctx))
 
+    # --- runnerlink's own actions --------------------------------------------------------------------------------
+    def handle_admin(self, ctx: RequestContext, service: str, action: str,
+                     run: Callable[[RequestContext, dict], dict] | None = None) -> RequestContext:
+        """POST /_runnerlink/<service>/<action> with a JSON object: the package's admin handler in the scope the
+        body names ("account" and "region", else those of the first ARN in it), or `run(ctx, params)` for the
+        server's own actions (which invoke what they need through self.invoke). Answered in JSON, recorded."""
+        try:
+            ctx.admin_action = action
+            ctx.network = RUNNERLINK_ACTION
+            ctx.package = self.packages.get(service)
+            ctx.params = params = _json_object(ctx.body)
+            if run is None:
+                handler = ctx.package.admin.get(action) if ctx.package else None
+                if handler is None:
+                    raise AdminError(f"No runnerlink endpoint {ctx.method} {ctx.path}.", code="NotFound",
+                                     status=404)
+                ctx.account, ctx.region = account, region = admin_scope(params, self.settings.region)
+                ctx.output = self.invoke(ctx, lambda h: handler(h, params), account, region, True)[0]
+            else:
+                ctx.output = run(ctx, params)
+        except AWSError as error:
+            ctx.error = error
+        except (ValueError, TypeError) as error:  # the body asked for something that can't be
+            ctx.error = AdminError(str(error))
+        except Exception:
+            log.exception("internal error in runnerlink action %s", ctx.path)
+            ctx.error = AWSError("An internal error occurred. See the runnerlink server log.")
+        ctx.status = ctx.error.status if ctx.error else 200
+        payload = {"error": ctx.error.code, "message": ctx.error.message} if ctx.error else ctx.output
+        ctx.response_body = json.dumps(payload).encode()
+        ctx.response_headers = [(b"content-type", ADMIN_CONTENT_TYPE), (b"x-amzn-requestid", ctx.request_id.encode())]
+        self.record(ctx)
+        return ctx
+
     @staticmethod
     def _internal_error_code(ctx: RequestContext) -> str:
         if ctx.operation is not None:
@@ -206,27 +241,57 @@ class Pipeline:
         return "InternalFailure"
 
 
+def credential_of(ctx: RequestContext) -> Credential:
+    """The request's SigV4 credential scope, parsed on first use and kept on the context (or the error it gave)."""
+    if ctx.credential is None:
+        try:
+            ctx.credential = parse_authorization(ctx.headers.get("authorization"), ctx.query)
+        except AWSError as error:
+            ctx.credential = error
+    if isinstance(ctx.credential, AWSError):
+        raise ctx.credential
+    return ctx.credential
+
+
+def admin_scope(params: dict, default_region: str) -> tuple[str, str]:
+    """(account, region) a runnerlink action acts in: "account"/"region" in its body, else the first ARN's."""
+    account, region = params.get("account"), params.get("region")
+    if account is None:
+        arn = next((v for v in params.values() if isinstance(v, str) and v.startswith("arn:")), "")
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or not parts[3] or not (parts[4].isdigit() and len(parts[4]) == 12):
+            raise AdminError("Send a JSON object naming the resource ARN.")
+        account, region = parts[4], region or parts[3]
+    account, region = str(account), str(region or default_region)
+    if not (account.isdigit() and len(account) == 12):
+        raise AdminError("account is a 12-digit AWS account id.")
+    return account, region
+
+
+def _json_object(body: bytes) -> dict:
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        raise AdminError("The body is not JSON: send a JSON object.") from None
+    if not isinstance(params, dict):
+        raise AdminError("Send a JSON object.")
+    return params
+
+
 def traffic_entry(ctx: RequestContext) -> dict:
     """What the traffic log keeps of one request: who, what, the path it took, the policy decision, the answer."""
     network = ctx.network
-    service = ctx.package.spec.model_name if ctx.package else network.get("service") or _scope_service(ctx)
+    service = ctx.package.name if ctx.package else ctx.unemulated or network.service or _scope_service(ctx)
     return {
         "time": ctx.received_at,
         "requestId": ctx.request_id,
-        "account": ctx.principal.account if ctx.principal else network.get("account"),
+        "account": ctx.account or network.account,
         "principal": ctx.principal.arn if ctx.principal else None,
         "service": service,
-        "operation": ctx.operation.name if ctx.operation else _named_operation(ctx),
-        "region": ctx.region or network.get("region"),
-        "source": network.get("source"),
-        "workload": network.get("workload"),
-        "vpc": network.get("vpc"),
-        "subnet": network.get("subnet"),
-        "address": network.get("address"),
-        "host": network.get("host"),
-        "outcome": network.get("outcome", "internet"),
-        "hops": network.get("hops"),
-        "endpoint": network.get("endpoint"),
+        "operation": ctx.operation_name or _named_operation(ctx),
+        "admin": ctx.admin_action is not None,
+        "region": ctx.region or network.region,
+        **network.log_fields,
         "keys": ctx.condition_keys,
         "decision": ctx.decision,
         "status": ctx.status,
@@ -236,8 +301,10 @@ def traffic_entry(ctx: RequestContext) -> dict:
 
 
 def _scope_service(ctx: RequestContext) -> str | None:
+    if ctx.admin_action is not None:
+        return None
     try:
-        return parse_authorization(ctx.headers.get("authorization"), ctx.query).service
+        return credential_of(ctx).service
     except AWSError:
         return None
 

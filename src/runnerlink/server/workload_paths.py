@@ -1,32 +1,32 @@
 """What the subnet gateway asks the store and the network model: which workload these proxy credentials name, and
-the path its request to host:port takes (as a network context for the pipeline)."""
+the path its request to host:port takes (as the network context of the requests along it)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import time
-import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Hashable
 
 from runnerlink.config import Settings
 from runnerlink.network import Path, find_path
+from runnerlink.network.context import NetworkContext, UNREACHABLE
 from runnerlink.services import workload_index
-from runnerlink.services.base import HandlerContext
+from runnerlink.services.base import HandlerContext, run_handler
 from runnerlink.services.ec2 import topology as ec2_topology
 from runnerlink.services.ec2 import workloads
-from runnerlink.store import Store, StoreConflict
+from runnerlink.store import Store
 
 
 @dataclass(frozen=True)
 class Decision:
     path: Path
-    network: dict  # ctx.network for the pipeline (see the issue-5 contract)
+    network: NetworkContext
 
     @property
     def reachable(self) -> bool:
-        return self.path.outcome != "unreachable"
+        return self.path.outcome != UNREACHABLE
 
 
 def credentials(header: str | None) -> tuple[str, str] | None:
@@ -43,7 +43,7 @@ def credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def authenticate(store: Store, header: str | None) -> dict | None:
+def authenticate(store: Store, settings: Settings, header: str | None) -> dict | None:
     """The workload the Proxy-Authorization header names (its id and token), else None."""
     found = credentials(header)
     if found is None:
@@ -53,21 +53,8 @@ def authenticate(store: Store, header: str | None) -> dict | None:
         scope = workload_index.find(tx, workload_id)
     if scope is None:
         return None
-    with store.transaction("/".join(scope)) as tx:
-        return workloads.find_by_token(_handler_context(tx, *scope), workload_id, token)
-
-
-def decide(store: Store, settings: Settings, workload: dict, host: str, port: int) -> Decision:
-    """The path from the workload to host:port, read from the current state of its account and region."""
-    return _decide_now(store, settings, workload, host, port)[0]
-
-
-def _decide_now(store: Store, settings: Settings, workload: dict, host: str, port: int) -> tuple[Decision, float]:
-    """(the decision, the earliest instant at which a state it derived from the clock flips: math.inf for none)."""
-    try:
-        return _decide(store, settings, workload, host, port, write=False)
-    except StoreConflict:  # reading seeded defaults while another process wrote: again, with the write lock
-        return _decide(store, settings, workload, host, port, write=True)
+    return run_handler(store, lambda ctx: workloads.find_by_token(ctx, workload_id, token), *scope, write=False,
+                       lifecycle_delay=settings.lifecycle_delay)[0]
 
 
 class PathCache:
@@ -95,7 +82,7 @@ class PathCache:
         now = time.time()
         if entry is not None and entry[0] <= now < entry[1]:
             return entry[2]
-        decision, valid_until = _decide_now(self._store, self._settings, workload, host, port)
+        decision, valid_until = _decide(self._store, self._settings, workload, host, port)
         # Kept only when nothing was committed meanwhile (the decision might match neither generation otherwise).
         if self._store.generation() == generation:
             if len(self._entries) >= self.MAX_ENTRIES:
@@ -104,35 +91,17 @@ class PathCache:
         return decision
 
 
-def _decide(store: Store, settings: Settings, workload: dict, host: str, port: int,
-            write: bool) -> tuple[Decision, float]:
+def _decide(store: Store, settings: Settings, workload: dict, host: str, port: int) -> tuple[Decision, float]:
+    """(the decision, the earliest instant at which a state it derived from the clock flips: math.inf for none)."""
     account, region = workload["Account"], workload["Region"]
-    with store.transaction(f"{account}/{region}", write=write) as tx:
-        ctx = _handler_context(tx, account, region, settings.lifecycle_delay)
-        topology = ec2_topology.build_topology(ctx, workload["VpcId"])
+
+    def topology_of(ctx: HandlerContext):
+        return ec2_topology.build_topology(ctx, workload["VpcId"])
+
+    topology, ctx = run_handler(store, topology_of, account, region, write=False,
+                                lifecycle_delay=settings.lifecycle_delay)
     path = find_path(topology, workloads.to_model(workload), host, port)
     endpoint = topology.endpoints.get(path.endpoint_id) if path.endpoint_id else None
-    network = {
-        "source": "vpc",
-        "workload": workload["WorkloadId"],
-        "account": account,
-        "region": region,
-        "vpc": workload["VpcId"],
-        "subnet": workload["SubnetId"],
-        "address": workload["PrivateIp"],
-        "publicAddress": path.source_ip if path.outcome == "internet" else workload.get("PublicIp"),
-        "outcome": path.outcome,
-        "hops": [asdict(hop) for hop in path.hops],
-        "endpoint": path.endpoint_id,
-        "endpointPolicy": endpoint.policy if endpoint is not None else None,
-        "host": host,
-        "service": path.service,
-    }
-    if path.outcome == "unreachable":
-        network["reason"] = path.reason
+    network = NetworkContext.from_path(path, workload["WorkloadId"], account, region, workload.get("PublicIp"),
+                                       endpoint.policy if endpoint is not None else None)
     return Decision(path, network), ctx.changes_at
-
-
-def _handler_context(tx, account: str, region: str, lifecycle_delay: float = 0.0) -> HandlerContext:
-    return HandlerContext(account=account, region=region, now=time.time(), tx=tx, lifecycle_delay=lifecycle_delay,
-                          request_id=str(uuid.uuid4()), principal_arn=f"arn:aws:iam::{account}:root")

@@ -44,11 +44,11 @@ def root_arn(account: str) -> str:
 
 @contextmanager
 def open_context(store: Store, account: str, region: str, *, write: bool, lifecycle_delay: float,
-                 request_id: str, principal_arn: str | None = None, now: float | None = None,
+                 request_id: str = "", principal_arn: str | None = None, now: float | None = None,
                  network: NetworkContext = DIRECT) -> Iterator[HandlerContext]:
     """A handler context inside one store transaction of the account and region: committed when the block ends,
     rolled back if it raises. Every caller of a handler or a record lookup (the edge, the gateway, admin actions)
-    goes through here."""
+    goes through here; a lookup made for no request in particular (the gateway's path decisions) has no request id."""
     with store.transaction(f"{account}/{region}", write=write) as tx:
         yield HandlerContext(account=account, region=region, now=time.time() if now is None else now, tx=tx,
                              lifecycle_delay=lifecycle_delay, request_id=request_id,

@@ -1,11 +1,10 @@
-"""Every emulated service, for the edge to route to."""
+"""Every emulated service, for the edge to route to. A new service is a package of its own and a line here."""
 
 from __future__ import annotations
 
+from runnerlink.services import apprunner, ec2, sts
 from runnerlink.services.base import ServicePackage
 
 
 def all_services() -> list[ServicePackage]:
-    from runnerlink.services import apprunner, ec2, sts
-
     return [apprunner.PACKAGE, ec2.PACKAGE, sts.PACKAGE]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
 
 from runnerlink.config import Settings
+from runnerlink.network import Hop
+from runnerlink.network.context import NetworkContext
 from runnerlink.server.context import RequestContext
 from runnerlink.server.pipeline import Pipeline
 from runnerlink.services.registry import all_services
@@ -29,12 +32,11 @@ def deny_principal(arn: str) -> str:
          "Condition": {"ArnEquals": {"aws:PrincipalArn": arn}}}]})
 
 
-def through_endpoint(policy: str | None, service: str = "apprunner") -> dict:
-    return {"source": "vpc", "workload": "wl-0123456789abcdef0", "vpc": "vpc-0123456789abcdef0",
-            "subnet": "subnet-0123456789abcdef0", "address": "10.0.1.9", "publicAddress": None,
-            "outcome": "endpoint", "hops": [{"step": "dns", "ok": True, "detail": "private DNS of vpce-…"}],
-            "endpoint": "vpce-0123456789abcdef0", "endpointPolicy": policy,
-            "host": f"{service}.us-east-1.amazonaws.com", "service": service}
+def through_endpoint(policy: str | None, service: str = "apprunner") -> NetworkContext:
+    return NetworkContext(source="vpc", workload="wl-0123456789abcdef0", vpc="vpc-0123456789abcdef0",
+                          subnet="subnet-0123456789abcdef0", address="10.0.1.9", outcome="endpoint",
+                          hops=(Hop("dns", True, "private DNS of vpce-…"),), endpoint="vpce-0123456789abcdef0",
+                          endpoint_policy=policy, host=f"{service}.us-east-1.amazonaws.com", service=service)
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def auth(service: str, account: str = ACCOUNT) -> str:
             "SignedHeaders=host, Signature=" + "0" * 64)
 
 
-def apprunner(pipeline: Pipeline, operation: str, payload: dict, network: dict | None = None) -> RequestContext:
+def apprunner(pipeline: Pipeline, operation: str, payload: dict, network: NetworkContext | None = None) -> RequestContext:
     headers = {"content-type": "application/x-amz-json-1.0", "x-amz-target": f"AppRunner.{operation}",
                "authorization": auth("apprunner")}
     ctx = RequestContext(method="POST", path="/", query={}, headers=headers, body=json.dumps(payload).encode())
@@ -58,7 +60,7 @@ def apprunner(pipeline: Pipeline, operation: str, payload: dict, network: dict |
     return pipeline.handle(ctx)
 
 
-def query(pipeline: Pipeline, service: str, action: str, params: dict, network: dict) -> RequestContext:
+def query(pipeline: Pipeline, service: str, action: str, params: dict, network: NetworkContext) -> RequestContext:
     version = {"ec2": "2016-11-15", "sts": "2011-06-15"}[service]
     body = urlencode({"Action": action, "Version": version, **params}).encode()
     headers = {"content-type": "application/x-www-form-urlencoded; charset=utf-8", "authorization": auth(service)}
@@ -170,7 +172,7 @@ def test_ec2_and_sts_answer_in_their_own_codes(pipeline):
 def test_internet_requests_carry_source_ip_and_no_decision(pipeline):
     direct = apprunner(pipeline, "ListServices", {})
     assert direct.decision is None and direct.condition_keys["aws:SourceIp"] == "127.0.0.1"
-    network = {**through_endpoint(None), "outcome": "internet", "endpoint": None, "publicAddress": "192.0.2.200"}
+    network = replace(through_endpoint(None), outcome="internet", endpoint=None, public_address="192.0.2.200")
     nat = apprunner(pipeline, "ListServices", {}, network)
     assert nat.status == 200 and nat.condition_keys["aws:SourceIp"] == "192.0.2.200"
     assert "aws:SourceVpce" not in nat.condition_keys
@@ -188,8 +190,8 @@ def test_resource_tags_are_read_when_the_policy_tests_them(pipeline):
 
 
 def test_unemulated_services_are_refused_after_the_path_is_recorded(pipeline):
-    network = {**through_endpoint(None, "codebuild"), "outcome": "internet", "endpoint": None,
-               "publicAddress": "192.0.2.200"}
+    network = replace(through_endpoint(None, "codebuild"), outcome="internet", endpoint=None,
+                      public_address="192.0.2.200")
     headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": "CodeBuild_20161006.ListProjects",
                "authorization": auth("codebuild")}
     ctx = RequestContext(method="POST", path="/", query={}, headers=headers, body=b"{}")
@@ -200,7 +202,8 @@ def test_unemulated_services_are_refused_after_the_path_is_recorded(pipeline):
     entry = pipeline.traffic[-1]
     assert (entry["service"], entry["operation"], entry["outcome"], entry["principal"]) == (
         "codebuild", "ListProjects", "internet", ROOT)
-    assert entry["hops"] == network["hops"] and entry["workload"] == network["workload"]
+    assert entry["hops"] == [{"step": "dns", "ok": True, "detail": "private DNS of vpce-…"}]
+    assert entry["workload"] == network.workload
     assert entry["keys"]["aws:SourceIp"] == "192.0.2.200"
 
 

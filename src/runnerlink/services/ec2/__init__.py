@@ -14,6 +14,7 @@ from runnerlink.services.ec2 import (
     nat_gateways,
     network_acls,
     network_interfaces,
+    network_tools,
     prefix_lists,
     route_tables,
     security_groups,
@@ -52,7 +53,8 @@ def _package() -> ServicePackage:
         read_only.update(module.READ_ONLY)
     spec = ServiceSpec(model_name="ec2", signing_name="ec2", validation_error=InvalidParameterValue)
     return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only),
-                          authorize=authorization.authorize, denial=authorization.DENIAL)
+                          authorize=authorization.authorize, denial=authorization.DENIAL,
+                          admin=network_tools.ADMIN)
 
 
 PACKAGE = _package()

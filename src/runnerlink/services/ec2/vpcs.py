@@ -6,9 +6,6 @@ from __future__ import annotations
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.defaults import defaults, recreate_default_vpc
-# TEMPORARY, for the reviewer: server/admin_workloads.py and server/network_admin.py in this worktree still import
-# ensure_default_vpc from here. Delete this import when server/ imports runnerlink.services.ec2.defaults.
-from runnerlink.services.ec2.defaults import ensure_default_vpc  # noqa: F401
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 from runnerlink.services.ec2.ids import new_id
 from runnerlink.services.ec2.records.kind import page
