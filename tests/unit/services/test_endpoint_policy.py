@@ -47,8 +47,9 @@ def rejected(text: str) -> str:
     policy({**ALLOW_ALL, "Principal": {"AWS": "*"}, "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}}),
     policy({**ALLOW_ALL, "Condition": {"Bool": {"aws:SecureTransport": True}, "NumericLessThan": {"k": 3}}}),
     policy({**ALLOW_ALL, "Condition": {}}),
-    # The engine evaluates NotPrincipal in endpoint policies, so EC2 stores it.
-    policy({"Effect": "Allow", "Action": "*", "Resource": "*", "NotPrincipal": {"AWS": "*"}}),
+    # NotPrincipal is supported in VPC endpoint policies (IAM User Guide), with Deny.
+    policy(ALLOW_ALL, {"Effect": "Deny", "Action": "*", "Resource": "*",
+                       "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}),
 ])
 def test_accepted_verbatim(text):
     assert checked_policy(text) == text
@@ -96,13 +97,18 @@ def test_rejected(text):
     (policy({**ALLOW_ALL, "Condition": {"StringEqualz": {"aws:SourceVpc": "vpc-1"}}}), "Syntax errors in policy."),
     (policy({**ALLOW_ALL, "Action": "not-an-action"}),
      "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
-    ("{not json", "Syntax errors in policy."),
     (policy({k: v for k, v in ALLOW_ALL.items() if k != "Principal"}), "Missing required field Principal."),
     (policy({**ALLOW_ALL, "Sid": "a"}, {**ALLOW_ALL, "Sid": "a"}),
      "Statement IDs (SID) in a single policy must be unique."),
 ])
 def test_reason_is_the_engines(text, reason):
     assert rejected(text) == reason
+
+
+@pytest.mark.parametrize("text, position", [("{not json", "(1,2)"), ("", "(1,1)"),
+                                             ('{"Statement": [\n{"Effect": "Allow",}]}', "(2,20)")])
+def test_text_that_is_not_json_gets_the_position_ec2_names(text, position):
+    assert rejected(text) == f"Syntax error at position {position}"
 
 
 def test_size_limit_counts_white_space():

@@ -3,11 +3,14 @@ the policy engine can evaluate it as an endpoint policy — a document it can't 
 through the endpoint.
 
 EC2 refuses such a document with InvalidPolicyDocument, "The Policy Document is not valid. …" (seen from
-ModifyVpcEndpoint: "Syntax error at position (1,75)", hashicorp/terraform-provider-aws#42291); after that prefix
-comes the engine's message (AWS's MalformedPolicyDocument wording, e.g. "Syntax errors in policy.").
+ModifyVpcEndpoint: "Syntax error at position (1,75)", hashicorp/terraform-provider-aws#42291). Text that isn't JSON
+gets that position; any other refusal, the engine's message after the prefix (AWS's MalformedPolicyDocument wording,
+as EC2's own wording for those is not on record).
 """
 
 from __future__ import annotations
+
+import json
 
 from runnerlink.policy import PolicyError, compile_policy
 from runnerlink.services.ec2.errors import EC2Error
@@ -35,6 +38,10 @@ def default_policy(endpoint_type: str) -> str:
 def checked_policy(text: str) -> str:
     """text, if the policy engine can evaluate it as an endpoint policy (the engine also holds it to the endpoint
     policy limit of 20,480 characters, white space included); else InvalidPolicyDocument with the engine's reason."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        raise EC2Error(ERROR_CODE, f"{PREFIX}Syntax error at position ({err.lineno},{err.colno})") from None
     try:
         compile_policy(text, "endpoint")
     except PolicyError as err:
