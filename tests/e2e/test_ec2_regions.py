@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.ec2_fixtures import make_group, make_subnet, make_vpc
+from tests.e2e.ec2_fixtures import make_endpoint, make_group, make_network, make_subnet, make_vpc
 from tests.e2e.test_ec2_vpcs import error
 
 ENABLED = {"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2",
@@ -265,6 +265,20 @@ def test_at_most_five_security_groups_per_interface(ec2):
                  Groups=groups)[0] == "SecurityGroupsPerInterfaceLimitExceeded"
     (described,) = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni["NetworkInterfaceId"]])["NetworkInterfaces"]
     assert sorted(g["GroupId"] for g in described["Groups"]) == sorted(groups[:5])
+
+
+def test_interface_endpoint_groups_count_against_its_interfaces(ec2):
+    """An interface endpoint's groups are its ENIs' groups, so the per-interface quota applies (AWS's answer here is
+    assumed to be the interface's code); nothing of the endpoint is left behind."""
+    network = make_network(ec2)
+    groups = [network.group_id] + [make_group(ec2, network.vpc_id, name=f"g{n}") for n in range(5)]
+    assert error(make_endpoint, ec2=ec2, network=network, SecurityGroupIds=groups)[0] == (
+        "SecurityGroupsPerInterfaceLimitExceeded")
+    assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])[
+        "NetworkInterfaces"] == []
+    endpoint = make_endpoint(ec2, network, SecurityGroupIds=groups[:5])
+    assert len(endpoint["Groups"]) == 5
 
 
 def test_at_most_sixty_outbound_rules(ec2):
