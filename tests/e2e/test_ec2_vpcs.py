@@ -130,18 +130,33 @@ def test_describe_vpcs_filters(ec2, account):
 
 
 def test_describe_vpcs_pages(ec2):
-    for index in range(6):
+    """The VPC quota (5, the default VPC among them) meets DescribeVpcs' smallest page (5): one full page, no token;
+    paging itself is exercised on subnets."""
+    for index in range(4):
         ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16")
     first = ec2.describe_vpcs(MaxResults=5)
-    assert len(first["Vpcs"]) == 5 and first["NextToken"]
-    second = ec2.describe_vpcs(MaxResults=5, NextToken=first["NextToken"])
-    assert len(second["Vpcs"]) == 2 and "NextToken" not in second
-    assert len({v["VpcId"] for v in first["Vpcs"] + second["Vpcs"]}) == 7
-    assert "NextToken" not in ec2.describe_vpcs()
+    assert len(first["Vpcs"]) == 5 and "NextToken" not in first
     paginated = [v for p in ec2.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": 5})
                  for v in p["Vpcs"]]
-    assert len(paginated) == 7
+    assert len({v["VpcId"] for v in paginated}) == 5
     assert error(ec2.describe_vpcs, MaxResults=5, NextToken="garbage")[0] == "InvalidNextToken"
+
+
+def test_vpc_quota_counts_the_default_vpc(ec2):
+    for index in range(4):
+        ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16")
+    assert error(ec2.create_vpc, CidrBlock="10.9.0.0/16") == (
+        "VpcLimitExceeded", "The maximum number of VPCs has been reached.")
+    assert len(ec2.describe_vpcs()["Vpcs"]) == 5  # nothing half-made
+    ec2.delete_vpc(VpcId=ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["false"]}])["Vpcs"][0]["VpcId"])
+    ec2.create_vpc(CidrBlock="10.9.0.0/16")
+
+
+def test_vpc_quota_is_per_region(server, ec2, account):
+    for index in range(4):
+        ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16")
+    oregon = server.client("ec2", account=account, region="us-west-2")
+    assert oregon.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
 
 
 def test_dns_attribute_defaults(ec2):

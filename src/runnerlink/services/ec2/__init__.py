@@ -10,6 +10,7 @@ from runnerlink.services.ec2 import (
     authorization,
     dhcp_options,
     endpoint_services,
+    instances,
     internet_gateways,
     nat_gateways,
     network_acls,
@@ -29,7 +30,7 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.wire.routing import ServiceSpec
 
 _OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
-               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables)
+               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables, instances)
 
 
 def _dry_run(handler: Handler) -> Handler:
@@ -38,7 +39,7 @@ def _dry_run(handler: Handler) -> Handler:
     @wraps(handler)
     def run(ctx: HandlerContext, params: dict) -> dict:
         ensure_default_vpc(ctx)  # every account/region has its default VPC: seeded on first use, then one read
-        if params.get("DryRun"):
+        if params.get("DryRun") and not getattr(handler, "refuses_dry_run", False):
             raise EC2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", status=412)
         return handler(ctx, params)
 

@@ -10,6 +10,7 @@ from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 from runnerlink.services.ec2.records.kind import page, put_record
 from runnerlink.services.ec2.records.network_acls import forget_subnet
+from runnerlink.services.ec2.records.quotas import check_subnets
 from runnerlink.services.ec2.records.subnets import SUBNET, get_subnet, new_subnet, store_new_subnet
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpcs import get_vpc, parse_cidr
@@ -51,6 +52,7 @@ def create_subnet(ctx: HandlerContext, params: dict) -> dict:
     if params.get("Ipv6Native"):
         raise InvalidParameterValue("IPv6-only subnets are not supported by runnerlink.")
     siblings = SUBNET.in_vpc(ctx, vpc["VpcId"])
+    check_subnets(len(siblings))
     block = _block(params, vpc, siblings)
     subnet_zone = _zone(ctx, params, siblings)
     subnet = new_subnet(ctx, vpc, subnet_zone, block, tags_for(params, "subnet"))

@@ -10,6 +10,7 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, depe
 from runnerlink.services.ec2.ids import new_id
 from runnerlink.services.ec2.records.kind import page
 from runnerlink.services.ec2.records.network_acls import custom_acl_ids, delete_for_vpc
+from runnerlink.services.ec2.records.quotas import check_vpcs
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpc_endpoints import state
 from runnerlink.services.ec2.records.vpcs import VPC, get_vpc, new_vpc, parse_cidr, store_with_companions
@@ -33,6 +34,7 @@ def create_vpc(ctx: HandlerContext, params: dict) -> dict:
     tenancy = params.get("InstanceTenancy") or "default"
     if tenancy == "host":
         raise InvalidParameterValue("The tenancy value host is not supported.")
+    check_vpcs(len(VPC.all(ctx)))
     vpc = new_vpc(ctx, str(cidr), tenancy, tags_for(params, "vpc"), default=False,
                   dhcp_options_id=defaults(ctx)["DhcpOptionsId"])
     if params.get("AmazonProvidedIpv6CidrBlock"):
@@ -54,6 +56,7 @@ def create_default_vpc(ctx: HandlerContext, params: dict) -> dict:
     """Recreates the default VPC after it was deleted."""
     if any(v["IsDefault"] for v in VPC.all(ctx)):
         raise EC2Error("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+    check_vpcs(len(VPC.all(ctx)))
     return {"Vpc": recreate_default_vpc(ctx)}
 
 

@@ -9,6 +9,7 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2.errors import EC2Error
 from runnerlink.services.ec2.ids import new_id
 from runnerlink.services.ec2.records.kind import Kind
+from runnerlink.services.ec2.records.quotas import check_groups
 from runnerlink.services.ec2.records.security_groups import get_group
 from runnerlink.services.ec2.records.subnets import allocate_ip, release_ip
 
@@ -83,8 +84,10 @@ def set_groups(ctx: HandlerContext, eni_id: str, group_ids: list[str]) -> None:
 
 def group_identifiers(ctx: HandlerContext, subnet: dict, group_ids: list[str]) -> list[dict]:
     """The GroupIdentifiers of an interface in the subnet: each group must exist and be of the subnet's VPC."""
+    unique = list(dict.fromkeys(group_ids))
+    check_groups(len(unique))
     found = []
-    for group_id in dict.fromkeys(group_ids):
+    for group_id in unique:
         group = get_group(ctx, group_id)
         if group["VpcId"] != subnet["VpcId"]:
             raise EC2Error("InvalidParameter",
