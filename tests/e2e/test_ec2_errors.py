@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.e2e.ec2_fixtures import make_network
+from tests.e2e.ec2_fixtures import APPRUNNER, make_network
 
 UNKNOWN_HEX = "0123456789abcdef0"
 
@@ -28,7 +28,12 @@ def world(ec2):
     network = make_network(ec2, zones=1)
     table = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
     acl = ec2.create_network_acl(VpcId=network.vpc_id)["NetworkAcl"]["NetworkAclId"]
-    return {"vpc": network.vpc_id, "subnet": network.subnet_ids[0], "sg": network.group_id, "rtb": table, "acl": acl}
+    eni = ec2.create_network_interface(SubnetId=network.subnet_ids[0])["NetworkInterface"]["NetworkInterfaceId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=network.vpc_id)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    return {"vpc": network.vpc_id, "subnet": network.subnet_ids[0], "sg": network.group_id, "rtb": table, "acl": acl,
+            "eni": eni, "igw": igw, "eipalloc": allocation, "service": APPRUNNER}
 
 
 # kind → (malformed id, unknown id prefix, Malformed code, NotFound code)
@@ -57,32 +62,57 @@ CALLS = [
     ("vpc", "delete_vpc", {"VpcId": "{id}"}),
     ("vpc", "modify_vpc_attribute", {"VpcId": "{id}", "EnableDnsSupport": {"Value": True}}),
     ("vpc", "create_subnet", {"VpcId": "{id}", "CidrBlock": "10.9.0.0/24"}),
+    ("vpc", "describe_vpc_attribute", {"VpcId": "{id}", "Attribute": "enableDnsSupport"}),
+    ("vpc", "create_security_group", {"VpcId": "{id}", "GroupName": "g", "Description": "g"}),
+    ("vpc", "create_route_table", {"VpcId": "{id}"}),
+    ("vpc", "create_network_acl", {"VpcId": "{id}"}),
+    ("vpc", "attach_internet_gateway", {"InternetGatewayId": "{igw}", "VpcId": "{id}"}),
+    ("vpc", "create_vpc_endpoint", {"VpcId": "{id}", "ServiceName": "{service}"}),
     ("subnet", "describe_subnets", {"SubnetIds": ["{id}"]}),
     ("subnet", "delete_subnet", {"SubnetId": "{id}"}),
     ("subnet", "modify_subnet_attribute", {"SubnetId": "{id}", "MapPublicIpOnLaunch": {"Value": True}}),
     ("subnet", "associate_route_table", {"RouteTableId": "{rtb}", "SubnetId": "{id}"}),
+    ("subnet", "create_network_interface", {"SubnetId": "{id}"}),
+    ("subnet", "create_nat_gateway", {"SubnetId": "{id}", "ConnectivityType": "private"}),
+    ("subnet", "create_vpc_endpoint", {"VpcId": "{vpc}", "ServiceName": "{service}", "VpcEndpointType": "Interface", "SubnetIds": ["{id}"],
+                                       "SecurityGroupIds": ["{sg}"]}),
     ("sg", "describe_security_groups", {"GroupIds": ["{id}"]}),
     ("sg", "delete_security_group", {"GroupId": "{id}"}),
+    ("sg", "create_network_interface", {"SubnetId": "{subnet}", "Groups": ["{id}"]}),
+    ("sg", "create_vpc_endpoint", {"VpcId": "{vpc}", "ServiceName": "{service}", "VpcEndpointType": "Interface", "SubnetIds": ["{subnet}"],
+                                   "SecurityGroupIds": ["{id}"]}),
+    ("sg", "authorize_security_group_egress", {"GroupId": "{id}", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]}),
+    ("sg", "revoke_security_group_ingress", {"GroupId": "{id}", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]}),
     ("sg", "authorize_security_group_ingress", {"GroupId": "{id}", "IpPermissions": [
         {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]}),
     ("rtb", "describe_route_tables", {"RouteTableIds": ["{id}"]}),
     ("rtb", "delete_route_table", {"RouteTableId": "{id}"}),
     ("rtb", "associate_route_table", {"RouteTableId": "{id}", "SubnetId": "{subnet}"}),
-    ("rtb", "create_route", {"RouteTableId": "{id}", "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "local"}),
+    ("rtb", "create_route", {"RouteTableId": "{id}", "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "{igw}"}),
+    ("rtb", "replace_route", {"RouteTableId": "{id}", "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "{igw}"}),
+    ("rtb", "delete_route", {"RouteTableId": "{id}", "DestinationCidrBlock": "0.0.0.0/0"}),
     ("igw", "describe_internet_gateways", {"InternetGatewayIds": ["{id}"]}),
     ("igw", "delete_internet_gateway", {"InternetGatewayId": "{id}"}),
     ("igw", "attach_internet_gateway", {"InternetGatewayId": "{id}", "VpcId": "{vpc}"}),
+    ("igw", "detach_internet_gateway", {"InternetGatewayId": "{id}", "VpcId": "{vpc}"}),
     ("nat", "describe_nat_gateways", {"NatGatewayIds": ["{id}"]}),
     ("nat", "delete_nat_gateway", {"NatGatewayId": "{id}"}),
     ("eipalloc", "describe_addresses", {"AllocationIds": ["{id}"]}),
     ("eipalloc", "release_address", {"AllocationId": "{id}"}),
     ("eipalloc", "create_nat_gateway", {"SubnetId": "{subnet}", "AllocationId": "{id}"}),
+    ("eipalloc", "associate_address", {"AllocationId": "{id}", "NetworkInterfaceId": "{eni}"}),
     ("eipassoc", "disassociate_address", {"AssociationId": "{id}"}),
     ("eni", "describe_network_interfaces", {"NetworkInterfaceIds": ["{id}"]}),
     ("eni", "delete_network_interface", {"NetworkInterfaceId": "{id}"}),
+    ("eni", "associate_address", {"AllocationId": "{eipalloc}", "NetworkInterfaceId": "{id}"}),
     ("eni", "modify_network_interface_attribute", {"NetworkInterfaceId": "{id}", "Groups": ["{sg}"]}),
     ("acl", "describe_network_acls", {"NetworkAclIds": ["{id}"]}),
     ("acl", "delete_network_acl", {"NetworkAclId": "{id}"}),
+    ("acl", "replace_network_acl_entry", {"NetworkAclId": "{id}", "RuleNumber": 10, "Protocol": "-1",
+                                          "RuleAction": "allow", "Egress": False, "CidrBlock": "0.0.0.0/0"}),
+    ("acl", "delete_network_acl_entry", {"NetworkAclId": "{id}", "RuleNumber": 10, "Egress": False}),
     ("acl", "create_network_acl_entry", {"NetworkAclId": "{id}", "RuleNumber": 10, "Protocol": "-1",
                                          "RuleAction": "allow", "Egress": False, "CidrBlock": "0.0.0.0/0"}),
     ("vpce", "describe_vpc_endpoints", {"VpcEndpointIds": ["{id}"]}),
@@ -90,11 +120,17 @@ CALLS = [
     ("pl", "describe_prefix_lists", {"PrefixListIds": ["{id}"]}),
     ("pl", "get_managed_prefix_list_entries", {"PrefixListId": "{id}"}),
     ("pl", "describe_managed_prefix_lists", {"PrefixListIds": ["{id}"]}),
+    ("pl", "create_route", {"RouteTableId": "{rtb}", "DestinationPrefixListId": "{id}", "GatewayId": "{igw}"}),
+    ("pl", "authorize_security_group_egress", {"GroupId": "{sg}", "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": "{id}"}]}]}),
     ("dopt", "describe_dhcp_options", {"DhcpOptionsIds": ["{id}"]}),
     ("rtbassoc", "disassociate_route_table", {"AssociationId": "{id}"}),
     ("rtbassoc", "replace_route_table_association", {"AssociationId": "{id}", "RouteTableId": "{rtb}"}),
     ("aclassoc", "replace_network_acl_association", {"AssociationId": "{id}", "NetworkAclId": "{acl}"}),
     ("sgr", "describe_security_group_rules", {"SecurityGroupRuleIds": ["{id}"]}),
+    ("sgr", "modify_security_group_rules", {"GroupId": "{sg}", "SecurityGroupRules": [
+        {"SecurityGroupRuleId": "{id}", "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2,
+                                                                "CidrIpv4": "10.0.0.0/8"}}]}),
     ("sgr", "revoke_security_group_ingress", {"GroupId": "{sg}", "SecurityGroupRuleIds": ["{id}"]}),
 ]
 
@@ -117,6 +153,14 @@ def test_malformed_and_unknown_ids_get_distinct_codes(ec2, world, kind, operatio
     code, message = error(getattr(ec2, operation), **_fill(params, {**world, "id": resource_id}))
     assert code == (malformed_code if form == "malformed" else not_found_code)
     assert resource_id in message
+
+
+@pytest.mark.parametrize("operation", ["create_tags", "delete_tags"])
+def test_tagging_an_id_of_no_kind_is_invalid_id(ec2, world, operation):
+    assert error(getattr(ec2, operation), Resources=["vpc-12345"], Tags=[{"Key": "k", "Value": "v"}]) == (
+        "InvalidID", "The ID 'vpc-12345' is not valid")
+    code, _ = error(getattr(ec2, operation), Resources=[f"subnet-{UNKNOWN_HEX}"], Tags=[{"Key": "k", "Value": "v"}])
+    assert code == "InvalidSubnetID.NotFound"
 
 
 def test_delete_vpc_endpoints_reports_each_bad_id_as_unsuccessful(ec2):
