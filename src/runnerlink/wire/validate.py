@@ -155,11 +155,13 @@ def _check(shape: Shape, value: object, path: str, out: _Collector) -> None:
             if value.get(name) is None:
                 out.add(None, _member_path(path, name), "Member must not be null", "required", shape.members[name])
         members = shape.members
-        for name, member_value in list(value.items()):
+        for name, member_value in value.items():
             member = members.get(name)
             if member is not None and member_value is not None:
-                value[name] = _canonical(member, member_value, out)
-                _check(member, value[name], _member_path(path, name), out)
+                canonical = _canonical(member, member_value, out)
+                if canonical is not member_value:
+                    value[name] = member_value = canonical  # an existing key: the iteration is unaffected
+                _check(member, member_value, _member_path(path, name), out)
         return
     if kind == "list":
         if not isinstance(value, list):
@@ -170,7 +172,9 @@ def _check(shape: Shape, value: object, path: str, out: _Collector) -> None:
             if item is None:
                 out.add(None, f"{path}.{index + 1}.member", "Member must not be null", "required", shape.member)
             else:
-                value[index] = item = _canonical(shape.member, item, out)
+                canonical = _canonical(shape.member, item, out)
+                if canonical is not item:
+                    value[index] = item = canonical
                 _check(shape.member, item, f"{path}.{index + 1}.member", out)
         return
     if kind == "map":
