@@ -11,6 +11,7 @@ from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.kind import page
 from runnerlink.services.ec2.records.nat_gateways import find_nat_gateway
+from runnerlink.services.ec2.records.network_interfaces import ENI
 from runnerlink.services.ec2.records.prefix_lists import get_prefix_list
 from runnerlink.services.ec2.records.route_tables import (
     ROUTE_TABLE,
@@ -22,6 +23,7 @@ from runnerlink.services.ec2.records.route_tables import (
 )
 from runnerlink.services.ec2.records.subnets import get_subnet
 from runnerlink.services.ec2.records.tags import tags_for
+from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
 from runnerlink.services.ec2.records.vpcs import get_vpc
 
 _DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
@@ -149,7 +151,9 @@ def _nat_target(ctx: HandlerContext, table: dict, nat_id: str) -> str:
 
 
 def _interface_target(ctx: HandlerContext, table: dict, interface_id: str) -> dict:
-    interface = ctx.tx.get("network-interface", interface_id) if is_well_formed(interface_id, "eni") else None
+    if not is_well_formed(interface_id, ENI.prefix):
+        raise ENI.malformed(interface_id)
+    interface = ctx.tx.get("network-interface", interface_id)
     if interface is None:
         raise EC2Error("InvalidNetworkInterfaceID.NotFound",
                        f"The networkInterface ID '{interface_id}' does not exist")
@@ -163,7 +167,9 @@ def _interface_target(ctx: HandlerContext, table: dict, interface_id: str) -> di
 
 
 def _endpoint_target(ctx: HandlerContext, table: dict, endpoint_id: str) -> str:
-    endpoint = ctx.tx.get("vpc-endpoint", endpoint_id) if is_well_formed(endpoint_id, "vpce") else None
+    if not is_well_formed(endpoint_id, VPC_ENDPOINT.prefix):
+        raise VPC_ENDPOINT.malformed(endpoint_id)
+    endpoint = ctx.tx.get("vpc-endpoint", endpoint_id)
     if endpoint is None or endpoint.get("_gone_at") is not None:
         raise EC2Error("InvalidVpcEndpointId.NotFound", f"The Vpc Endpoint Id '{endpoint_id}' does not exist")
     if endpoint.get("VpcId") != table["VpcId"]:
