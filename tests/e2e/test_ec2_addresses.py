@@ -80,7 +80,7 @@ def test_describe_filters_and_unknown_ids(ec2):
     code, message = error(ec2.describe_addresses, AllocationIds=["eipalloc-0123456789abcdef0"])
     assert (code, message) == ("InvalidAllocationID.NotFound",
                                "The allocation ID 'eipalloc-0123456789abcdef0' does not exist")
-    assert error(ec2.describe_addresses, AllocationIds=["eipalloc-x"])[0] == "InvalidAllocationID.Malformed"
+    assert error(ec2.describe_addresses, AllocationIds=["eipalloc-x"])[0] == "InvalidAllocationID.NotFound"  # EC2 has no Malformed code for allocation ids
     assert error(ec2.describe_addresses, PublicIps=["198.51.100.255"])[0] == "InvalidAddress.NotFound"
 
 

@@ -100,7 +100,7 @@ def test_default_dhcp_options(ec2, account):
     assert ec2.describe_dhcp_options(Filters=[{"Name": "value", "Values": ["10.0.0.2"]}])["DhcpOptions"] == []
     assert error(ec2.describe_dhcp_options, DhcpOptionsIds=["dopt-0123456789abcdef0"])[0] == (
         "InvalidDhcpOptionID.NotFound")
-    assert error(ec2.describe_dhcp_options, DhcpOptionsIds=["dopt-xyz"])[0] == "InvalidDhcpOptionID.Malformed"
+    assert error(ec2.describe_dhcp_options, DhcpOptionsIds=["dopt-xyz"])[0] == "InvalidDhcpOptionsId.Malformed"
 
 
 def test_prefix_lists_for_the_gateway_services(ec2):

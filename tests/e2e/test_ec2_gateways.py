@@ -89,7 +89,7 @@ def test_detach_and_delete(ec2):
     assert (code, message) == ("InvalidInternetGatewayID.NotFound",
                                f"The internetGateway ID '{gateway_id}' does not exist")
     assert error(ec2.delete_internet_gateway, InternetGatewayId=gateway_id)[0] == "InvalidInternetGatewayID.NotFound"
-    assert error(ec2.delete_internet_gateway, InternetGatewayId="igw-nope")[0] == "InvalidInternetGatewayID.Malformed"
+    assert error(ec2.delete_internet_gateway, InternetGatewayId="igw-nope")[0] == "InvalidInternetGatewayId.Malformed"
 
 
 def test_detach_refused_while_public_addresses_are_mapped(ec2):

@@ -116,7 +116,7 @@ def test_describe_unknown_and_malformed(ec2):
         "The networkInterface ID 'eni-0123456789abcdef0' does not exist"
     with pytest.raises(ClientError) as excinfo:
         ec2.describe_network_interfaces(NetworkInterfaceIds=["eni-x"])
-    assert code(excinfo) == "InvalidNetworkInterfaceID.Malformed"
+    assert code(excinfo) == "InvalidNetworkInterfaceId.Malformed"
 
 
 def test_describe_filters_and_pages(ec2, vpc_id, subnet, account):

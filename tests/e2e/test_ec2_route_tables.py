@@ -81,7 +81,7 @@ def test_create_route_table_with_tags_and_client_token(ec2):
     code, message = error(ec2.describe_route_tables, RouteTableIds=["rtb-0123456789abcdef0"])
     assert (code, message) == ("InvalidRouteTableID.NotFound",
                                "The routeTable ID 'rtb-0123456789abcdef0' does not exist")
-    assert error(ec2.describe_route_tables, RouteTableIds=["rtb-1"])[0] == "InvalidRouteTableID.Malformed"
+    assert error(ec2.describe_route_tables, RouteTableIds=["rtb-1"])[0] == "InvalidRouteTableId.Malformed"
 
 
 def test_routes_to_internet_gateway_create_replace_delete(ec2):

@@ -227,7 +227,7 @@ def test_network_acl_ids_and_filters(ec2, vpc_id):
     assert ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"][0]["VpcId"] == vpc_id
     assert [a["NetworkAclId"] for a in ec2.describe_network_acls(
         Filters=[{"Name": "network-acl-id", "Values": [acl_id]}])["NetworkAcls"]] == [acl_id]
-    assert error(ec2.describe_network_acls, NetworkAclIds=["acl-xyz"])[0] == "InvalidNetworkAclID.Malformed"
+    assert error(ec2.describe_network_acls, NetworkAclIds=["acl-xyz"])[0] == "InvalidNetworkAclId.Malformed"
     assert error(ec2.describe_network_acls, NetworkAclIds=["acl-0123456789abcdef0"])[0] == (
         "InvalidNetworkAclID.NotFound")
     ec2.create_tags(Resources=[acl_id], Tags=[{"Key": "Name", "Value": "edge"}])

@@ -93,7 +93,7 @@ class Pipeline:
             spec, ctx.operation = self._route_query(ctx)
         ctx.package = self.packages[spec.model_name]
         ctx.protocol = PROTOCOLS[spec.protocol]
-        ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, spec.validation_error, ctx.query)
+        ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, spec.bad_input, ctx.query)
 
     def _route_query(self, ctx: RequestContext):
         content_type = ctx.headers.get("content-type", "")

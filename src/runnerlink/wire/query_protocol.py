@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
-from runnerlink.wire.validate import format_problems, validation_problems
+from runnerlink.wire.validate import InputStyle, Problem, UnparsableValue, as_style, find_problems
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 ENVELOPE_PARAMETERS = ("Action", "Version")
@@ -78,18 +78,24 @@ class QueryProtocol:
         self.content_type = "text/xml;charset=UTF-8"
 
     # --- requests ------------------------------------------------------------------------------------------------
-    def parse(self, operation: OperationModel, body: bytes, headers: dict[str, str], validation_error: type[AWSError],
-              query: dict[str, str] | None = None) -> dict:
+    def parse(self, operation: OperationModel, body: bytes, headers: dict[str, str],
+              validation_error: InputStyle | type[AWSError], query: dict[str, str] | None = None) -> dict:
+        """The operation's input; bad input is answered in the service's style (a validation error class: Coral's)."""
+        style = as_style(validation_error)
         form = _Form(read_form(body, query or {}, headers.get("content-type", "")))
         shape = operation.input_shape
-        params = self._structure(shape, "", form, validation_error) if shape is not None else {}
+        try:
+            params = self._structure(shape, "", form) if shape is not None else {}
+        except UnparsableValue as exc:
+            raise style.unparsable(exc) from None
         unknown = sorted(set(form.params) - form.used)
         if unknown and self.ec2:
             raise AWSError(f"The parameter {unknown[0]} is not recognized", code="UnknownParameter", status=400)
-        problems = validation_problems(shape, params or {})
+        params = params or {}
+        problems = find_problems(shape, params, style)
         if problems:
-            raise validation_error(format_problems(problems))
-        return params or {}
+            raise style.invalid(problems)
+        return params
 
     def wire_name(self, shape: Shape, default: str) -> str:
         serialization = shape.serialization
@@ -102,27 +108,27 @@ class QueryProtocol:
             return default
         return serialization.get("name", default)
 
-    def _value(self, shape: Shape, key: str, form: _Form, error: type[AWSError]):
+    def _value(self, shape: Shape, key: str, form: _Form):
         kind = shape.type_name
         if kind == "structure":
-            return self._structure(shape, key, form, error) if form.has_under(key) else None
+            return self._structure(shape, key, form) if form.has_under(key) else None
         if kind == "list":
-            return self._list(shape, key, form, error)
+            return self._list(shape, key, form)
         if kind == "map":
-            return self._map(shape, key, form, error)
+            return self._map(shape, key, form)
         raw = form.take(key)
-        return None if raw is None else _scalar(shape, key, raw, error)
+        return None if raw is None else _scalar(shape, key, raw)
 
-    def _structure(self, shape: Shape, prefix: str, form: _Form, error: type[AWSError]) -> dict:
+    def _structure(self, shape: Shape, prefix: str, form: _Form) -> dict:
         out = {}
         for name, member in shape.members.items():
             wire = self.wire_name(member, name)
-            value = self._value(member, f"{prefix}.{wire}" if prefix else wire, form, error)
+            value = self._value(member, f"{prefix}.{wire}" if prefix else wire, form)
             if value is not None:
                 out[name] = value
         return out
 
-    def _list(self, shape: Shape, key: str, form: _Form, error: type[AWSError]) -> list | None:
+    def _list(self, shape: Shape, key: str, form: _Form) -> list | None:
         if form.params.get(key) == "":  # an explicitly empty list
             form.take(key)
             return []
@@ -131,10 +137,10 @@ class QueryProtocol:
         indices = form.indices(key)
         if not indices:
             return None
-        items = [self._value(shape.member, f"{key}.{index}", form, error) for index in indices]
+        items = [self._value(shape.member, f"{key}.{index}", form) for index in indices]
         return [item for item in items if item is not None]
 
-    def _map(self, shape: Shape, key: str, form: _Form, error: type[AWSError]) -> dict | None:
+    def _map(self, shape: Shape, key: str, form: _Form) -> dict | None:
         if not shape.serialization.get("flattened"):
             key = f"{key}.entry"
         key_name = shape.key.serialization.get("name", "key")
@@ -144,9 +150,9 @@ class QueryProtocol:
             return None
         out = {}
         for index in indices:
-            entry_key = self._value(shape.key, f"{key}.{index}.{key_name}", form, error)
+            entry_key = self._value(shape.key, f"{key}.{index}.{key_name}", form)
             if entry_key is not None:
-                out[entry_key] = self._value(shape.value, f"{key}.{index}.{value_name}", form, error)
+                out[entry_key] = self._value(shape.value, f"{key}.{index}.{value_name}", form)
         return out
 
     # --- responses -----------------------------------------------------------------------------------------------
@@ -241,27 +247,35 @@ def iso_timestamp(value) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _scalar(shape: Shape, key: str, raw: str, error: type[AWSError]):
+def _unparsable(shape: Shape, key: str, raw: str, expected: str, message: str) -> UnparsableValue:
+    problem = Problem("type", key, raw, f"Member must be {expected}", shape, wire=key)
+    return UnparsableValue(problem, message)
+
+
+def _scalar(shape: Shape, key: str, raw: str):
     kind = shape.type_name
     if kind in ("integer", "long"):
         try:
             return int(raw)
         except ValueError:
-            raise error(f"Invalid value '{raw}' for {key}: expected an integer.") from None
+            raise _unparsable(shape, key, raw, "an integer", f"Invalid value '{raw}' for {key}: expected an integer.") \
+                from None
     if kind in ("float", "double"):
         try:
             return float(raw)
         except ValueError:
-            raise error(f"Invalid value '{raw}' for {key}: expected a number.") from None
+            raise _unparsable(shape, key, raw, "a number", f"Invalid value '{raw}' for {key}: expected a number.") \
+                from None
     if kind == "boolean":
         lowered = raw.lower()
         if lowered not in ("true", "false"):
-            raise error(f"Invalid value '{raw}' for {key}: expected true or false.")
+            raise _unparsable(shape, key, raw, "a boolean", f"Invalid value '{raw}' for {key}: expected true or false.")
         return lowered == "true"
     if kind == "blob":
         try:
             base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
-            raise error(f"Invalid value for {key}: expected base64-encoded data.") from None
+            raise _unparsable(shape, key, raw, "base64-encoded binary data",
+                              f"Invalid value for {key}: expected base64-encoded data.") from None
         return raw
     return raw

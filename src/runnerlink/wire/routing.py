@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from runnerlink.errors import UnknownOperation
 from runnerlink.wire.models import service_model
+from runnerlink.wire.validate import InputStyle
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,14 @@ class ServiceSpec:
     model_name: str  # botocore model name ("apprunner")
     signing_name: str  # SigV4 credential-scope service ("apprunner")
     validation_error: type  # the AWSError subclass this service uses for bad input
+    # How the service words bad input (its codes, messages, enum spellings it accepts); None: Coral's, in
+    # validation_error — "1 validation error detected: … failed to satisfy constraint: …".
+    input_style: InputStyle | None = None
+
+    @property
+    def bad_input(self):
+        """What the protocol's parse is given: the service's input style, or Coral's validation error class."""
+        return self.input_style if self.input_style is not None else self.validation_error
 
     @property
     def protocol(self) -> str:

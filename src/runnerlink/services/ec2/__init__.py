@@ -27,6 +27,7 @@ from runnerlink.services.ec2 import (
 )
 from runnerlink.services.ec2.defaults import ensure_default_vpc
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
+from runnerlink.services.ec2.input_style import STYLE
 from runnerlink.wire.routing import ServiceSpec
 
 _OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
@@ -52,7 +53,8 @@ def _package() -> ServicePackage:
     for module in _OPERATIONS:
         handlers.update({op: _dry_run(fn) for op, fn in module.HANDLERS.items()})
         read_only.update(module.READ_ONLY)
-    spec = ServiceSpec(model_name="ec2", signing_name="ec2", validation_error=InvalidParameterValue)
+    spec = ServiceSpec(model_name="ec2", signing_name="ec2", validation_error=InvalidParameterValue,
+                       input_style=STYLE)
     return ServicePackage(spec=spec, handlers=handlers, read_only=frozenset(read_only),
                           authorize=authorization.authorize, denial=authorization.DENIAL,
                           admin=network_tools.ADMIN)

@@ -29,9 +29,13 @@ def _not_found(nat_id: str) -> EC2Error:
     return EC2Error("NatGatewayNotFound", f"The Nat Gateway {nat_id} was not found")
 
 
+def _malformed(nat_id: str) -> EC2Error:
+    return EC2Error("NatGatewayMalformed", f"The Nat Gateway ID '{nat_id}' is malformed")
+
+
 def _get_live(ctx: HandlerContext, nat_id: str) -> dict:
     if not is_well_formed(nat_id, "nat"):
-        raise EC2Error("NatGatewayMalformed", f"The Nat Gateway ID '{nat_id}' is malformed")
+        raise _malformed(nat_id)
     record = ctx.tx.get(NAT_GATEWAY, nat_id)
     current = None if record is None else nat_gateway_view(ctx, record)
     if current is None or current["State"] == "deleted":
@@ -174,7 +178,7 @@ def describe_nat_gateways(ctx: HandlerContext, params: dict) -> dict:
         by_id = {g["NatGatewayId"]: g for g in found}
         missing = next((nat_id for nat_id in wanted if nat_id not in by_id), None)
         if missing:
-            raise _not_found(missing)
+            raise _not_found(missing) if is_well_formed(missing, "nat") else _malformed(missing)
         found = [by_id[nat_id] for nat_id in dict.fromkeys(wanted)]
     found = apply_filters(found, params.get("Filter"), _FILTERS)
     items, token = paginate(found, params, bad_token, MAX_RESULTS)

@@ -11,6 +11,8 @@ from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.kind import page
 from runnerlink.services.ec2.records.nat_gateways import find_nat_gateway
+from runnerlink.services.ec2.records.network_interfaces import ENI
+from runnerlink.services.ec2.records.prefix_lists import get_prefix_list
 from runnerlink.services.ec2.records.route_tables import (
     ROUTE_TABLE,
     gateway_endpoint_routes,
@@ -21,6 +23,7 @@ from runnerlink.services.ec2.records.route_tables import (
 )
 from runnerlink.services.ec2.records.subnets import get_subnet
 from runnerlink.services.ec2.records.tags import tags_for
+from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
 from runnerlink.services.ec2.records.vpcs import get_vpc
 
 _DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
@@ -70,7 +73,7 @@ def describe_route_tables(ctx: HandlerContext, params: dict) -> dict:
     return page("RouteTables", items, token)
 
 
-def _destination(params: dict) -> tuple[str, str]:
+def _destination(ctx: HandlerContext, params: dict) -> tuple[str, str]:
     given = [(k, params[k]) for k in _DESTINATIONS if params.get(k)]
     if not given:
         raise EC2Error("MissingParameter",
@@ -82,8 +85,7 @@ def _destination(params: dict) -> tuple[str, str]:
     field, value = given[0]
     wire = field[0].lower() + field[1:]
     if field == "DestinationPrefixListId":
-        if not is_well_formed(value, "pl"):
-            raise EC2Error("InvalidPrefixListId.Malformed", f'Invalid id: "{value}" (expecting "pl-...")')
+        get_prefix_list(ctx, value)
         return field, value
     version = 4 if field == "DestinationCidrBlock" else 6
     try:
@@ -149,7 +151,9 @@ def _nat_target(ctx: HandlerContext, table: dict, nat_id: str) -> str:
 
 
 def _interface_target(ctx: HandlerContext, table: dict, interface_id: str) -> dict:
-    interface = ctx.tx.get("network-interface", interface_id) if is_well_formed(interface_id, "eni") else None
+    if not is_well_formed(interface_id, ENI.prefix):
+        raise ENI.malformed(interface_id)
+    interface = ctx.tx.get("network-interface", interface_id)
     if interface is None:
         raise EC2Error("InvalidNetworkInterfaceID.NotFound",
                        f"The networkInterface ID '{interface_id}' does not exist")
@@ -163,7 +167,9 @@ def _interface_target(ctx: HandlerContext, table: dict, interface_id: str) -> di
 
 
 def _endpoint_target(ctx: HandlerContext, table: dict, endpoint_id: str) -> str:
-    endpoint = ctx.tx.get("vpc-endpoint", endpoint_id) if is_well_formed(endpoint_id, "vpce") else None
+    if not is_well_formed(endpoint_id, VPC_ENDPOINT.prefix):
+        raise VPC_ENDPOINT.malformed(endpoint_id)
+    endpoint = ctx.tx.get("vpc-endpoint", endpoint_id)
     if endpoint is None or endpoint.get("_gone_at") is not None:
         raise EC2Error("InvalidVpcEndpointId.NotFound", f"The Vpc Endpoint Id '{endpoint_id}' does not exist")
     if endpoint.get("VpcId") != table["VpcId"]:
@@ -183,7 +189,7 @@ def _refuse_endpoint_route(table: dict, field: str, destination: str, route: dic
 
 def create_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
-    field, destination = _destination(params)
+    field, destination = _destination(ctx, params)
     if _find_route(route_table_view(ctx, table), field, destination):
         raise EC2Error("RouteAlreadyExists", f"The route identified by {destination} already exists.")
     route = {field: destination, **_target(ctx, table, params), "Origin": "CreateRoute", "State": "active"}
@@ -194,7 +200,7 @@ def create_route(ctx: HandlerContext, params: dict) -> dict:
 
 def replace_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
-    field, destination = _destination(params)
+    field, destination = _destination(ctx, params)
     route = _find_route(route_table_view(ctx, table), field, destination)
     if route is None:
         raise InvalidParameterValue(f"There is no route defined for '{destination}' in the route table. "
@@ -216,7 +222,7 @@ def replace_route(ctx: HandlerContext, params: dict) -> dict:
 
 def delete_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
-    field, destination = _destination(params)
+    field, destination = _destination(ctx, params)
     route = _find_route(route_table_view(ctx, table), field, destination)
     wire = {"DestinationCidrBlock": "destination-cidr-block", "DestinationIpv6CidrBlock": "destination-ipv6-cidr-block",
             "DestinationPrefixListId": "destination-prefix-list-id"}[field]

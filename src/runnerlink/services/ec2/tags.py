@@ -30,7 +30,7 @@ _NOT_FOUND = {
 def _resource(ctx: HandlerContext, resource_id: str) -> tuple[str, dict]:
     kind = kind_of(resource_id)
     if kind is None:
-        raise InvalidParameterValue(f"Invalid id: \"{resource_id}\"", code="InvalidID")
+        raise InvalidParameterValue(f"The ID '{resource_id}' is not valid", code="InvalidID")  # as AWS words it
     record = ctx.tx.get(kind, resource_id)
     if record is None or is_gone(ctx, record):
         code, noun = _NOT_FOUND[kind]

@@ -16,7 +16,7 @@ import string
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone, paginate
 from runnerlink.services.ec2.errors import EC2Error
-from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.ids import is_well_formed, new_id
 from runnerlink.services.ec2.records.endpoint_policies import checked_policy, default_policy
 from runnerlink.services.ec2.records.endpoint_services import GATEWAY, INTERFACE, dns_part, find_service, lookup_service
 from runnerlink.services.ec2.records.filters import apply_filters
@@ -456,10 +456,16 @@ def describe_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
 
 def delete_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
     """Each endpoint: its ENIs go at once; "deleting" for one delay, "deleted" for one more, then not found.
-    Unknown ids come back as per-item InvalidVpcEndpoint.NotFound, not as an error of the call."""
+    Unknown ids come back as per-item InvalidVpcEndpoint.NotFound, not as an error of the call; a malformed one
+    likewise, with InvalidVpcEndpointId.Malformed [unsure: AWS may fail the whole call for it]."""
     unsuccessful = []
     for endpoint_id in params["VpcEndpointIds"]:
         record = VPC_ENDPOINT.find(ctx, endpoint_id)
+        if record is None and not is_well_formed(endpoint_id, VPC_ENDPOINT.prefix):
+            malformed = VPC_ENDPOINT.malformed(endpoint_id)
+            unsuccessful.append({"ResourceId": endpoint_id, "Error": {"Code": malformed.code,
+                                                                      "Message": malformed.message}})
+            continue
         if record is None:
             message = f"The VPC endpoint ID '{endpoint_id}' does not exist"
             unsuccessful.append({"ResourceId": endpoint_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.ids import new_id
-from runnerlink.services.ec2.records.kind import Kind
+from runnerlink.services.ec2.records.kind import MALFORMED_IS_NOT_FOUND, Kind
 from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY
 from runnerlink.services.ec2.records.network_interfaces import ENI
 
@@ -22,6 +22,7 @@ ELASTIC_IP = Kind(
     prefix="eipalloc",
     id_field="AllocationId",
     code="InvalidAllocationID",
+    malformed_code=MALFORMED_IS_NOT_FOUND,  # EC2 has no InvalidAllocationID.Malformed
     noun="allocation ID",
     filters={
         "allocation-id": lambda r: r["AllocationId"],
@@ -57,7 +58,7 @@ def without_association(record: dict) -> dict:
 
 
 def get_address(ctx: HandlerContext, allocation_id: str) -> dict:
-    """The address (as now) or InvalidAllocationID.Malformed / NotFound."""
+    """The address (as now) or InvalidAllocationID.NotFound (for a malformed id too, as AWS answers)."""
     return address_view(ctx, ELASTIC_IP.get(ctx, allocation_id))
 
 

@@ -15,6 +15,7 @@ def _values(record: dict, key: str | None = None) -> list[str]:
 
 DHCP_OPTIONS = Kind(
     name="dhcp-options", prefix="dopt", id_field="DhcpOptionsId", code="InvalidDhcpOptionID", noun="DHCP options ID",
+    malformed_code="InvalidDhcpOptionsId.Malformed",
     filters={
         "dhcp-options-id": lambda r: r["DhcpOptionsId"],
         "key": lambda r: [c["Key"] for c in r.get("DhcpConfigurations") or []],

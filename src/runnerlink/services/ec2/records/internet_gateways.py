@@ -11,6 +11,7 @@ INTERNET_GATEWAY = Kind(
     prefix="igw",
     id_field="InternetGatewayId",
     code="InvalidInternetGatewayID",
+    malformed_code="InvalidInternetGatewayId.Malformed",
     noun="internetGateway ID",
     filters={
         "attachment.vpc-id": lambda r: [a["VpcId"] for a in r["Attachments"]],

@@ -17,6 +17,7 @@ from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.filters import FilterField, apply_filters
 
 MAX_RESULTS = 1000  # a Describe* page when MaxResults is not given
+MALFORMED_IS_NOT_FOUND = "NotFound"  # Kind.malformed_code of a kind AWS has no Malformed code for
 
 
 def bad_token() -> EC2Error:
@@ -48,11 +49,22 @@ class Kind:
     # The filter whose values are VPC ids matched exactly against the record's VpcId, the parent it is stored under:
     # Describe* with it reads only those VPCs' records (set only where filters[parent_filter] reads r["VpcId"]).
     parent_filter: str | None = None
+    # AWS's code for an id not of the kind's form, when it is not "<code>.Malformed": the casing differs for some
+    # kinds ("InvalidRouteTableId.Malformed" beside "InvalidRouteTableID.NotFound"), and some kinds have no Malformed
+    # code at all (allocation ids: NotFound either way) — MALFORMED_IS_NOT_FOUND.
+    malformed_code: str | None = None
+
+    def malformed(self, resource_id: str) -> EC2Error:
+        """AWS's answer to an id not of this kind's form ("vpc-12345", "subnet-zz")."""
+        if self.malformed_code == MALFORMED_IS_NOT_FOUND:
+            return not_found(self.code, self.noun, resource_id)
+        return EC2Error(self.malformed_code or f"{self.code}.Malformed",
+                        f'Invalid id: "{resource_id}" (expecting "{self.prefix}-...")')
 
     def get(self, ctx: HandlerContext, resource_id: str) -> dict:
         """The record, or AWS's Malformed / NotFound error."""
         if not is_well_formed(resource_id, self.prefix):
-            raise EC2Error(f"{self.code}.Malformed", f'Invalid id: "{resource_id}" (expecting "{self.prefix}-...")')
+            raise self.malformed(resource_id)
         record = ctx.tx.get(self.name, resource_id)
         if record is None or is_gone(ctx, record):
             raise not_found(self.code, self.noun, resource_id)

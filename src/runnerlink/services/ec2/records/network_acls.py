@@ -20,6 +20,7 @@ def _associations(field: str):
 
 NETWORK_ACL = Kind(
     name="network-acl", prefix="acl", id_field="NetworkAclId", code="InvalidNetworkAclID", noun="networkAcl ID",
+    malformed_code="InvalidNetworkAclId.Malformed",
     filters={
         "network-acl-id": lambda r: r["NetworkAclId"],
         "vpc-id": lambda r: r["VpcId"],

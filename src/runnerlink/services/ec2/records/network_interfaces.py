@@ -50,7 +50,7 @@ ENI = Kind("network-interface", "eni", "NetworkInterfaceId", "InvalidNetworkInte
     "attachment.status": _attachment("Status"),
     "attachment.device-index": _attachment("DeviceIndex"),
     "attachment.delete-on-termination": _attachment("DeleteOnTermination"),
-}, parent_filter="vpc-id")
+}, parent_filter="vpc-id", malformed_code="InvalidNetworkInterfaceId.Malformed")
 
 
 def create_requester_managed(ctx: HandlerContext, subnet: dict, group_ids: list[str], description: str,

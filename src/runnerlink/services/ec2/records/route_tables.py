@@ -31,6 +31,7 @@ ROUTE_TABLE = Kind(
     prefix="rtb",
     id_field="RouteTableId",
     code="InvalidRouteTableID",
+    malformed_code="InvalidRouteTableId.Malformed",
     noun="routeTable ID",
     filters={
         "route-table-id": lambda r: r["RouteTableId"],
