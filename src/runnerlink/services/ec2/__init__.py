@@ -21,6 +21,7 @@ from runnerlink.services.ec2 import (
     subnets,
     tags,
     vpc_endpoints,
+    vpc_peering,
     vpcs,
     zones,
 )
@@ -29,7 +30,8 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.wire.routing import ServiceSpec
 
 _OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
-               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables)
+               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, vpc_peering,
+               route_tables)
 
 
 def _dry_run(handler: Handler) -> Handler:
