@@ -80,7 +80,8 @@ def test_reject_leaves_it_described_as_rejected(ec2, account):
     assert peering(ec2, peering_id)["Status"] == {"Code": "rejected", "Message": f"Rejected by {account}"}
     code, message = error(ec2.accept_vpc_peering_connection, VpcPeeringConnectionId=peering_id)
     assert code == "InvalidStateTransition"
-    assert message == f"Invalid state transition for {peering_id}, attempted to transition from rejected to provisioning"
+    assert message == (f"Invalid state transition for {peering_id}, attempted to transition from rejected to "
+                       f"provisioning")
 
 
 def test_delete_leaves_it_described_as_deleted(ec2, account):

@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import wait_for
 from tests.e2e.ec2_fixtures import APPRUNNER, make_endpoint, make_network
 from tests.e2e.test_network_trace import ask, cli
+from tests.e2e.test_vpc_scenarios import list_services
+from tests.e2e.test_vpc_scenarios import mine as scenario_mine
 
 HOST = "apprunner.us-east-1.amazonaws.com"
 
@@ -138,3 +140,22 @@ def test_gateway_endpoint_only_for_the_tables_it_is_in(ec2, trace):
     assert trace(network.subnet_ids[0], "s3.us-east-1.amazonaws.com")["outcome"] == "unreachable"
     # the s3 endpoint does not carry dynamodb
     assert trace(network.subnet_ids[1], "dynamodb.us-east-1.amazonaws.com")["outcome"] == "unreachable"
+
+
+def test_boto3_in_the_requester_vpc_reaches_the_peers_endpoint_by_its_vpce_url(server, account, ec2):
+    """Through the subnet gateway (`runnerlink exec`): the endpoint-specific URL works across the peering and the
+    endpoint's condition keys are set (aws:SourceVpc: the endpoint's VPC [unsure]); the default name does not."""
+    mine, peer, endpoint, peering_id, name = peered_networks(ec2)
+    result = list_services(server, account, mine.subnet_ids[0], f"https://{name}")
+    assert result.stdout.strip() == "ok 0", result.stdout + result.stderr
+    [entry] = scenario_mine(server, account, operation="ListServices")
+    assert (entry["outcome"], entry["endpoint"], entry["subnet"]) == ("endpoint", endpoint["VpcEndpointId"],
+                                                                     mine.subnet_ids[0])
+    assert entry["keys"]["aws:SourceVpce"] == endpoint["VpcEndpointId"]
+    assert entry["keys"]["aws:SourceVpc"] == peer.vpc_id
+    assert entry["keys"]["aws:VpcSourceIp"].startswith("10.0.") and "aws:SourceIp" not in entry["keys"]
+    assert any(h["step"] == "peering" and peering_id in h["detail"] for h in entry["hops"])
+
+    result = list_services(server, account, mine.subnet_ids[0], env={"AWS_MAX_ATTEMPTS": "1"})
+    assert result.returncode == 7 and "ProxyConnectionError" in result.stdout
+    assert "private DNS does not cross VPC peering" in result.stdout

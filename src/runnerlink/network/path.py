@@ -32,12 +32,18 @@ class Path:
     private_ip: str | None  # the workload's address (aws:VpcSourceIp on the endpoint path)
     source_ip: str | None  # aws:SourceIp on the internet path: the workload's public address or the NAT's EIP
     destination_ip: str | None
+    # The endpoint's VPC (aws:SourceVpc), when the path ends at an endpoint: another than the workload's only across
+    # a VPC peering connection.
+    endpoint_vpc_id: str | None = None
 
     def to_dict(self) -> dict:
-        return {"outcome": self.outcome, "reason": self.reason, "host": self.host, "service": self.service,
-                "endpoint": self.endpoint_id, "vpc": self.vpc_id, "subnet": self.subnet_id,
-                "privateIp": self.private_ip, "sourceIp": self.source_ip, "destinationIp": self.destination_ip,
-                "hops": [asdict(h) for h in self.hops]}
+        answer = {"outcome": self.outcome, "reason": self.reason, "host": self.host, "service": self.service,
+                  "endpoint": self.endpoint_id, "vpc": self.vpc_id, "subnet": self.subnet_id,
+                  "privateIp": self.private_ip, "sourceIp": self.source_ip, "destinationIp": self.destination_ip,
+                  "hops": [asdict(h) for h in self.hops]}
+        if self.endpoint_vpc_id and self.endpoint_vpc_id != self.vpc_id:
+            answer["endpointVpc"] = self.endpoint_vpc_id
+        return answer
 
 
 class _Unreachable(Exception):
@@ -278,11 +284,12 @@ def find_path(topology: Topology, workload: Workload, host: str, port: int = 443
             return Path("endpoint", tuple(trace.hops), f"through gateway endpoint {gateway.id} "
                                                        f"({gateway.service_name}) to {trace.label(destination)}",
                         endpoint_id=gateway.id, source_ip=None, destination_ip=destination,
+                        endpoint_vpc_id=gateway.vpc_id,
                         **{**base, "service": _service(host, gateway, topology.region)})
         if endpoint is not None:
             reason = _to_endpoint(trace, endpoint, table, route, destination)
             return Path("endpoint", tuple(trace.hops), reason, endpoint_id=endpoint.id, source_ip=None,
-                        destination_ip=destination, **base)
+                        destination_ip=destination, endpoint_vpc_id=endpoint.vpc_id, **base)
         source = _to_internet(trace, table, route, destination)
         return Path("internet", tuple(trace.hops), f"over the internet to {trace.label(destination)} as {source}",
                     endpoint_id=None, source_ip=source, destination_ip=destination, **base)

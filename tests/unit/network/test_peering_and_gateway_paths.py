@@ -3,6 +3,7 @@ not cross peering) and through gateway endpoints (S3, DynamoDB: prefix-list rout
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 
 from runnerlink.network import Route, find_path, resolve
@@ -51,6 +52,7 @@ def test_the_peers_endpoint_is_reached_by_its_vpce_name_through_an_active_peerin
     assert PCX in path.hops[1].detail and PCX in path.hops[2].detail and PCX in path.hops[-1].detail
     assert path.private_ip == "10.0.2.9" and path.service == "apprunner"
     assert f"through VPC peering connection {PCX}" in path.reason
+    assert path.endpoint_vpc_id == PEER_VPC and path.to_dict()["endpointVpc"] == PEER_VPC
 
 
 def test_the_peers_endpoint_is_reached_by_its_eni_address():
@@ -127,15 +129,15 @@ def test_an_own_endpoint_eni_address_is_the_endpoint():
     assert PEER_ENI not in {h.detail for h in path.hops}
 
 
-# --- gateway endpoints -------------------------------------------------------------------------------------------------
+# --- gateway endpoints -----------------------------------------------------------------------------------------------
 
 def test_s3_names_resolve_inside_the_managed_prefix_list():
     topo = with_gateway_endpoint(topology())
     for host in (S3, BUCKET):
         address = service_address(topo, host)
-        assert prefix_list_match(managed_lists(), S3_LIST, __import__("ipaddress").ip_address(address)) == 25
+        assert prefix_list_match(managed_lists(), S3_LIST, ipaddress.ip_address(address)) == 25
     assert prefix_list_match(managed_lists(), DDB_LIST,
-                             __import__("ipaddress").ip_address(service_address(topo, DYNAMODB))) == 25
+                             ipaddress.ip_address(service_address(topo, DYNAMODB))) == 25
 
 
 def test_the_prefix_list_route_wins_over_a_default_route():
@@ -151,6 +153,7 @@ def test_s3_from_a_private_subnet_goes_through_the_gateway_endpoint():
         assert path.outcome == "endpoint" and path.endpoint_id == GATEWAY_VPCE and path.service == "s3"
         assert steps(path) == [("dns", True), ("route", True), ("security-group", True), ("endpoint", True)]
         assert S3_LIST in path.hops[1].detail and path.source_ip is None and path.private_ip == "10.0.2.9"
+        assert path.endpoint_vpc_id == path.vpc_id and "endpointVpc" not in path.to_dict()
 
 
 def test_dynamodb_goes_through_its_gateway_endpoint():
