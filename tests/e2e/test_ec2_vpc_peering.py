@@ -248,3 +248,12 @@ def test_replace_route_to_a_peering_and_route_errors(ec2):
     ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=peering_id)
     assert error(ec2.create_route, RouteTableId=table_id, DestinationCidrBlock="10.7.0.0/16",
                  VpcPeeringConnectionId=peering_id)[0] == "InvalidVpcPeeringConnectionID.NotFound"
+
+
+def test_deleting_a_vpc_deletes_its_peerings(ec2):
+    vpc_a, vpc_b, active_id = active(ec2)
+    _, _, pending_id = requested(ec2, "10.6.0.0/16", "10.7.0.0/16")
+    accepter = peering(ec2, pending_id)["AccepterVpcInfo"]["VpcId"]
+    ec2.delete_vpc(VpcId=vpc_b)
+    ec2.delete_vpc(VpcId=accepter)
+    assert status(ec2, active_id) == "deleted" and status(ec2, pending_id) == "deleted"

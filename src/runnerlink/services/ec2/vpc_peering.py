@@ -18,6 +18,7 @@ from runnerlink.services.ec2.records.vpc_peering import (
     PEERING_KIND,
     RETENTION,
     get_peering,
+    mark_deleted,
     peering_view,
     status_of,
 )
@@ -121,8 +122,7 @@ def delete_vpc_peering_connection(ctx: HandlerContext, params: dict) -> dict:
     current = status_of(ctx, record)
     if current not in LIVE:
         raise _transition_error(record["VpcPeeringConnectionId"], current, "deleted")
-    record.update(_deleted_at=ctx.now, _by=ctx.account, _gone_at=ctx.now + RETENTION)
-    PEERING_KIND.put(ctx, record)
+    mark_deleted(ctx, record)
     return {"Return": True}
 
 

@@ -119,3 +119,16 @@ def peerings_of_vpc(ctx: HandlerContext, vpc_id: str) -> list[dict]:
     """The described connections with vpc_id on either side."""
     return [r for r in PEERING_KIND.all(ctx)
             if vpc_id in (r["RequesterVpcInfo"]["VpcId"], r["AccepterVpcInfo"]["VpcId"])]
+
+
+def mark_deleted(ctx: HandlerContext, record: dict) -> None:
+    """Delete a connection: described as deleted for RETENTION, then gone."""
+    record.update(_deleted_at=ctx.now, _by=ctx.account, _gone_at=ctx.now + RETENTION)
+    PEERING_KIND.put(ctx, record)
+
+
+def delete_peerings_of_vpc(ctx: HandlerContext, vpc_id: str) -> None:
+    """Deleting a VPC deletes its requested and active peering connections, as on AWS."""
+    for record in peerings_of_vpc(ctx, vpc_id):
+        if status_of(ctx, record) in LIVE:
+            mark_deleted(ctx, record)
