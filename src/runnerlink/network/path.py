@@ -156,7 +156,7 @@ def _to_endpoint(trace: _Trace, endpoint: Endpoint, table: RouteTable, route: Ro
         trace.ok("route", f"{table.id}: {destination} matches {routing.describe(route)} (within {workload.vpc_id})")
     if endpoint.state != "available":
         raise _Unreachable("endpoint", f"endpoint {endpoint.id} is {endpoint.state}")
-    interface = next((i for i in topology.interfaces.values() if i.private_ip == destination), None)
+    interface = _interface_at(topology, destination)
     groups = interface.group_ids if interface and interface.group_ids else endpoint.group_ids
     out = trace.check_egress(destination, groups)
     admitted = security.admits(topology, groups, "tcp", trace.port, workload.private_ip, workload.group_ids)
