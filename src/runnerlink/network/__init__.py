@@ -6,6 +6,8 @@ from runnerlink.network.model import (
     Interface,
     InternetGateway,
     NatGateway,
+    Peering,
+    PrefixList,
     Route,
     RouteTable,
     Rule,
@@ -18,7 +20,8 @@ from runnerlink.network.model import (
 from runnerlink.network.path import Hop, Path, find_path, resolve
 
 __all__ = [
-    "Endpoint", "Hop", "Interface", "InternetGateway", "NatGateway", "Path", "Resolution", "Route", "RouteTable",
+    "Endpoint", "Hop", "Interface", "InternetGateway", "NatGateway", "Path", "Peering", "PrefixList",
+    "Resolution", "Route", "RouteTable",
     "Rule", "SecurityGroup", "Subnet", "Topology", "Vpc", "Workload", "aws_host", "find_path", "public_address",
     "resolve",
 ]

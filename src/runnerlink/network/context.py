@@ -31,6 +31,7 @@ class NetworkContext:
     host: str | None = None
     service: str | None = None  # the AWS service the host names ("apprunner", "codebuild" …)
     endpoint: str | None = None
+    endpoint_vpc: str | None = None  # aws:SourceVpc: the endpoint's VPC (the peer's, across a VPC peering connection)
     endpoint_policy: str | None = None  # the endpoint's policy document, None for AWS's default
     hops: tuple[Hop, ...] = field(default=())
     reason: str | None = None  # why an unreachable path fails
@@ -42,7 +43,8 @@ class NetworkContext:
         return cls(source=VPC, outcome=path.outcome, workload=workload, account=account, region=region,
                    vpc=path.vpc_id, subnet=path.subnet_id, address=path.private_ip,
                    public_address=path.source_ip if path.outcome == INTERNET else public_ip, host=path.host,
-                   service=path.service, endpoint=path.endpoint_id, endpoint_policy=endpoint_policy,
+                   service=path.service, endpoint=path.endpoint_id, endpoint_vpc=path.endpoint_vpc_id,
+                   endpoint_policy=endpoint_policy,
                    hops=path.hops, reason=path.reason if path.outcome == UNREACHABLE else None)
 
     @property
@@ -54,7 +56,7 @@ class NetworkContext:
         keys: dict[str, Any] = {}
         if self.outcome == ENDPOINT:
             keys["aws:SourceVpce"] = self.endpoint
-            keys["aws:SourceVpc"] = self.vpc
+            keys["aws:SourceVpc"] = self.endpoint_vpc or self.vpc
             keys["aws:VpcSourceIp"] = self.address
         else:
             keys["aws:SourceIp"] = self.public_address or "127.0.0.1"

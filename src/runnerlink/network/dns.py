@@ -79,6 +79,20 @@ def public_address(host: str) -> str:
     return str(_PUBLIC_NET[1 + int.from_bytes(digest[:4], "big") % _PUBLIC_SLOTS])
 
 
+def service_address(topology: Topology, host: str) -> str:
+    """The model public address of a hostname as seen from the topology's Region: an S3 or DynamoDB name of that
+    Region gets one inside the service's AWS-managed prefix list (what a gateway endpoint route matches), any other
+    name its public_address()."""
+    parsed = aws_host(host)
+    if parsed is not None and parsed.endpoint_id is None and parsed.region == topology.region:
+        listed = next((p for p in topology.prefix_lists.values() if p.name == parsed.service_name()), None)
+        if listed is not None and listed.cidrs:
+            network = ipaddress.ip_network(listed.cidrs[0], strict=False)
+            digest = hashlib.sha256(normalize(host).encode()).digest()
+            return str(network[1 + int.from_bytes(digest[:4], "big") % max(network.num_addresses - 2, 1)])
+    return public_address(host)
+
+
 def default_private_dns_name(service_name: str) -> str | None:
     """The public name an endpoint service's private DNS overrides (com.amazonaws.us-east-1.ecr.api →
     api.ecr.us-east-1.amazonaws.com)."""
@@ -157,11 +171,25 @@ def endpoint_note(topology: Topology, vpc_id: str, host: str) -> str | None:
         return f"endpoint {serving.id} for {name} has no network interface"
     if endpoints:
         return f"endpoint {endpoints[0].id} for {name} has private DNS off"
-    return f"no endpoint for {name} with private DNS in {vpc_id}"
+    return f"no endpoint for {name} with private DNS in {vpc_id}" + _across_peering(topology, vpc_id, name)
+
+
+def _across_peering(topology: Topology, vpc_id: str, service_name: str) -> str:
+    """Why a peered VPC's endpoint for the service does not answer its name here (private DNS does not cross VPC
+    peering: only its own vpce-… names and addresses reach it)."""
+    for peering in topology.peerings.values():
+        peer = peering.peer_of(vpc_id)
+        if peer is None:
+            continue
+        for endpoint in _service_endpoints(topology, peer, service_name):
+            if endpoint.private_dns:
+                return (f" (endpoint {endpoint.id} in {peer}, peered through {peering.id}, has private DNS for it, "
+                        f"but private DNS does not cross VPC peering: use its vpce-… name)")
+    return ""
 
 
 def _public(topology: Topology, vpc_id: str, host: str) -> Resolution:
-    address = public_address(host)
+    address = service_address(topology, host)
     note = endpoint_note(topology, vpc_id, host)
     why = f"{host} resolves to its public address {address}" + (f" ({note})" if note else "")
     return Resolution(host, (address,), "public", None, why)

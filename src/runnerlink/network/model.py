@@ -26,8 +26,8 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Route:
-    destination: str  # a CIDR (or a prefix list id for gateway endpoint routes, which the path never matches)
-    target: str  # "local", igw-…, nat-…, vpce-…, eni-…
+    destination: str  # a CIDR, or a prefix list id (gateway endpoint routes: matched by Topology.prefix_lists)
+    target: str  # "local", igw-…, nat-…, vpce-…, eni-…, pcx-…
     state: str = "active"  # "active" | "blackhole"
 
 
@@ -95,6 +95,29 @@ class NatGateway:
 
 
 @dataclass(frozen=True)
+class Peering:
+    id: str
+    requester_vpc_id: str
+    accepter_vpc_id: str
+    status: str  # "pending-acceptance" | "provisioning" | "active" | "deleted" | … (as of when the model was built)
+
+    def peer_of(self, vpc_id: str) -> str | None:
+        """The VPC on the other side from vpc_id, or None when vpc_id is on neither."""
+        if vpc_id == self.requester_vpc_id:
+            return self.accepter_vpc_id
+        if vpc_id == self.accepter_vpc_id:
+            return self.requester_vpc_id
+        return None
+
+
+@dataclass(frozen=True)
+class PrefixList:
+    id: str
+    name: str  # com.amazonaws.<region>.s3 for an AWS-managed list
+    cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Workload:
     id: str
     account: str
@@ -118,3 +141,5 @@ class Topology:
     interfaces: dict[str, Interface] = field(default_factory=dict)
     internet_gateways: dict[str, InternetGateway] = field(default_factory=dict)
     nat_gateways: dict[str, NatGateway] = field(default_factory=dict)
+    peerings: dict[str, Peering] = field(default_factory=dict)
+    prefix_lists: dict[str, PrefixList] = field(default_factory=dict)

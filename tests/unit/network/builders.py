@@ -12,6 +12,8 @@ from runnerlink.network import (
     Interface,
     InternetGateway,
     NatGateway,
+    Peering,
+    PrefixList,
     Route,
     RouteTable,
     Rule,
@@ -93,3 +95,54 @@ def with_table(topo: Topology, table: RouteTable) -> Topology:
 
 def with_nat(topo: Topology, nat: NatGateway) -> Topology:
     return replace(topo, nat_gateways={**topo.nat_gateways, nat.id: nat})
+
+
+# A peer VPC 10.1.0.0/16 with one subnet (10.1.1.0/24, us-east-1b) whose table routes 10.0.0.0/16 back through PCX,
+# an apprunner interface endpoint there (private DNS on) with one ENI and a group admitting 443 from both VPCs.
+PEER_VPC, PEER_SUBNET, PEER_RTB = "vpc-0000000000000000p", "subnet-0000000000000000p", "rtb-0000000000000000p"
+PEER_VPCE, PEER_ENI, PEER_SG = "vpce-0000000000000000f", "eni-0000000000000000p", "sg-0000000000000000p"
+PEER_IP = "10.1.1.20"
+PCX = "pcx-0000000000000000a"
+PEER_VPCE_NAME = f"{PEER_VPCE}-abcd1234.apprunner.us-east-1.vpce.amazonaws.com"
+S3_LIST, DDB_LIST = "pl-63a5400a", "pl-02cd2c6b"
+GATEWAY_VPCE = "vpce-0000000000000000g"
+
+
+def peered(topo: Topology, status: str = "active", route_back: bool = True, route_there: bool = True) -> Topology:
+    """The topology with the peer VPC, its endpoint, and PCX (in status) between them; the private subnet's main table
+    routes 10.1.0.0/16 to PCX unless told otherwise."""
+    back = (Route("10.1.0.0/16", "local"),) + ((Route("10.0.0.0/16", PCX),) if route_back else ())
+    main = topo.route_tables[RTB_MAIN]
+    there = replace(main, routes=main.routes + ((Route("10.1.0.0/16", PCX),) if route_there else ()))
+    peer_endpoint = Endpoint(PEER_VPCE, PEER_VPC, APPRUNNER, "Interface", "available", True, HOST,
+                             (PEER_VPCE_NAME,), (PEER_ENI,), (PEER_SG,), None)
+    return replace(
+        topo,
+        vpcs={**topo.vpcs, PEER_VPC: Vpc(PEER_VPC, ("10.1.0.0/16",))},
+        subnets={**topo.subnets, PEER_SUBNET: Subnet(PEER_SUBNET, PEER_VPC, "10.1.1.0/24", "us-east-1b", PEER_RTB)},
+        route_tables={**topo.route_tables, RTB_MAIN: there, PEER_RTB: RouteTable(PEER_RTB, PEER_VPC, back)},
+        security_groups={**topo.security_groups, PEER_SG: SecurityGroup(
+            PEER_SG, PEER_VPC, (Rule("tcp", 443, 443, cidr="10.0.0.0/8"),), (ALL_OUT,))},
+        endpoints={**topo.endpoints, PEER_VPCE: peer_endpoint},
+        interfaces={**topo.interfaces, PEER_ENI: Interface(PEER_ENI, PEER_SUBNET, PEER_VPC, PEER_IP, (PEER_SG,))},
+        peerings={**topo.peerings, PCX: Peering(PCX, VPC, PEER_VPC, status)},
+    )
+
+
+def with_gateway_endpoint(topo: Topology, service: str = "s3", state: str = "available",
+                          tables: tuple[str, ...] = (RTB_MAIN,)) -> Topology:
+    """An S3 (or DynamoDB) gateway endpoint in the VPC, its prefix-list route in the given tables, and the Region's
+    AWS-managed lists (documentation ranges)."""
+    list_id = S3_LIST if service == "s3" else DDB_LIST
+    gateway = Endpoint(GATEWAY_VPCE, VPC, f"com.amazonaws.us-east-1.{service}", "Gateway", state)
+    route_tables = {**topo.route_tables}
+    for table_id in tables:
+        table = route_tables[table_id]
+        route_tables[table_id] = replace(table, routes=table.routes + (Route(list_id, GATEWAY_VPCE),))
+    return replace(topo, route_tables=route_tables, endpoints={**topo.endpoints, GATEWAY_VPCE: gateway},
+                   prefix_lists=managed_lists())
+
+
+def managed_lists() -> dict[str, PrefixList]:
+    return {S3_LIST: PrefixList(S3_LIST, "com.amazonaws.us-east-1.s3", ("198.51.100.0/25",)),
+            DDB_LIST: PrefixList(DDB_LIST, "com.amazonaws.us-east-1.dynamodb", ("198.51.100.128/25",))}

@@ -28,6 +28,14 @@ def test_through_an_endpoint_the_endpoint_keys_are_set_and_no_source_ip():
     assert network.through_endpoint and network.reason is None and network.endpoint_policy == "{}"
 
 
+def test_across_a_peering_the_source_vpc_is_the_endpoints():
+    """[unsure] aws:SourceVpc names the endpoint's VPC (the service sees the endpoint, not the peered client VPC);
+    aws:VpcSourceIp stays the client's address (peering does not translate addresses)."""
+    across = path("endpoint", endpoint_vpc_id="vpc-0000000000000000f")
+    keys = NetworkContext.from_path(across, "wl-1", "111122223333", "us-east-1", None, None).condition_keys(None, 0)
+    assert (keys["aws:SourceVpc"], keys["aws:VpcSourceIp"]) == ("vpc-0000000000000000f", "10.0.1.5")
+
+
 def test_over_the_internet_the_source_ip_is_the_public_address_the_path_gives():
     network = NetworkContext.from_path(path("internet"), "wl-1", "111122223333", "us-east-1", "198.51.100.1", None)
     keys = network.condition_keys(None, 1.5)

@@ -252,7 +252,7 @@ def test_dns_support_off():
 
 def test_unmodelled_route_target():
     address = public_address(HOST)
-    table = RouteTable(RTB_MAIN, VPC, (local(), Route("0.0.0.0/0", "pcx-0000000000000000a")))
+    table = RouteTable(RTB_MAIN, VPC, (local(), Route("0.0.0.0/0", "tgw-0000000000000000a")))
     path = find_path(with_table(topology(), table), workload(PRIVATE), HOST)
     assert path.outcome == "unreachable" and "not modelled" in path.reason and address in path.reason
 

@@ -22,6 +22,7 @@ from runnerlink.services.ec2 import (
     subnets,
     tags,
     vpc_endpoints,
+    vpc_peering,
     vpcs,
     zones,
 )
@@ -31,7 +32,8 @@ from runnerlink.services.ec2.input_style import STYLE
 from runnerlink.wire.routing import ServiceSpec
 
 _OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
-               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables, instances)
+               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, vpc_peering,
+               route_tables, instances)
 
 
 def _dry_run(handler: Handler) -> Handler:

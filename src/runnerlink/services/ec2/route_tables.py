@@ -24,6 +24,7 @@ from runnerlink.services.ec2.records.route_tables import (
 from runnerlink.services.ec2.records.subnets import get_subnet
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
+from runnerlink.services.ec2.records.vpc_peering import LIVE, peering_of, status_of
 from runnerlink.services.ec2.records.vpcs import get_vpc
 
 _DESTINATIONS = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
@@ -33,14 +34,14 @@ _TARGETS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcPeeringConnec
             "CoreNetworkArn", "OdbNetworkArn", "InstanceId")
 # Targets runnerlink does not model: any id given is unknown.
 _UNMODELLED = {
-    "VpcPeeringConnectionId": ("InvalidVpcPeeringConnectionID.NotFound", "vpcPeeringConnection ID"),
     "EgressOnlyInternetGatewayId": ("InvalidGatewayID.NotFound", "gateway ID"),
     "TransitGatewayId": ("InvalidTransitGatewayID.NotFound", "transitGateway ID"),
     "LocalGatewayId": ("InvalidLocalGatewayID.NotFound", "localGateway ID"),
     "CarrierGatewayId": ("InvalidCarrierGatewayID.NotFound", "carrierGateway ID"),
     "InstanceId": ("InvalidInstanceID.NotFound", "instance ID"),
 }
-_ROUTE_TARGET_FIELDS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "InstanceId", "InstanceOwnerId")
+_ROUTE_TARGET_FIELDS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "InstanceId", "InstanceOwnerId",
+                        "VpcPeeringConnectionId")
 
 
 def create_route_table(ctx: HandlerContext, params: dict) -> dict:
@@ -126,6 +127,8 @@ def _target(ctx: HandlerContext, table: dict, params: dict) -> dict:
         return {"NatGatewayId": _nat_target(ctx, table, value)}
     if field == "NetworkInterfaceId":
         return _interface_target(ctx, table, value)
+    if field == "VpcPeeringConnectionId":
+        return {"VpcPeeringConnectionId": _peering_target(ctx, table, value)}
     if field in _UNMODELLED:
         code, noun = _UNMODELLED[field]
         raise EC2Error(code, f"The {noun} '{value}' does not exist")
@@ -164,6 +167,18 @@ def _interface_target(ctx: HandlerContext, table: dict, interface_id: str) -> di
     if instance_id:
         target.update(InstanceId=instance_id, InstanceOwnerId=interface.get("OwnerId"))
     return target
+
+
+def _peering_target(ctx: HandlerContext, table: dict, peering_id: str) -> str:
+    """A connection that is requested or active, with the table's VPC on one side (a route to a pending one is
+    allowed: it is a blackhole until the connection is active)."""
+    record = peering_of(ctx, peering_id)
+    if record is None or status_of(ctx, record) not in LIVE:
+        raise EC2Error("InvalidVpcPeeringConnectionID.NotFound",
+                       f"The vpcPeeringConnection ID '{peering_id}' does not exist")
+    if table["VpcId"] not in (record["RequesterVpcInfo"]["VpcId"], record["AccepterVpcInfo"]["VpcId"]):
+        raise _different_networks(table, peering_id, "VPC peering connection")
+    return peering_id
 
 
 def _endpoint_target(ctx: HandlerContext, table: dict, endpoint_id: str) -> str:

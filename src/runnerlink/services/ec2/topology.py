@@ -10,6 +10,8 @@ from runnerlink.network.model import (
     Interface,
     InternetGateway,
     NatGateway,
+    Peering,
+    PrefixList,
     Route,
     RouteTable,
     Rule,
@@ -25,11 +27,13 @@ from runnerlink.services.ec2.errors import EC2Error
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY, nat_gateway_view
 from runnerlink.services.ec2.records.network_interfaces import ENI
+from runnerlink.services.ec2.records.prefix_lists import prefix_lists
 from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE, route_table_view
 from runnerlink.services.ec2.records.security_groups import GROUP_KIND, default_group_id, get_group, rules
 from runnerlink.services.ec2.records.subnets import SUBNET, first_free_ip, get_subnet
 from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
 from runnerlink.services.ec2.records.vpc_endpoints import state as endpoint_state
+from runnerlink.services.ec2.records.vpc_peering import PEERING_KIND, peerings_of_vpc, status_of
 from runnerlink.services.ec2.records.vpcs import VPC
 
 _ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "TransitGatewayId",
@@ -115,27 +119,38 @@ def _subnet_tables(tables: list[dict]) -> tuple[dict[str, str], dict[str, str]]:
     return explicit, main
 
 
-def _in_scope(kind, ctx: HandlerContext, vpc_id: str | None) -> list[dict]:
-    return kind.all(ctx) if vpc_id is None else kind.in_vpc(ctx, vpc_id)
+def _in_scope(kind, ctx: HandlerContext, vpc_ids: list[str] | None) -> list[dict]:
+    return kind.all(ctx) if vpc_ids is None else kind.in_vpc(ctx, vpc_ids)
+
+
+def _peering(ctx: HandlerContext, record: dict) -> Peering:
+    return Peering(record["VpcPeeringConnectionId"], record["RequesterVpcInfo"]["VpcId"],
+                   record["AccepterVpcInfo"]["VpcId"], status_of(ctx, record))
 
 
 def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
     """Everything in ctx's account and region, as it is at ctx.now. With vpc_id, only what a workload in that VPC
-    can meet (its VPC's resources, and every endpoint with its interfaces, whose vpce-… names resolve from
-    anywhere): the same paths, read from the store's per-VPC index."""
-    vpc_records = [r for r in [VPC.find(ctx, vpc_id)] if r] if vpc_id else VPC.all(ctx)
-    tables = [route_table_view(ctx, t) for t in _in_scope(ROUTE_TABLE, ctx, vpc_id)]
+    can meet (its VPC's and its peered VPCs' resources — a peer's endpoint ENIs are reached across the peering, and
+    their subnets' tables route the replies — and every endpoint with its interfaces, whose vpce-… names resolve
+    from anywhere): the same paths, read from the store's per-VPC index."""
+    peering_records = peerings_of_vpc(ctx, vpc_id) if vpc_id else PEERING_KIND.all(ctx)
+    scope = None
+    if vpc_id:
+        peers = [p.peer_of(vpc_id) for p in (_peering(ctx, r) for r in peering_records)]
+        scope = list(dict.fromkeys([vpc_id, *(peer for peer in peers if peer)]))
+    vpc_records = [r for r in (VPC.find(ctx, v) for v in scope) if r] if scope else VPC.all(ctx)
+    tables = [route_table_view(ctx, t) for t in _in_scope(ROUTE_TABLE, ctx, scope)]
     explicit, main = _subnet_tables(tables)
     subnet_map = {}
-    for record in _in_scope(SUBNET, ctx, vpc_id):
+    for record in _in_scope(SUBNET, ctx, scope):
         subnet_id = record["SubnetId"]
         subnet_map[subnet_id] = Subnet(subnet_id, record["VpcId"], record["CidrBlock"], record["AvailabilityZone"],
                                        explicit.get(subnet_id) or main.get(record["VpcId"]),
                                        bool(record.get("MapPublicIpOnLaunch")))
-    nats = [nat_gateway_view(ctx, r) for r in ctx.tx.scan(NAT_GATEWAY, parent=vpc_id)]
-    groups = ctx.tx.scan(GROUP_KIND, parent=vpc_id)
+    nats = [nat_gateway_view(ctx, r) for r in ctx.tx.scan(NAT_GATEWAY, parent=scope)]
+    groups = ctx.tx.scan(GROUP_KIND, parent=scope)
     endpoint_records = VPC_ENDPOINT.all(ctx)
-    interface_records = _in_scope(ENI, ctx, vpc_id)
+    interface_records = _in_scope(ENI, ctx, scope)
     if vpc_id:
         seen = {r["NetworkInterfaceId"] for r in interface_records}
         for record in endpoint_records:
@@ -156,6 +171,9 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
                                                                    attached_vpc(r))
                            for r in INTERNET_GATEWAY.all(ctx)},
         nat_gateways={v["NatGatewayId"]: _nat(v) for v in nats if v is not None},
+        peerings={r["VpcPeeringConnectionId"]: _peering(ctx, r) for r in peering_records},
+        prefix_lists={p["PrefixListId"]: PrefixList(p["PrefixListId"], p["PrefixListName"], tuple(p["Cidrs"]))
+                      for p in prefix_lists(ctx.region)},
     )
 
 

@@ -13,6 +13,7 @@ from runnerlink.services.ec2.records.network_acls import custom_acl_ids, delete_
 from runnerlink.services.ec2.records.quotas import check_vpcs
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpc_endpoints import state
+from runnerlink.services.ec2.records.vpc_peering import delete_peerings_of_vpc
 from runnerlink.services.ec2.records.vpcs import VPC, get_vpc, new_vpc, parse_cidr, store_with_companions
 
 # DescribeVpcAttribute's Attribute value → the member holding it.
@@ -105,6 +106,7 @@ def delete_vpc(ctx: HandlerContext, params: dict) -> dict:
     if dependents:
         raise dependency_violation(vpc["VpcId"])
     _delete_companions(ctx, vpc["VpcId"])
+    delete_peerings_of_vpc(ctx, vpc["VpcId"])
     ctx.tx.delete(VPC.name, vpc["VpcId"])
     return {}
 

@@ -2,9 +2,10 @@
 subnet/gateway associations and the VPC's main table.
 
 A stored route is plain data: a destination (DestinationCidrBlock, DestinationIpv6CidrBlock or
-DestinationPrefixListId), one target member (GatewayId "local"/igw-/vpce-, NatGatewayId or NetworkInterfaceId), Origin
-and State "active". Whether a route is a blackhole (its target deleted, detached or deleting) is derived when read by
-route_table_view(); table_for_subnet() gives the table that applies to a subnet, ready for a longest-prefix match.
+DestinationPrefixListId), one target member (GatewayId "local"/igw-/vpce-, NatGatewayId, NetworkInterfaceId or
+VpcPeeringConnectionId), Origin and State "active". Whether a route is a blackhole (its target deleted, detached or
+deleting; a peering connection that is not active) is derived when read by route_table_view(); table_for_subnet() gives
+the table that applies to a subnet, ready for a longest-prefix match.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, 
 from runnerlink.services.ec2.records.kind import Kind
 from runnerlink.services.ec2.records.nat_gateways import routes_traffic
 from runnerlink.services.ec2.records.prefix_lists import prefix_lists
+from runnerlink.services.ec2.records.vpc_peering import routes_traffic as peering_routes_traffic
 
 
 def _routes(field: str):
@@ -134,6 +136,8 @@ def _target_alive(ctx: HandlerContext, vpc_id: str, route: dict) -> bool:
         return routes_traffic(ctx, route["NatGatewayId"])
     if route.get("NetworkInterfaceId"):
         return ctx.tx.get("network-interface", route["NetworkInterfaceId"]) is not None
+    if route.get("VpcPeeringConnectionId"):
+        return peering_routes_traffic(ctx, route["VpcPeeringConnectionId"])
     return False
 
 
