@@ -26,9 +26,10 @@ class Subnet:
 
 @dataclass(frozen=True)
 class Route:
-    destination: str  # a CIDR (or a prefix list id for gateway endpoint routes, which the path never matches)
+    destination: str  # a CIDR, or a prefix list id
     target: str  # "local", igw-…, nat-…, vpce-…, eni-…
     state: str = "active"  # "active" | "blackhole"
+    prefix_cidrs: tuple[str, ...] = ()  # a prefix list destination's CIDRs, where the model knows them
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Rule:
     cidr: str | None = None
     group_id: str | None = None
     prefix_list_id: str | None = None
+    prefix_cidrs: tuple[str, ...] = ()  # the prefix list's CIDRs, where the model knows them
 
 
 @dataclass(frozen=True)

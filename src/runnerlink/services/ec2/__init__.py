@@ -11,6 +11,7 @@ from runnerlink.services.ec2 import (
     dhcp_options,
     endpoint_services,
     internet_gateways,
+    managed_prefix_lists,
     nat_gateways,
     network_acls,
     network_interfaces,
@@ -28,7 +29,8 @@ from runnerlink.services.ec2.defaults import ensure_default_vpc
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
+_OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, managed_prefix_lists,
+               dhcp_options, endpoint_services, vpc_endpoints,
                security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables)
 
 

@@ -10,6 +10,7 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, depe
 from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.kind import page
+from runnerlink.services.ec2.records.managed_prefix_lists import malformed, referable
 from runnerlink.services.ec2.records.nat_gateways import find_nat_gateway
 from runnerlink.services.ec2.records.route_tables import (
     ROUTE_TABLE,
@@ -83,7 +84,7 @@ def _destination(params: dict) -> tuple[str, str]:
     wire = field[0].lower() + field[1:]
     if field == "DestinationPrefixListId":
         if not is_well_formed(value, "pl"):
-            raise EC2Error("InvalidPrefixListId.Malformed", f'Invalid id: "{value}" (expecting "pl-...")')
+            raise malformed(value)
         return field, value
     version = 4 if field == "DestinationCidrBlock" else 6
     try:
@@ -184,6 +185,8 @@ def _refuse_endpoint_route(table: dict, field: str, destination: str, route: dic
 def create_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
     field, destination = _destination(params)
+    if field == "DestinationPrefixListId":
+        referable(ctx, destination)  # a new route's list must exist (an existing route's is never deleted)
     if _find_route(route_table_view(ctx, table), field, destination):
         raise EC2Error("RouteAlreadyExists", f"The route identified by {destination} already exists.")
     route = {field: destination, **_target(ctx, table, params), "Origin": "CreateRoute", "State": "active"}

@@ -13,6 +13,7 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.filters import apply_filters
 from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page, put_record
+from runnerlink.services.ec2.records.managed_prefix_lists import referable
 from runnerlink.services.ec2.records.security_groups import (
     DEFAULT_NAME,
     GROUP_KIND,
@@ -148,8 +149,7 @@ def _peers(ctx: HandlerContext, group: dict, permission: dict) -> list[tuple[dic
         peers.append(({"CidrIpv6": _cidr(item.get("CidrIpv6", ""), 6)}, item.get("Description")))
     for item in permission.get("PrefixListIds") or []:
         prefix_list = item.get("PrefixListId", "")
-        if not is_well_formed(prefix_list, "pl"):
-            raise EC2Error("InvalidPrefixListId.Malformed", f'Invalid id: "{prefix_list}" (expecting "pl-...")')
+        referable(ctx, prefix_list)  # Malformed / NotFound
         peers.append(({"PrefixListId": prefix_list}, item.get("Description")))
     for pair in permission.get("UserIdGroupPairs") or []:
         peers.append(({"ReferencedGroupInfo": _referenced_group(ctx, group, pair)}, pair.get("Description")))
@@ -398,7 +398,7 @@ def modify_security_group_rules(ctx: HandlerContext, params: dict) -> dict:
         peer_fields = {
             "CidrIpv4": lambda v: {"CidrIpv4": _cidr(v, 4)},
             "CidrIpv6": lambda v: {"CidrIpv6": _cidr(v, 6)},
-            "PrefixListId": lambda v: {"PrefixListId": v},
+            "PrefixListId": lambda v: {"PrefixListId": referable(ctx, v)["PrefixListId"]},
             "ReferencedGroupId": lambda v: {"ReferencedGroupInfo": _referenced_group(ctx, group, {"GroupId": v})},
         }
         named = [k for k in peer_fields if request.get(k)]

@@ -23,6 +23,7 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
+from runnerlink.services.ec2.records.managed_prefix_lists import cidrs_by_list
 from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY, nat_gateway_view
 from runnerlink.services.ec2.records.network_interfaces import ENI
 from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE, route_table_view
@@ -45,32 +46,38 @@ def _vpc(record: dict) -> Vpc:
                bool(attributes.get("EnableDnsHostnames", False)))
 
 
-def _route(record: dict) -> Route | None:
+# Customer-managed prefix list id → its current CIDRs (the AWS-managed lists' are not given to the model here).
+PrefixCidrs = dict[str, tuple[str, ...]]
+
+
+def _route(record: dict, lists: PrefixCidrs) -> Route | None:
     destination = record.get("DestinationCidrBlock") or record.get("DestinationIpv6CidrBlock") \
         or record.get("DestinationPrefixListId")
     target = next((record[k] for k in _ROUTE_TARGETS if record.get(k)), None)
     if destination is None or target is None:
         return None
-    return Route(destination, target, record.get("State", "active"))
+    cidrs = lists.get(record["DestinationPrefixListId"], ()) if record.get("DestinationPrefixListId") else ()
+    return Route(destination, target, record.get("State", "active"), cidrs)
 
 
-def _route_table(view: dict) -> RouteTable:
-    routes = tuple(r for r in (_route(raw) for raw in view["Routes"]) if r is not None)
+def _route_table(view: dict, lists: PrefixCidrs) -> RouteTable:
+    routes = tuple(r for r in (_route(raw, lists) for raw in view["Routes"]) if r is not None)
     return RouteTable(view["RouteTableId"], view["VpcId"], routes)
 
 
-def _rule(record: dict) -> Rule:
+def _rule(record: dict, lists: PrefixCidrs) -> Rule:
+    prefix_list_id = record.get("PrefixListId")
     return Rule(protocol=str(record["IpProtocol"]), from_port=int(record.get("FromPort", -1)),
                 to_port=int(record.get("ToPort", -1)), cidr=record.get("CidrIpv4") or record.get("CidrIpv6"),
                 group_id=(record.get("ReferencedGroupInfo") or {}).get("GroupId"),
-                prefix_list_id=record.get("PrefixListId"))
+                prefix_list_id=prefix_list_id, prefix_cidrs=lists.get(prefix_list_id, ()) if prefix_list_id else ())
 
 
-def _group(ctx: HandlerContext, record: dict) -> SecurityGroup:
+def _group(ctx: HandlerContext, record: dict, lists: PrefixCidrs) -> SecurityGroup:
     group_id = record["GroupId"]
     return SecurityGroup(group_id, record.get("VpcId", ""),
-                         tuple(_rule(r) for r in rules(ctx, group_id, egress=False)),
-                         tuple(_rule(r) for r in rules(ctx, group_id, egress=True)))
+                         tuple(_rule(r, lists) for r in rules(ctx, group_id, egress=False)),
+                         tuple(_rule(r, lists) for r in rules(ctx, group_id, egress=True)))
 
 
 def _endpoint(ctx: HandlerContext, record: dict) -> Endpoint:
@@ -125,6 +132,7 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
     anywhere): the same paths, read from the store's per-VPC index."""
     vpc_records = [r for r in [VPC.find(ctx, vpc_id)] if r] if vpc_id else VPC.all(ctx)
     tables = [route_table_view(ctx, t) for t in _in_scope(ROUTE_TABLE, ctx, vpc_id)]
+    lists = cidrs_by_list(ctx)
     explicit, main = _subnet_tables(tables)
     subnet_map = {}
     for record in _in_scope(SUBNET, ctx, vpc_id):
@@ -148,8 +156,8 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
         region=ctx.region,
         vpcs={r["VpcId"]: _vpc(r) for r in vpc_records},
         subnets=subnet_map,
-        route_tables={t["RouteTableId"]: _route_table(t) for t in tables},
-        security_groups={r["GroupId"]: _group(ctx, r) for r in groups if not is_gone(ctx, r)},
+        route_tables={t["RouteTableId"]: _route_table(t, lists) for t in tables},
+        security_groups={r["GroupId"]: _group(ctx, r, lists) for r in groups if not is_gone(ctx, r)},
         endpoints={r["VpcEndpointId"]: _endpoint(ctx, r) for r in endpoint_records},
         interfaces={r["NetworkInterfaceId"]: _interface(r) for r in interface_records if r.get("PrivateIpAddress")},
         internet_gateways={r["InternetGatewayId"]: InternetGateway(r["InternetGatewayId"],
