@@ -4,13 +4,17 @@ from routes and security group rules, and the errors of each."""
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import settle
-from tests.e2e.ec2_fixtures import make_vpc
+from tests.e2e.ec2_fixtures import make_endpoint, make_network, make_vpc
+
+HOST = "apprunner.us-east-1.amazonaws.com"
 
 
 def error(call, **kwargs) -> tuple[str, str]:
@@ -330,3 +334,31 @@ def test_max_entries_count_against_the_rule_quota(ec2):
     assert error(ec2.modify_managed_prefix_list, PrefixListId=small, MaxEntries=2)[0] == \
         "RulesPerSecurityGroupLimitExceeded"
     assert described(ec2, small)["MaxEntries"] == 1
+
+
+def _trace(server, account: str, subnet_id: str) -> dict:
+    request = urllib.request.Request(f"{server.url}/_runnerlink/network/trace", method="POST",
+                                     headers={"content-type": "application/json"},
+                                     data=json.dumps({"account": account, "region": "us-east-1", "subnet": subnet_id,
+                                                      "url": f"https://{HOST}/"}).encode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["path"]
+
+
+def test_trace_follows_a_rule_referencing_a_list(server, account, ec2):
+    """The network model admits the current entries of a list a rule references: the endpoint's group admits the
+    workload's subnet through a list, and no longer once the list drops the subnet's CIDR."""
+    network = make_network(ec2)
+    prefix_list_id = create(ec2, Entries=[{"Cidr": "10.0.1.0/24"}])["PrefixListId"]
+    group_id = ec2.create_security_group(GroupName="via-list", Description="via list",
+                                         VpcId=network.vpc_id)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": prefix_list_id}]}])
+    make_endpoint(ec2, network, PrivateDnsEnabled=True, SecurityGroupIds=[group_id])
+    settle()
+    assert _trace(server, account, network.subnet_ids[0])["outcome"] == "endpoint"
+    assert _trace(server, account, network.subnet_ids[1])["outcome"] == "unreachable"  # 10.0.2.0/24: not listed
+    ec2.modify_managed_prefix_list(PrefixListId=prefix_list_id, CurrentVersion=1,
+                                   RemoveEntries=[{"Cidr": "10.0.1.0/24"}], AddEntries=[{"Cidr": "10.0.2.0/24"}])
+    assert _trace(server, account, network.subnet_ids[0])["outcome"] == "unreachable"
+    assert _trace(server, account, network.subnet_ids[1])["outcome"] == "endpoint"
