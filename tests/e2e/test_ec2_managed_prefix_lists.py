@@ -362,3 +362,19 @@ def test_trace_follows_a_rule_referencing_a_list(server, account, ec2):
                                    RemoveEntries=[{"Cidr": "10.0.1.0/24"}], AddEntries=[{"Cidr": "10.0.2.0/24"}])
     assert _trace(server, account, network.subnet_ids[0])["outcome"] == "unreachable"
     assert _trace(server, account, network.subnet_ids[1])["outcome"] == "endpoint"
+
+
+def test_trace_follows_a_route_to_a_list(server, account, ec2):
+    """A subnet whose only route out is to a prefix list reaches the internet for the addresses the list holds (here
+    every IPv4 address, as two halves), through the route's internet gateway."""
+    network = make_network(ec2)
+    halves = create(ec2, Entries=[{"Cidr": "0.0.0.0/1"}, {"Cidr": "128.0.0.0/1"}])["PrefixListId"]
+    gateway_id = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway_id, VpcId=network.vpc_id)
+    table_id = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table_id, DestinationPrefixListId=halves, GatewayId=gateway_id)
+    ec2.associate_route_table(RouteTableId=table_id, SubnetId=network.subnet_ids[0])
+    ec2.modify_subnet_attribute(SubnetId=network.subnet_ids[0], MapPublicIpOnLaunch={"Value": True})
+    path = _trace(server, account, network.subnet_ids[0])
+    assert path["outcome"] == "internet", path
+    assert any(gateway_id in hop["detail"] for hop in path["hops"]), path

@@ -25,7 +25,6 @@ from runnerlink.services.ec2.records.managed_prefix_lists import (
     aws_managed,
     entries,
     get_any,
-    in_progress,
     purge,
     save,
     state,

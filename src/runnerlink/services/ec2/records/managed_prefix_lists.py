@@ -53,10 +53,6 @@ def state(ctx: HandlerContext, record: dict) -> str:
     return f"{record['_change']}-{'complete' if done else 'in-progress'}"
 
 
-def in_progress(ctx: HandlerContext, record: dict) -> bool:
-    return state(ctx, record).endswith("-in-progress")
-
-
 def view(ctx: HandlerContext, record: dict) -> dict:
     """The list as DescribeManagedPrefixLists shows it."""
     return {k: v for k, v in record.items() if not k.startswith("_")} | {"State": state(ctx, record)}
@@ -110,7 +106,7 @@ def referable(ctx: HandlerContext, prefix_list_id: str) -> dict:
 
 
 def entries(record: dict, version: int | None = None) -> list[dict]:
-    """The entries ({Cidr, Description?}) of a version (the current one by default); None past the versions kept."""
+    """The entries ({Cidr, Description?}) of a version (the current one by default; the caller checks the number)."""
     if "_cidrs" in record:  # AWS-managed
         return [{"Cidr": c} for c in record["_cidrs"]]
     versions = record["_versions"]
