@@ -378,3 +378,25 @@ def test_trace_follows_a_route_to_a_list(server, account, ec2):
     path = _trace(server, account, network.subnet_ids[0])
     assert path["outcome"] == "internet", path
     assert any(gateway_id in hop["detail"] for hop in path["hops"]), path
+
+
+def test_modify_security_group_rules_to_a_list_counts_its_max_entries(ec2):
+    """ModifySecurityGroupRules turning a CIDR rule into a prefix list rule weighs the list's MaxEntries too; the
+    refused change leaves the rule as it was."""
+    vpc_id = make_vpc(ec2)
+    big = create(ec2, name="big", max_entries=60)["PrefixListId"]
+    group_id = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc_id)["GroupId"]
+    [first, _] = ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+        {"IpProtocol": "tcp", "FromPort": 2, "ToPort": 2, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])["SecurityGroupRules"]
+    assert error(ec2.modify_security_group_rules, GroupId=group_id, SecurityGroupRules=[
+        {"SecurityGroupRuleId": first["SecurityGroupRuleId"],
+         "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1, "PrefixListId": big}}])[0] == \
+        "RulesPerSecurityGroupLimitExceeded"
+    [shown] = ec2.describe_security_group_rules(SecurityGroupRuleIds=[first["SecurityGroupRuleId"]])[
+        "SecurityGroupRules"]
+    assert shown["CidrIpv4"] == "10.0.0.0/8" and "PrefixListId" not in shown
+    assert error(ec2.modify_security_group_rules, GroupId=group_id, SecurityGroupRules=[
+        {"SecurityGroupRuleId": first["SecurityGroupRuleId"],
+         "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 1,
+                               "PrefixListId": "pl-0123456789abcdef0"}}])[0] == "InvalidPrefixListID.NotFound"

@@ -176,7 +176,7 @@ def _check_version(record: dict, current_version: int | None) -> None:
 def _new_version(ctx: HandlerContext, record: dict, new_entries: list[dict], change: str) -> None:
     if len(new_entries) > record["MaxEntries"]:
         raise _too_many(len(new_entries), record["MaxEntries"])
-    record["_versions"].append(new_entries)
+    record["_versions"] = record["_versions"] + [new_entries]
     record["Version"] = len(record["_versions"])
     record.update(_change=change, _changed_at=ctx.now)
 
@@ -234,13 +234,16 @@ def modify_managed_prefix_list(ctx: HandlerContext, params: dict) -> dict:
         raise EC2Error("InvalidParameterCombination", "You cannot modify the entries and the maximum entries for "
                                                       "the prefix list in the same request.")
     _check_version(record, params.get("CurrentVersion"))
-    if params.get("PrefixListName") is not None:
-        record["PrefixListName"] = _name(params["PrefixListName"])
-        record.update(_change="modify", _changed_at=ctx.now)
+    # Everything is checked before anything changes.
+    name = _name(params["PrefixListName"]) if params.get("PrefixListName") is not None else None
+    new_entries = _modified_entries(record, params) if changes_entries else None
     if changes_entries:
-        _new_version(ctx, record, _modified_entries(record, params), "modify")
+        _new_version(ctx, record, new_entries, "modify")
     elif params.get("MaxEntries") is not None:
         _resize(ctx, record, params["MaxEntries"])
+    if name is not None:
+        record["PrefixListName"] = name
+        record.update(_change="modify", _changed_at=ctx.now)
     save(ctx, record)
     return {"PrefixList": view(ctx, record)}
 

@@ -20,6 +20,7 @@ from runnerlink.services.ec2.records.security_groups import (
     ICMP,
     PORTED,
     RULE_KIND,
+    RULES_PER_DIRECTION,
     SECURITY_GROUP_RULE,
     add_rules,
     describe_rule,
@@ -28,6 +29,7 @@ from runnerlink.services.ec2.records.security_groups import (
     group_not_found,
     new_group,
     new_rule,
+    quota_used,
     rule_key,
     rules,
     sync_permissions,
@@ -417,6 +419,10 @@ def modify_security_group_rules(ctx: HandlerContext, params: dict) -> dict:
         if any(rule_key(r) == rule_key(rule) for r in others):
             raise EC2Error("InvalidPermission.Duplicate", f'the specified rule "{describe_rule(rule)}" already exists')
         put_record(ctx, RULE_KIND, rule["SecurityGroupRuleId"], rule)
+    for egress in (False, True):  # a rule now referencing a prefix list counts as its MaxEntries
+        if quota_used(ctx, rules(ctx, group["GroupId"], egress)) > RULES_PER_DIRECTION:
+            raise EC2Error("RulesPerSecurityGroupLimitExceeded",
+                           "The maximum number of rules per security group has been reached.")
     sync_permissions(ctx, group)
     return {"Return": True}
 

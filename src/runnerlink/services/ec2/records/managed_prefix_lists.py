@@ -120,9 +120,9 @@ def cidrs_by_list(ctx: HandlerContext) -> dict[str, tuple[str, ...]]:
 
 
 def rule_weight(ctx: HandlerContext, prefix_list_id: str) -> int:
-    """How many rules of its group's quota a rule referencing the list counts as: the list's MaxEntries (AWS's rule);
-    one for an AWS-managed or unknown list (AWS-managed lists are not weighed here)."""
-    record = find_customer(ctx, prefix_list_id)
+    """How many rules of its group's quota a rule referencing the list counts as: the list's MaxEntries (AWS's rule,
+    for AWS-managed lists too); one for an unknown list."""
+    record = find_any(ctx, prefix_list_id) if is_well_formed(prefix_list_id, "pl") else None
     return int(record["MaxEntries"]) if record is not None else 1
 
 
