@@ -8,8 +8,8 @@ ctx.lifecycle_delay after it, then "<change>-complete"), _deleting_at ("delete-i
 "delete-complete" for one more, then gone), _client_token and _request (for idempotent retries).
 
 References (routes whose destination is a list, security group rules whose peer is one) are read from the route
-table and rule records by kind name: those records' modules import this one (a rule's weight in its group's quota is
-the list's MaxEntries), so this one does not import them.
+table and rule records by kind name: the security group records import this module (a rule's weight in its group's
+quota is the list's MaxEntries), so it imports neither of them.
 """
 
 from __future__ import annotations
