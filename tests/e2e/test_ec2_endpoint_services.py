@@ -110,3 +110,53 @@ def test_filters_and_pages(ec2):
     paged = [d for p in ec2.get_paginator("describe_vpc_endpoint_services").paginate(
         PaginationConfig={"PageSize": 7}) for d in p["ServiceDetails"]]
     assert paged == everything
+
+
+def test_every_detail_has_the_members_tools_read(ec2):
+    """Each ServiceDetail as the SDKs and Terraform's data source read it; interface services with a private DNS
+    name list it in PrivateDnsNames too, verified."""
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    result = ec2.describe_vpc_endpoint_services()
+    for detail in result["ServiceDetails"]:
+        name = detail["ServiceName"]
+        assert name.startswith("com.amazonaws.us-east-1.") and detail["ServiceRegion"] == "us-east-1", name
+        assert re.fullmatch(r"vpce-svc-[0-9a-f]{17}", detail["ServiceId"]), name
+        assert detail["ServiceType"][0]["ServiceType"] in ("Interface", "Gateway"), name
+        assert detail["AvailabilityZones"] == zones and detail["Owner"] == "amazon", name
+        assert detail["AcceptanceRequired"] is False and detail["ManagesVpcEndpoints"] is False, name
+        assert detail["SupportedIpAddressTypes"] in (["ipv4"], ["ipv4", "ipv6"]), name
+        assert len(detail["BaseEndpointDnsNames"]) == 1, name
+        if "PrivateDnsName" in detail:
+            assert detail["PrivateDnsNames"] == [{"PrivateDnsName": detail["PrivateDnsName"]}], name
+            assert detail["PrivateDnsNameVerificationState"] == "verified", name
+        assert detail["VpcEndpointPolicySupported"] is (not name.endswith(".apprunner.requests")), name
+    # ServiceNames names each service once, though S3 has a gateway and an interface detail.
+    assert result["ServiceNames"] == list(dict.fromkeys(d["ServiceName"] for d in result["ServiceDetails"]))
+    assert details(ec2, "com.amazonaws.us-east-1.s3") and \
+        ec2.describe_vpc_endpoint_services(ServiceNames=["com.amazonaws.us-east-1.s3"])["ServiceNames"] == [
+            "com.amazonaws.us-east-1.s3"]
+
+
+def test_supported_ip_address_types(ec2):
+    """App Runner (both services) is IPv4 only for private endpoints (App Runner guide); the other listed services
+    offer IPv6 too (our reading of AWS's PrivateLink service table: unsure for some)."""
+    by_name = {(d["ServiceName"], d["ServiceType"][0]["ServiceType"]): d["SupportedIpAddressTypes"]
+               for d in ec2.describe_vpc_endpoint_services()["ServiceDetails"]}
+    assert by_name[(APPRUNNER, "Interface")] == ["ipv4"]
+    assert by_name[(APPRUNNER_REQUESTS, "Interface")] == ["ipv4"]
+    for short in ("ecr.api", "ecr.dkr", "logs", "sts", "kms", "ssm", "secretsmanager"):
+        assert by_name[(f"com.amazonaws.us-east-1.{short}", "Interface")] == ["ipv4", "ipv6"], short
+    found = ec2.describe_vpc_endpoint_services(Filters=[{"Name": "supported-ip-address-types",
+                                                         "Values": ["ipv6"]}])["ServiceNames"]
+    assert APPRUNNER not in found and "com.amazonaws.us-east-1.logs" in found
+
+
+def test_service_regions_parameter_and_other_regions(server, account):
+    west = server.client("ec2", account=account, region="us-west-2")
+    zones = [z["ZoneName"] for z in west.describe_availability_zones()["AvailabilityZones"]]
+    result = west.describe_vpc_endpoint_services(ServiceRegions=["us-west-2"])
+    assert result["ServiceNames"] and all(n.startswith("com.amazonaws.us-west-2.") for n in result["ServiceNames"])
+    assert all(d["AvailabilityZones"] == zones for d in result["ServiceDetails"])
+    [apprunner] = details(west, "com.amazonaws.us-west-2.apprunner")
+    assert apprunner["PrivateDnsNames"] == [{"PrivateDnsName": "apprunner.us-west-2.amazonaws.com"}]
+    assert west.describe_vpc_endpoint_services(ServiceRegions=["us-east-1"])["ServiceDetails"] == []

@@ -46,6 +46,7 @@ class Rule:
     cidr: str | None = None
     group_id: str | None = None
     prefix_list_id: str | None = None
+    prefix_cidrs: tuple[str, ...] = ()  # the prefix list's CIDRs, where the model knows them
 
 
 @dataclass(frozen=True)

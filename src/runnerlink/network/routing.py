@@ -54,10 +54,19 @@ def lookup(table: RouteTable, address: str, prefix_lists: Mapping[str, PrefixLis
         length = _match_length(route, ip, prefix_lists or {})
         if length is None:
             continue
-        # Equal prefixes cannot coexist in a table; "local" wins over a stored route to the same range anyway.
-        if length > best_length or (length == best_length and route.target == "local"):
+        if length > best_length or (length == best_length and _rank(route) > _rank(best)):
             best, best_length = route, length
     return best
+
+
+def _rank(route: Route | None) -> int:
+    """Which of two routes to equally long prefixes wins: "local", then a CIDR route, then a prefix list route (AWS:
+    a static route takes priority over an overlapping prefix list route)."""
+    if route is None:
+        return -1
+    if route.target == "local":
+        return 2
+    return 1 if _network(route.destination) is not None else 0
 
 
 def describe(route: Route) -> str:

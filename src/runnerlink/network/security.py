@@ -23,15 +23,20 @@ def _port_matches(rule: Rule, port: int) -> bool:
     return rule.from_port <= port <= rule.to_port
 
 
+def _in(address: str, cidr: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(cidr, strict=False)
+    except ValueError:  # an address of the other family, or a malformed CIDR
+        return False
+
+
 def _peer_matches(rule: Rule, address: str, peer_groups: Iterable[str]) -> bool:
     if rule.cidr is not None:
-        try:
-            return ipaddress.ip_address(address) in ipaddress.ip_network(rule.cidr, strict=False)
-        except ValueError:
-            return False
+        return _in(address, rule.cidr)
     if rule.group_id is not None:
         return rule.group_id in set(peer_groups)
-    return False  # prefix lists: the model does not know their ranges
+    # A prefix list admits its CIDRs (none when the model was not given them).
+    return any(_in(address, cidr) for cidr in rule.prefix_cidrs)
 
 
 def matching_rule(rules: Iterable[Rule], protocol: str, port: int, address: str,

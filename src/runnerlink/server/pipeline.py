@@ -142,12 +142,14 @@ class Pipeline:
         if not ctx.network.through_endpoint:
             return
         package, principal, region = ctx.package, ctx.principal, ctx.region
-        tags = None
+        tags: Callable[[str], dict[str, str]] | None = None
         if package.resource_tags is not None:
             resource_tags = package.resource_tags
 
-            def tags(arn: str) -> dict[str, str]:
+            def stored_tags(arn: str) -> dict[str, str]:
                 return self.invoke(ctx, lambda h: resource_tags(h, arn), principal.account, region, False)[0]
+
+            tags = stored_tags
 
         decision = self.authorizer.authorize(package, ctx.operation.name, ctx.params or {}, region, principal.arn,
                                              principal.account, ctx.network, ctx.condition_keys or {}, tags)

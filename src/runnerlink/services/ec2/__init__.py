@@ -12,6 +12,7 @@ from runnerlink.services.ec2 import (
     endpoint_services,
     instances,
     internet_gateways,
+    managed_prefix_lists,
     nat_gateways,
     network_acls,
     network_interfaces,
@@ -31,9 +32,9 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.services.ec2.input_style import STYLE
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
-               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, vpc_peering,
-               route_tables, instances)
+_OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, managed_prefix_lists, dhcp_options,
+               endpoint_services, vpc_endpoints, security_groups, network_interfaces, internet_gateways, addresses,
+               nat_gateways, vpc_peering, route_tables, instances)
 
 
 def _dry_run(handler: Handler) -> Handler:

@@ -20,6 +20,7 @@ KIND_BY_PREFIX = {
     "vpce": "vpc-endpoint",
     "dopt": "dhcp-options",
     "pcx": "vpc-peering-connection",
+    "pl": "prefix-list",
 }
 # The record member holding each kind's id.
 ID_FIELD = {
@@ -36,6 +37,7 @@ ID_FIELD = {
     "vpc-endpoint": "VpcEndpointId",
     "dhcp-options": "DhcpOptionsId",
     "vpc-peering-connection": "VpcPeeringConnectionId",
+    "prefix-list": "PrefixListId",
 }
 _ID = re.compile(r"(?P<prefix>[a-z]+(?:-[a-z]+)*?)-(?P<hex>[0-9a-f]{8}|[0-9a-f]{17})")
 

@@ -1,6 +1,6 @@
-"""DescribePrefixLists, DescribeManagedPrefixLists, GetManagedPrefixListEntries. Only the gateway-endpoint services
-(S3, DynamoDB) have a prefix list, so DescribePrefixLists for an interface service's name is an empty answer
-(Terraform asks for every endpoint)."""
+"""DescribePrefixLists: the AWS-managed lists only (managed_prefix_lists has the customer's). Only the
+gateway-endpoint services (S3, DynamoDB) have a prefix list, so DescribePrefixLists for an interface service's name is
+an empty answer (Terraform asks for every endpoint)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ _FILTERS = {
     "prefix-list-id": lambda p: p["PrefixListId"],
     "prefix-list-name": lambda p: p["PrefixListName"],
 }
-_MANAGED_FILTERS = {**_FILTERS, "owner-id": lambda p: p["OwnerId"]}
 
 
 def _named(region: str, wanted: list[str] | None) -> list[dict]:
@@ -39,33 +38,7 @@ def describe_prefix_lists(ctx: HandlerContext, params: dict) -> dict:
     return page("PrefixLists", items, token)
 
 
-def _managed(ctx: HandlerContext, prefix_list: dict) -> dict:
-    return {
-        "PrefixListId": prefix_list["PrefixListId"],
-        "AddressFamily": "IPv4",
-        "State": "create-complete",
-        "PrefixListArn": f"arn:aws:ec2:{ctx.region}:aws:prefix-list/{prefix_list['PrefixListId']}",
-        "PrefixListName": prefix_list["PrefixListName"],
-        "Tags": [],
-        "OwnerId": "AWS",
-    }
-
-
-def describe_managed_prefix_lists(ctx: HandlerContext, params: dict) -> dict:
-    found = [_managed(ctx, p) for p in _named(ctx.region, params.get("PrefixListIds"))]
-    items, token = paginate(apply_filters(found, params.get("Filters"), _MANAGED_FILTERS), params, bad_token, 100)
-    return page("PrefixLists", items, token)
-
-
-def get_managed_prefix_list_entries(ctx: HandlerContext, params: dict) -> dict:
-    (prefix_list,) = _named(ctx.region, [params["PrefixListId"]])
-    items, token = paginate([{"Cidr": cidr} for cidr in prefix_list["Cidrs"]], params, bad_token, 100)
-    return page("Entries", items, token)
-
-
 HANDLERS = {
     "DescribePrefixLists": describe_prefix_lists,
-    "DescribeManagedPrefixLists": describe_managed_prefix_lists,
-    "GetManagedPrefixListEntries": get_managed_prefix_list_entries,
 }
 READ_ONLY = set(HANDLERS)

@@ -10,9 +10,9 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, depe
 from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.kind import page
+from runnerlink.services.ec2.records.managed_prefix_lists import malformed, referable
 from runnerlink.services.ec2.records.nat_gateways import find_nat_gateway
 from runnerlink.services.ec2.records.network_interfaces import ENI
-from runnerlink.services.ec2.records.prefix_lists import get_prefix_list
 from runnerlink.services.ec2.records.route_tables import (
     ROUTE_TABLE,
     gateway_endpoint_routes,
@@ -74,7 +74,7 @@ def describe_route_tables(ctx: HandlerContext, params: dict) -> dict:
     return page("RouteTables", items, token)
 
 
-def _destination(ctx: HandlerContext, params: dict) -> tuple[str, str]:
+def _destination(params: dict) -> tuple[str, str]:
     given = [(k, params[k]) for k in _DESTINATIONS if params.get(k)]
     if not given:
         raise EC2Error("MissingParameter",
@@ -86,7 +86,8 @@ def _destination(ctx: HandlerContext, params: dict) -> tuple[str, str]:
     field, value = given[0]
     wire = field[0].lower() + field[1:]
     if field == "DestinationPrefixListId":
-        get_prefix_list(ctx, value)
+        if not is_well_formed(value, "pl"):
+            raise malformed(value)
         return field, value
     version = 4 if field == "DestinationCidrBlock" else 6
     try:
@@ -204,7 +205,9 @@ def _refuse_endpoint_route(table: dict, field: str, destination: str, route: dic
 
 def create_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
-    field, destination = _destination(ctx, params)
+    field, destination = _destination(params)
+    if field == "DestinationPrefixListId":
+        referable(ctx, destination)  # a new route's list must exist (an existing route's is never deleted)
     if _find_route(route_table_view(ctx, table), field, destination):
         raise EC2Error("RouteAlreadyExists", f"The route identified by {destination} already exists.")
     route = {field: destination, **_target(ctx, table, params), "Origin": "CreateRoute", "State": "active"}
@@ -215,7 +218,7 @@ def create_route(ctx: HandlerContext, params: dict) -> dict:
 
 def replace_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
-    field, destination = _destination(ctx, params)
+    field, destination = _destination(params)
     route = _find_route(route_table_view(ctx, table), field, destination)
     if route is None:
         raise InvalidParameterValue(f"There is no route defined for '{destination}' in the route table. "
@@ -237,7 +240,7 @@ def replace_route(ctx: HandlerContext, params: dict) -> dict:
 
 def delete_route(ctx: HandlerContext, params: dict) -> dict:
     table = ROUTE_TABLE.get(ctx, params["RouteTableId"])
-    field, destination = _destination(ctx, params)
+    field, destination = _destination(params)
     route = _find_route(route_table_view(ctx, table), field, destination)
     wire = {"DestinationCidrBlock": "destination-cidr-block", "DestinationIpv6CidrBlock": "destination-ipv6-cidr-block",
             "DestinationPrefixListId": "destination-prefix-list-id"}[field]

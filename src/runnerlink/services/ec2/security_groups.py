@@ -13,13 +13,14 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records.filters import apply_filters
 from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page, put_record
-from runnerlink.services.ec2.records.prefix_lists import get_prefix_list
+from runnerlink.services.ec2.records.managed_prefix_lists import referable
 from runnerlink.services.ec2.records.security_groups import (
     DEFAULT_NAME,
     GROUP_KIND,
     ICMP,
     PORTED,
     RULE_KIND,
+    RULES_PER_DIRECTION,
     SECURITY_GROUP_RULE,
     add_rules,
     describe_rule,
@@ -28,6 +29,7 @@ from runnerlink.services.ec2.records.security_groups import (
     group_not_found,
     new_group,
     new_rule,
+    quota_used,
     rule_key,
     rules,
     sync_permissions,
@@ -149,7 +151,7 @@ def _peers(ctx: HandlerContext, group: dict, permission: dict) -> list[tuple[dic
         peers.append(({"CidrIpv6": _cidr(item.get("CidrIpv6", ""), 6)}, item.get("Description")))
     for item in permission.get("PrefixListIds") or []:
         prefix_list = item.get("PrefixListId", "")
-        get_prefix_list(ctx, prefix_list)
+        referable(ctx, prefix_list)  # Malformed / NotFound
         peers.append(({"PrefixListId": prefix_list}, item.get("Description")))
     for pair in permission.get("UserIdGroupPairs") or []:
         peers.append(({"ReferencedGroupInfo": _referenced_group(ctx, group, pair)}, pair.get("Description")))
@@ -398,7 +400,7 @@ def modify_security_group_rules(ctx: HandlerContext, params: dict) -> dict:
         peer_fields = {
             "CidrIpv4": lambda v: {"CidrIpv4": _cidr(v, 4)},
             "CidrIpv6": lambda v: {"CidrIpv6": _cidr(v, 6)},
-            "PrefixListId": lambda v: {"PrefixListId": v},
+            "PrefixListId": lambda v: {"PrefixListId": referable(ctx, v)["PrefixListId"]},
             "ReferencedGroupId": lambda v: {"ReferencedGroupInfo": _referenced_group(ctx, group, {"GroupId": v})},
         }
         named = [k for k in peer_fields if request.get(k)]
@@ -417,6 +419,10 @@ def modify_security_group_rules(ctx: HandlerContext, params: dict) -> dict:
         if any(rule_key(r) == rule_key(rule) for r in others):
             raise EC2Error("InvalidPermission.Duplicate", f'the specified rule "{describe_rule(rule)}" already exists')
         put_record(ctx, RULE_KIND, rule["SecurityGroupRuleId"], rule)
+    for egress in (False, True):  # a rule now referencing a prefix list counts as its MaxEntries
+        if quota_used(ctx, rules(ctx, group["GroupId"], egress)) > RULES_PER_DIRECTION:
+            raise EC2Error("RulesPerSecurityGroupLimitExceeded",
+                           "The maximum number of rules per security group has been reached.")
     sync_permissions(ctx, group)
     return {"Return": True}
 

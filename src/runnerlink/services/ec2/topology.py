@@ -25,6 +25,7 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
+from runnerlink.services.ec2.records.managed_prefix_lists import cidrs_by_list
 from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY, nat_gateway_view
 from runnerlink.services.ec2.records.network_interfaces import ENI
 from runnerlink.services.ec2.records.prefix_lists import prefix_lists
@@ -49,6 +50,10 @@ def _vpc(record: dict) -> Vpc:
                bool(attributes.get("EnableDnsHostnames", False)))
 
 
+# Customer-managed prefix list id → its current CIDRs (rules carry them; routes look lists up in Topology.prefix_lists).
+PrefixCidrs = dict[str, tuple[str, ...]]
+
+
 def _route(record: dict) -> Route | None:
     destination = record.get("DestinationCidrBlock") or record.get("DestinationIpv6CidrBlock") \
         or record.get("DestinationPrefixListId")
@@ -63,18 +68,19 @@ def _route_table(view: dict) -> RouteTable:
     return RouteTable(view["RouteTableId"], view["VpcId"], routes)
 
 
-def _rule(record: dict) -> Rule:
+def _rule(record: dict, lists: PrefixCidrs) -> Rule:
+    prefix_list_id = record.get("PrefixListId")
     return Rule(protocol=str(record["IpProtocol"]), from_port=int(record.get("FromPort", -1)),
                 to_port=int(record.get("ToPort", -1)), cidr=record.get("CidrIpv4") or record.get("CidrIpv6"),
                 group_id=(record.get("ReferencedGroupInfo") or {}).get("GroupId"),
-                prefix_list_id=record.get("PrefixListId"))
+                prefix_list_id=prefix_list_id, prefix_cidrs=lists.get(prefix_list_id, ()) if prefix_list_id else ())
 
 
-def _group(ctx: HandlerContext, record: dict) -> SecurityGroup:
+def _group(ctx: HandlerContext, record: dict, lists: PrefixCidrs) -> SecurityGroup:
     group_id = record["GroupId"]
     return SecurityGroup(group_id, record.get("VpcId", ""),
-                         tuple(_rule(r) for r in rules(ctx, group_id, egress=False)),
-                         tuple(_rule(r) for r in rules(ctx, group_id, egress=True)))
+                         tuple(_rule(r, lists) for r in rules(ctx, group_id, egress=False)),
+                         tuple(_rule(r, lists) for r in rules(ctx, group_id, egress=True)))
 
 
 def _endpoint(ctx: HandlerContext, record: dict) -> Endpoint:
@@ -140,6 +146,7 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
         scope = list(dict.fromkeys([vpc_id, *(peer for peer in peers if peer)]))
     vpc_records = [r for r in (VPC.find(ctx, v) for v in scope) if r] if scope else VPC.all(ctx)
     tables = [route_table_view(ctx, t) for t in _in_scope(ROUTE_TABLE, ctx, scope)]
+    lists = cidrs_by_list(ctx)
     explicit, main = _subnet_tables(tables)
     subnet_map = {}
     for record in _in_scope(SUBNET, ctx, scope):
@@ -164,7 +171,7 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
         vpcs={r["VpcId"]: _vpc(r) for r in vpc_records},
         subnets=subnet_map,
         route_tables={t["RouteTableId"]: _route_table(t) for t in tables},
-        security_groups={r["GroupId"]: _group(ctx, r) for r in groups if not is_gone(ctx, r)},
+        security_groups={r["GroupId"]: _group(ctx, r, lists) for r in groups if not is_gone(ctx, r)},
         endpoints={r["VpcEndpointId"]: _endpoint(ctx, r) for r in endpoint_records},
         interfaces={r["NetworkInterfaceId"]: _interface(r) for r in interface_records if r.get("PrivateIpAddress")},
         internet_gateways={r["InternetGatewayId"]: InternetGateway(r["InternetGatewayId"],
@@ -172,8 +179,9 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
                            for r in INTERNET_GATEWAY.all(ctx)},
         nat_gateways={v["NatGatewayId"]: _nat(v) for v in nats if v is not None},
         peerings={r["VpcPeeringConnectionId"]: _peering(ctx, r) for r in peering_records},
-        prefix_lists={p["PrefixListId"]: PrefixList(p["PrefixListId"], p["PrefixListName"], tuple(p["Cidrs"]))
-                      for p in prefix_lists(ctx.region)},
+        prefix_lists={**{p["PrefixListId"]: PrefixList(p["PrefixListId"], p["PrefixListName"], tuple(p["Cidrs"]))
+                         for p in prefix_lists(ctx.region)},
+                      **{list_id: PrefixList(list_id, "", cidrs) for list_id, cidrs in lists.items()}},
     )
 
 

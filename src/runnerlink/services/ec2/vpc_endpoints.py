@@ -111,15 +111,24 @@ def _ip_settings(ctx: HandlerContext, record: dict, service: dict, subnets: list
     ip_type = params.get("IpAddressType") or record.get("IpAddressType") or "ipv4"
     if ip_type not in _DNS_RECORD_TYPES:
         raise EC2Error("InvalidParameterValue", f"Value ({ip_type}) for parameter IpAddressType is invalid.")
+    gateway = record["VpcEndpointType"] == GATEWAY
+    if gateway and ip_type == "ipv6":
+        raise _invalid("Gateway endpoints support the IP address types ipv4 and dualstack only.")
     wanted = {"ipv4"} if ip_type == "ipv4" else {"ipv6"} | ({"ipv4"} if ip_type == "dualstack" else set())
     if not wanted <= set(service["SupportedIpAddressTypes"]):
         raise _invalid(f"The Vpc Endpoint Service '{service['ServiceName']}' does not support IP address type "
                        f"{ip_type}.")
-    if "ipv6" in wanted:
-        for subnet in subnets:
-            if not subnet.get("Ipv6CidrBlockAssociationSet"):
-                raise _invalid(f"The subnet {subnet['SubnetId']} has no IPv6 CIDR block; IP address type {ip_type} "
-                               "needs one.")
+    for subnet in subnets:
+        # ipv6 needs IPv6-only subnets, dualstack subnets with both ranges, ipv4 subnets with an IPv4 range.
+        if ip_type == "ipv6" and not subnet.get("Ipv6Native"):
+            raise _invalid(f"The subnet {subnet['SubnetId']} has an IPv4 CIDR block; IP address type ipv6 needs "
+                           "IPv6-only subnets.")
+        if ip_type == "dualstack" and not _has_ipv6(subnet):
+            raise _invalid(f"The subnet {subnet['SubnetId']} has no IPv6 CIDR block; IP address type {ip_type} "
+                           "needs one.")
+        if ip_type == "ipv4" and subnet.get("Ipv6Native"):
+            raise _invalid(f"The subnet {subnet['SubnetId']} has no IPv4 CIDR block; IP address type ipv4 needs "
+                           "one.")
     given = params.get("DnsOptions") or {}
     current = record.get("DnsOptions") or {}
     record_type = given.get("DnsRecordIpType")
@@ -130,10 +139,17 @@ def _ip_settings(ctx: HandlerContext, record: dict, service: dict, subnets: list
         raise _invalid(f"DnsRecordIpType {record_type} is not supported for IP address type {ip_type}.")
     inbound_only = given.get("PrivateDnsOnlyForInboundResolverEndpoint",
                              current.get("PrivateDnsOnlyForInboundResolverEndpoint", False))
+    if inbound_only and gateway:
+        raise _invalid("PrivateDnsOnlyForInboundResolverEndpoint is supported only for interface endpoints.")
     if inbound_only:
         _check_inbound_only(ctx, record, service)
     record["IpAddressType"] = ip_type
     record["DnsOptions"] = {"DnsRecordIpType": record_type, "PrivateDnsOnlyForInboundResolverEndpoint": inbound_only}
+
+
+def _has_ipv6(subnet: dict) -> bool:
+    return any((a.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated"
+               for a in subnet.get("Ipv6CidrBlockAssociationSet") or [])
 
 
 def _check_inbound_only(ctx: HandlerContext, record: dict, service: dict) -> None:
@@ -309,6 +325,9 @@ def create_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     }
     if kind == INTERFACE:
         _configure_interface(ctx, record, service, subnets, params, records)
+    elif params.get("IpAddressType") or params.get("DnsOptions"):
+        # A gateway endpoint shows IP settings only once given them (AWS's default for gateways is not known).
+        _ip_settings(ctx, record, service, [], params)
     _check_quota(ctx, vpc_id, kind, records)
     _add_subnets(ctx, record, subnets)
     _finish(ctx, record, service)
@@ -357,9 +376,9 @@ def modify_vpc_endpoint(ctx: HandlerContext, params: dict) -> dict:
     network_changed |= _modify_groups(ctx, record, interface, params)
     if interface:
         network_changed |= _modify_private_dns(ctx, record, service, params)
-        if params.get("IpAddressType") or params.get("DnsOptions"):
-            _ip_settings(ctx, record, service, [get_subnet(ctx, s) for s in record["SubnetIds"]], params)
-            network_changed = True
+    if params.get("IpAddressType") or params.get("DnsOptions"):
+        _ip_settings(ctx, record, service, [get_subnet(ctx, s) for s in record["SubnetIds"]], params)
+        network_changed = True
     if network_changed:
         record["_pending_since"] = ctx.now
     _finish(ctx, record, service)

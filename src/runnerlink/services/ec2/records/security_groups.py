@@ -14,6 +14,7 @@ from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error
 from runnerlink.services.ec2.ids import arn, is_well_formed, new_id
 from runnerlink.services.ec2.records.kind import Kind, put_record
+from runnerlink.services.ec2.records.managed_prefix_lists import rule_weight
 
 GROUP_KIND = "security-group"
 RULE_KIND = "security-group-rule"
@@ -168,14 +169,27 @@ def add_rules(ctx: HandlerContext, group: dict, new: list[dict]) -> None:
                            f'the specified rule "{describe_rule(rule)}" already exists')
         seen.add(rule_key(rule))
     for egress in (False, True):
-        count = sum(1 for r in existing + new if r["IsEgress"] == egress)
-        if count > RULES_PER_DIRECTION:
+        if quota_used(ctx, [r for r in existing + new if r["IsEgress"] == egress]) > RULES_PER_DIRECTION:
             raise EC2Error("RulesPerSecurityGroupLimitExceeded",
                            "The maximum number of rules per security group has been reached.")
     for rule in new:
         put_record(ctx, RULE_KIND, rule["SecurityGroupRuleId"], rule)
         group["_rule_ids"].append(rule["SecurityGroupRuleId"])
     sync_permissions(ctx, group)
+
+
+def quota_used(ctx: HandlerContext, rule_records: list[dict], sizes: dict[str, int] | None = None) -> int:
+    """How much of a direction's rule quota the rules take: a rule referencing a customer prefix list counts as the
+    list's MaxEntries (sizes: MaxEntries to assume for some lists), every other rule as one."""
+    sizes = sizes or {}
+    total = 0
+    for rule in rule_records:
+        prefix_list_id = rule.get("PrefixListId")
+        if prefix_list_id is None:
+            total += 1
+        else:
+            total += sizes[prefix_list_id] if prefix_list_id in sizes else rule_weight(ctx, prefix_list_id)
+    return total
 
 
 def new_group(ctx: HandlerContext, vpc: dict, name: str, description: str, tags: list[dict]) -> dict:
