@@ -8,6 +8,7 @@ from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.defaults import defaults, recreate_default_vpc
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records.dhcp_options import DHCP_OPTIONS, NO_OPTIONS
 from runnerlink.services.ec2.records.kind import page
 from runnerlink.services.ec2.records.network_acls import custom_acl_ids, delete_for_vpc
 from runnerlink.services.ec2.records.tags import tags_for
@@ -34,11 +35,17 @@ def create_vpc(ctx: HandlerContext, params: dict) -> dict:
     if tenancy == "host":
         raise InvalidParameterValue("The tenancy value host is not supported.")
     vpc = new_vpc(ctx, str(cidr), tenancy, tags_for(params, "vpc"), default=False,
-                  dhcp_options_id=defaults(ctx)["DhcpOptionsId"])
+                  dhcp_options_id=_default_options(ctx))
     if params.get("AmazonProvidedIpv6CidrBlock"):
         vpc["Ipv6CidrBlockAssociationSet"] = [_amazon_ipv6_block(ctx)]
     store_with_companions(ctx, vpc)
     return {"Vpc": {**vpc, "State": "pending"}}  # AWS answers the create with pending; it is available at once
+
+
+def _default_options(ctx: HandlerContext) -> str:
+    """The region's default DHCP options set while it exists, else "default" (no options)."""
+    options_id = defaults(ctx)["DhcpOptionsId"]
+    return options_id if DHCP_OPTIONS.find(ctx, options_id) else NO_OPTIONS
 
 
 def _amazon_ipv6_block(ctx: HandlerContext) -> dict:
