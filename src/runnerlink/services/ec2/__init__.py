@@ -8,6 +8,7 @@ from runnerlink.services.base import Handler, HandlerContext, ServicePackage
 from runnerlink.services.ec2 import (
     addresses,
     authorization,
+    cidr_blocks,
     dhcp_options,
     endpoint_services,
     internet_gateways,
@@ -18,6 +19,7 @@ from runnerlink.services.ec2 import (
     prefix_lists,
     route_tables,
     security_groups,
+    subnet_cidr_reservations,
     subnets,
     tags,
     vpc_endpoints,
@@ -29,7 +31,8 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.wire.routing import ServiceSpec
 
 _OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, dhcp_options, endpoint_services, vpc_endpoints,
-               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables)
+               security_groups, network_interfaces, internet_gateways, addresses, nat_gateways, route_tables,
+               cidr_blocks, subnet_cidr_reservations)
 
 
 def _dry_run(handler: Handler) -> Handler:

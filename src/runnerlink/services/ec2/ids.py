@@ -19,6 +19,7 @@ KIND_BY_PREFIX = {
     "eni": "network-interface",
     "vpce": "vpc-endpoint",
     "dopt": "dhcp-options",
+    "scr": "subnet-cidr-reservation",
 }
 # The record member holding each kind's id.
 ID_FIELD = {
@@ -34,6 +35,7 @@ ID_FIELD = {
     "network-interface": "NetworkInterfaceId",
     "vpc-endpoint": "VpcEndpointId",
     "dhcp-options": "DhcpOptionsId",
+    "subnet-cidr-reservation": "SubnetCidrReservationId",
 }
 _ID = re.compile(r"(?P<prefix>[a-z]+(?:-[a-z]+)*?)-(?P<hex>[0-9a-f]{8}|[0-9a-f]{17})")
 

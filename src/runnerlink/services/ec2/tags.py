@@ -24,6 +24,7 @@ _NOT_FOUND = {
     "network-interface": ("InvalidNetworkInterfaceID", "network interface ID"),
     "vpc-endpoint": ("InvalidVpcEndpointId", "VPC endpoint ID"),
     "dhcp-options": ("InvalidDhcpOptionID", "DHCP options ID"),
+    "subnet-cidr-reservation": ("InvalidSubnetCidrReservationID", "subnet CIDR reservation ID"),
 }
 
 
