@@ -4,6 +4,7 @@ Associate/DisassociateSubnetCidrBlock), their states over time, the filters, loc
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import urllib.request
 
@@ -388,3 +389,34 @@ def test_a_subnet_in_a_secondary_block_reaches_an_endpoint_by_the_local_route(ec
     assert path["outcome"] == "endpoint", path["reason"]
     assert path["endpoint"] == endpoint["VpcEndpointId"]
     assert path["privateIp"].startswith("10.1.1.") and path["destinationIp"].startswith("10.0.1.")
+
+
+def test_interfaces_get_ipv6_addresses_where_the_subnet_assigns_them(ec2):
+    vpc_id, block = ipv6_vpc(ec2)
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24", Ipv6CidrBlock=slash64(block, 1))[
+        "Subnet"]["SubnetId"]
+    settle()
+    plain = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]
+    assert plain["Ipv6Addresses"] == []
+    ec2.modify_subnet_attribute(SubnetId=subnet_id, AssignIpv6AddressOnCreation={"Value": True})
+    eni = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]
+    (address,) = [a["Ipv6Address"] for a in eni["Ipv6Addresses"]]
+    network = ipaddress.IPv6Network(slash64(block, 1))
+    assert ipaddress.IPv6Address(address) in network
+    assert int(ipaddress.IPv6Address(address)) - int(network.network_address) >= 4  # the first four are AWS's
+    two = ec2.create_network_interface(SubnetId=subnet_id, Ipv6AddressCount=2)["NetworkInterface"]
+    addresses = {a["Ipv6Address"] for a in two["Ipv6Addresses"]}
+    assert len(addresses) == 2 and address not in addresses
+    none = ec2.create_network_interface(SubnetId=subnet_id, Ipv6AddressCount=0)["NetworkInterface"]
+    assert none["Ipv6Addresses"] == []
+    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+    again = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]
+    assert again["Ipv6Addresses"][0]["Ipv6Address"] == address  # given back on delete
+
+
+def test_ipv6_addresses_need_an_ipv6_block(ec2):
+    vpc_id = vpc(ec2)
+    subnet_id = make_subnet(ec2, vpc_id, "10.0.1.0/24", "us-east-1a")
+    assert error(ec2.create_network_interface, SubnetId=subnet_id, Ipv6AddressCount=1)[0] == "InvalidParameterValue"
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet_id]}])[
+        "NetworkInterfaces"] == []

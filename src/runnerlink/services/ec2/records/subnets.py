@@ -151,6 +151,33 @@ def claim_ip(ctx: HandlerContext, subnet: dict, raw: str) -> str:
     return str(address)
 
 
+def allocate_ipv6(ctx: HandlerContext, subnet: dict) -> str:
+    """The next free address of the subnet's IPv6 /64 (from ::4 on, as AWS reserves the first four), recorded as
+    used and the subnet saved; InvalidParameterValue when the subnet has no IPv6 block."""
+    blocks = ipv6_blocks(ctx, subnet)
+    if not blocks:
+        raise InvalidParameterValue(f"The subnet {subnet['SubnetId']} has no IPv6 CIDR block: IPv6 addresses cannot "
+                                    f"be assigned.")
+    block = ipaddress.IPv6Network(blocks[0])
+    used = set(subnet.get("_used_ipv6") or [])
+    value = int(block.network_address) + 4
+    while str(ipaddress.IPv6Address(value)) in used:
+        value += 1
+    address = str(ipaddress.IPv6Address(value))
+    subnet["_used_ipv6"] = [*used, address]
+    SUBNET.put(ctx, subnet)
+    return address
+
+
+def release_ipv6(ctx: HandlerContext, subnet_id: str, ip: str) -> None:
+    """Give an IPv6 address back to the subnet (a no-op when the subnet or the address is gone)."""
+    subnet = SUBNET.find(ctx, subnet_id)
+    if subnet is None or ip not in (subnet.get("_used_ipv6") or []):
+        return
+    subnet["_used_ipv6"].remove(ip)
+    SUBNET.put(ctx, subnet)
+
+
 def release_ip(ctx: HandlerContext, subnet_id: str, ip: str) -> None:
     """Give an address back to the subnet (a no-op when the subnet or the address is gone)."""
     subnet = SUBNET.find(ctx, subnet_id)
