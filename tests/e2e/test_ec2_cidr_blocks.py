@@ -420,3 +420,33 @@ def test_ipv6_addresses_need_an_ipv6_block(ec2):
     assert error(ec2.create_network_interface, SubnetId=subnet_id, Ipv6AddressCount=1)[0] == "InvalidParameterValue"
     assert ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet_id]}])[
         "NetworkInterfaces"] == []
+
+
+def acl_entries(ec2, vpc_id: str, default: bool) -> set[tuple]:
+    acls = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                              {"Name": "default", "Values": [str(default).lower()]}])["NetworkAcls"]
+    return {(e["RuleNumber"], e["Egress"], e["RuleAction"], e.get("CidrBlock") or e.get("Ipv6CidrBlock"))
+            for e in acls[0]["Entries"]}
+
+
+IPV4_DEFAULT = {(100, True, "allow", "0.0.0.0/0"), (100, False, "allow", "0.0.0.0/0"),
+                (32767, True, "deny", "0.0.0.0/0"), (32767, False, "deny", "0.0.0.0/0")}
+IPV6_DEFAULT = {(101, True, "allow", "::/0"), (101, False, "allow", "::/0"),
+                (32767, True, "deny", "::/0"), (32767, False, "deny", "::/0")}
+
+
+def test_network_acls_get_ipv6_entries_with_the_vpcs_ipv6_block(ec2):
+    """AWS adds IPv6 rules to the default ACL (allow all at 101, the final deny) when the VPC gets an IPv6 block;
+    custom ACLs get the final IPv6 deny."""
+    with_ipv6 = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]["VpcId"]
+    assert acl_entries(ec2, with_ipv6, default=True) == IPV4_DEFAULT | IPV6_DEFAULT
+    ec2.create_network_acl(VpcId=with_ipv6)
+    assert acl_entries(ec2, with_ipv6, default=False) == {
+        (32767, True, "deny", "0.0.0.0/0"), (32767, False, "deny", "0.0.0.0/0"),
+        (32767, True, "deny", "::/0"), (32767, False, "deny", "::/0")}
+    later = vpc(ec2)
+    ec2.create_network_acl(VpcId=later)
+    assert acl_entries(ec2, later, default=True) == IPV4_DEFAULT
+    ec2.associate_vpc_cidr_block(VpcId=later, AmazonProvidedIpv6CidrBlock=True)
+    assert acl_entries(ec2, later, default=True) == IPV4_DEFAULT | IPV6_DEFAULT
+    assert (32767, False, "deny", "::/0") in acl_entries(ec2, later, default=False)

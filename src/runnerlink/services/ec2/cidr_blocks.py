@@ -14,6 +14,7 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.services.ec2.ids import is_well_formed
 from runnerlink.services.ec2.records import cidr_associations
+from runnerlink.services.ec2.records.network_acls import add_ipv6_entries
 from runnerlink.services.ec2.records.subnets import SUBNET, check_subnet_ipv6, get_subnet
 from runnerlink.services.ec2.records.vpcs import VPC, amazon_ipv6_association, check_border_group, get_vpc, parse_cidr
 
@@ -70,6 +71,7 @@ def associate_vpc_cidr_block(ctx: HandlerContext, params: dict) -> dict:
         association = amazon_ipv6_association(ctx)
         vpc["Ipv6CidrBlockAssociationSet"].append(association)
         VPC.put(ctx, vpc)
+        add_ipv6_entries(ctx, vpc["VpcId"])
         return {"VpcId": vpc["VpcId"], "Ipv6CidrBlockAssociation": cidr_associations.view(ctx, association)}
     association = cidr_associations.new_ipv4(ctx, _check_ipv4(ctx, vpc, params["CidrBlock"]))
     vpc["CidrBlockAssociationSet"].append(association)
