@@ -36,6 +36,11 @@ def test_create_and_describe_every_option(ec2, account):
                       "netbios-node-type": ["2"]}
 
 
+def test_domain_name_may_hold_several_domains(ec2):
+    created = options(ec2, domain_name=["corp.example lab.example"])
+    assert created["DhcpConfigurations"][0]["Values"] == [{"Value": "corp.example lab.example"}]
+
+
 def test_comma_separated_servers_are_split(ec2):
     created = options(ec2, domain_name_servers=["10.0.0.2, 10.0.0.3"])
     assert [v["Value"] for v in created["DhcpConfigurations"][0]["Values"]] == ["10.0.0.2", "10.0.0.3"]
@@ -69,6 +74,7 @@ def test_describe_filters(ec2, account):
     {"Key": "ipv6-address-preferred-lease-time", "Values": ["10"]},
     {"Key": "colour", "Values": ["blue"]},
     {"Key": "domain-name", "Values": []},
+    {"Key": "domain-name", "Values": ["corp\texample"]},
 ])
 def test_invalid_options(ec2, configuration):
     """AWS answers InvalidParameterValue for a bad option; the exact sentences are runnerlink's (unverified)."""

@@ -70,7 +70,8 @@ def _addresses(key: str, values: list[str], limit: int, amazon: bool = False) ->
 
 def _check_domain_name(key: str, values: list[str]) -> None:
     for value in values:
-        if not value or len(value) > 255 or any(c.isspace() for c in value.replace(" ", "")):
+        # spaces may separate several domains; other whitespace and control characters are no part of a name
+        if not value or len(value) > 255 or any(c != " " and (c.isspace() or not c.isprintable()) for c in value):
             raise _invalid(key, value, "Must be a valid domain name.")
 
 
