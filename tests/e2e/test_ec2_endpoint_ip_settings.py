@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import wait_for
 from tests.e2e.ec2_fixtures import APPRUNNER, make_endpoint, make_network
 
 S3 = "com.amazonaws.us-east-1.s3"
@@ -67,19 +68,19 @@ def test_dns_record_ip_type_must_go_with_the_ip_address_type(ec2):
 
 
 def test_dualstack_endpoint_in_dualstack_subnets(ec2):
-    """Needs subnets with an IPv6 range (an IPv6 VPC and CreateSubnet with Ipv6CidrBlock); skipped where the server
-    gives none."""
+    """Subnets with an IPv6 range: an IPv6 VPC (once its Amazon-provided /56 is associated) and a /64 of it."""
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
-    block = (vpc.get("Ipv6CidrBlockAssociationSet") or [{}])[0].get("Ipv6CidrBlock")
-    if block is None:
-        pytest.skip("this server gives VPCs no IPv6 block")
-    try:
-        subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a",
-                                   Ipv6CidrBlock=block.replace("/56", "/64"))["Subnet"]
-    except ClientError:
-        pytest.skip("this server does not give subnets IPv6 blocks")
-    if not subnet.get("Ipv6CidrBlockAssociationSet"):
-        pytest.skip("this server does not give subnets IPv6 blocks")
+
+    def associated() -> str | None:
+        found = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]
+        return found["Ipv6CidrBlock"] if found["Ipv6CidrBlockState"]["State"] == "associated" else None
+
+    block = wait_for(associated)
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a",
+                               Ipv6CidrBlock=block.replace("/56", "/64"))["Subnet"]
+    assert subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"] == block.replace("/56", "/64")
+    wait_for(lambda: ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"][0][
+        "Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlockState"]["State"] == "associated")
     endpoint = ec2.create_vpc_endpoint(VpcId=vpc["VpcId"], VpcEndpointType="Interface", ServiceName=LOGS,
                                        SubnetIds=[subnet["SubnetId"]], PrivateDnsEnabled=False,
                                        IpAddressType="dualstack")["VpcEndpoint"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import wait_for
+from tests.conftest import settle, wait_for
 from tests.e2e.ec2_fixtures import make_subnet, make_vpc
 
 
@@ -315,8 +315,11 @@ def test_gateway_endpoint_routes_come_and_go_with_the_endpoint(ec2):
 
 
 def test_ipv6_vpc_gets_a_local_ipv6_route(ec2):
+    """The local route for the /56 comes once the block is associated."""
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
     block = vpc["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    assert main_table(ec2, vpc["VpcId"])["Routes"] == [LOCAL]
+    settle()
     routes = main_table(ec2, vpc["VpcId"])["Routes"]
     assert routes == [LOCAL, {"DestinationIpv6CidrBlock": block, "GatewayId": "local", "Origin": "CreateRouteTable",
                               "State": "active"}]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import settle
+
 
 def error(call, **kwargs) -> tuple[str, str]:
     with pytest.raises(ClientError) as caught:
@@ -56,9 +58,13 @@ def test_create_vpc_normalises_host_bits_and_takes_dedicated_tenancy(ec2):
 
 
 def test_amazon_provided_ipv6_block(ec2):
+    """The create answers the /56 associating (Terraform waits for it), then it is associated."""
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
     (block,) = vpc["Ipv6CidrBlockAssociationSet"]
     assert block["Ipv6CidrBlock"].endswith("::/56")
+    assert block["Ipv6CidrBlockState"] == {"State": "associating"}
+    settle()
+    (block,) = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"]
     assert block["Ipv6CidrBlockState"] == {"State": "associated"}
 
 

@@ -8,6 +8,7 @@ from runnerlink.services.base import Handler, HandlerContext, ServicePackage
 from runnerlink.services.ec2 import (
     addresses,
     authorization,
+    cidr_blocks,
     dhcp_options,
     endpoint_services,
     instances,
@@ -20,6 +21,7 @@ from runnerlink.services.ec2 import (
     prefix_lists,
     route_tables,
     security_groups,
+    subnet_cidr_reservations,
     subnets,
     tags,
     vpc_endpoints,
@@ -32,9 +34,9 @@ from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue
 from runnerlink.services.ec2.input_style import STYLE
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS = (tags, zones, vpcs, subnets, network_acls, prefix_lists, managed_prefix_lists, dhcp_options,
-               endpoint_services, vpc_endpoints, security_groups, network_interfaces, internet_gateways, addresses,
-               nat_gateways, vpc_peering, route_tables, instances)
+_OPERATIONS = (tags, zones, vpcs, cidr_blocks, subnets, subnet_cidr_reservations, network_acls, prefix_lists,
+               managed_prefix_lists, dhcp_options, endpoint_services, vpc_endpoints, security_groups,
+               network_interfaces, internet_gateways, addresses, nat_gateways, vpc_peering, route_tables, instances)
 
 
 def _dry_run(handler: Handler) -> Handler:

@@ -21,6 +21,7 @@ KIND_BY_PREFIX = {
     "dopt": "dhcp-options",
     "pcx": "vpc-peering-connection",
     "pl": "prefix-list",
+    "scr": "subnet-cidr-reservation",
 }
 # The record member holding each kind's id.
 ID_FIELD = {
@@ -38,6 +39,7 @@ ID_FIELD = {
     "dhcp-options": "DhcpOptionsId",
     "vpc-peering-connection": "VpcPeeringConnectionId",
     "prefix-list": "PrefixListId",
+    "subnet-cidr-reservation": "SubnetCidrReservationId",
 }
 _ID = re.compile(r"(?P<prefix>[a-z]+(?:-[a-z]+)*?)-(?P<hex>[0-9a-f]{8}|[0-9a-f]{17})")
 

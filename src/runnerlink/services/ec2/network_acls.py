@@ -24,7 +24,8 @@ def describe_network_acls(ctx: HandlerContext, params: dict) -> dict:
 
 def create_network_acl(ctx: HandlerContext, params: dict) -> dict:
     vpc = get_vpc(ctx, params["VpcId"])
-    record = new_acl(ctx, vpc["VpcId"], default=False, tags=tags_for(params, "network-acl"))
+    record = new_acl(ctx, vpc["VpcId"], default=False, tags=tags_for(params, "network-acl"),
+                     ipv6=bool(vpc.get("Ipv6CidrBlockAssociationSet")))
     NETWORK_ACL.put(ctx, record)
     return {"NetworkAcl": record, **({"ClientToken": params["ClientToken"]} if params.get("ClientToken") else {})}
 

@@ -13,7 +13,7 @@ from runnerlink.services.ec2.records.network_interfaces import (
     new_interface,
 )
 from runnerlink.services.ec2.records.security_groups import default_group_id
-from runnerlink.services.ec2.records.subnets import allocate_ip, claim_ip, get_subnet
+from runnerlink.services.ec2.records.subnets import allocate_ip, allocate_ipv6, claim_ip, get_subnet
 from runnerlink.services.ec2.records.tags import tags_for
 
 
@@ -37,6 +37,17 @@ def _requested_addresses(ctx: HandlerContext, subnet: dict, params: dict) -> lis
     return addresses
 
 
+def _ipv6_addresses(ctx: HandlerContext, subnet: dict, params: dict) -> list[str]:
+    """Ipv6AddressCount addresses from the subnet's /64; without it, one when the subnet assigns IPv6 on creation.
+    (Chosen IPv6 addresses are not modelled.)"""
+    if params.get("Ipv6Addresses"):
+        raise InvalidParameterValue("Choosing IPv6 addresses is not supported by runnerlink; use Ipv6AddressCount.")
+    count = params.get("Ipv6AddressCount")
+    if count is None:
+        count = 1 if subnet.get("AssignIpv6AddressOnCreation") else 0
+    return [allocate_ipv6(ctx, subnet) for _ in range(count)]
+
+
 def _by_client_token(ctx: HandlerContext, token: str) -> dict | None:
     return next((e for e in ENI.all(ctx) if e.get("_client_token") == token), None)
 
@@ -51,7 +62,11 @@ def create_network_interface(ctx: HandlerContext, params: dict) -> dict:
     groups = group_identifiers(ctx, subnet, group_ids)
     description = params.get("Description") or ""
     tags = tags_for(params, ENI.name)
+    ipv6 = _ipv6_addresses(ctx, subnet, params)
     eni = new_interface(ctx, subnet, groups, description, _requested_addresses(ctx, subnet, params), tags)
+    if ipv6:
+        eni["Ipv6Addresses"] = [{"Ipv6Address": a, "IsPrimaryIpv6": False} for a in ipv6]
+        eni["Ipv6Address"] = ipv6[0]
     if params.get("InterfaceType"):
         eni["InterfaceType"] = params["InterfaceType"]
     if token:

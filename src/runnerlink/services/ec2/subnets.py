@@ -10,19 +10,28 @@ from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
 from runnerlink.services.ec2.records.kind import page, put_record
 from runnerlink.services.ec2.records.network_acls import forget_subnet
+from runnerlink.services.ec2.records.cidr_associations import new_subnet_ipv6
 from runnerlink.services.ec2.records.quotas import check_subnets
-from runnerlink.services.ec2.records.subnets import SUBNET, get_subnet, new_subnet, store_new_subnet
+from runnerlink.services.ec2.records.subnet_cidr_reservations import forget_reservations
+from runnerlink.services.ec2.records.subnets import (
+    SUBNET,
+    check_subnet_ipv6,
+    get_subnet,
+    ipv6_blocks,
+    new_subnet,
+    store_new_subnet,
+    subnet_view,
+)
 from runnerlink.services.ec2.records.tags import tags_for
-from runnerlink.services.ec2.records.vpcs import get_vpc, parse_cidr
+from runnerlink.services.ec2.records.vpcs import get_vpc, ipv4_blocks, parse_cidr
 from runnerlink.services.ec2.records.zones import zone, zones
 
 
-def _block(params: dict, vpc: dict, siblings: list[dict]) -> ipaddress.IPv4Network:
+def _block(ctx: HandlerContext, params: dict, vpc: dict, siblings: list[dict]) -> ipaddress.IPv4Network:
     """The requested CIDR: valid, /16-/28, inside one of the VPC's blocks, overlapping no other subnet."""
     text = params["CidrBlock"]
     block = parse_cidr(text)
-    vpc_blocks = [ipaddress.IPv4Network(a["CidrBlock"]) for a in vpc.get("CidrBlockAssociationSet") or []
-                  if (a.get("CidrBlockState") or {}).get("State") == "associated"]
+    vpc_blocks = [ipaddress.IPv4Network(c) for c in ipv4_blocks(ctx, vpc)]
     if not 16 <= block.prefixlen <= 28 or not any(block.subnet_of(v) for v in vpc_blocks):
         raise EC2Error("InvalidSubnet.Range", f"The CIDR '{text}' is invalid.")
     if any(block.overlaps(ipaddress.IPv4Network(s["CidrBlock"])) for s in siblings):
@@ -53,15 +62,20 @@ def create_subnet(ctx: HandlerContext, params: dict) -> dict:
         raise InvalidParameterValue("IPv6-only subnets are not supported by runnerlink.")
     siblings = SUBNET.in_vpc(ctx, vpc["VpcId"])
     check_subnets(len(siblings))
-    block = _block(params, vpc, siblings)
+    block = _block(ctx, params, vpc, siblings)
+    ipv6 = params.get("Ipv6CidrBlock")
+    if ipv6 is not None:
+        ipv6 = str(check_subnet_ipv6(ctx, ipv6, vpc, siblings))
     subnet_zone = _zone(ctx, params, siblings)
     subnet = new_subnet(ctx, vpc, subnet_zone, block, tags_for(params, "subnet"))
+    if ipv6 is not None:
+        subnet["Ipv6CidrBlockAssociationSet"] = [new_subnet_ipv6(ctx, ipv6)]
     store_new_subnet(ctx, subnet)
-    return {"Subnet": subnet}
+    return {"Subnet": subnet_view(ctx, subnet)}
 
 
 def describe_subnets(ctx: HandlerContext, params: dict) -> dict:
-    items, token = SUBNET.describe(ctx, params, "SubnetIds")
+    items, token = SUBNET.describe(ctx, params, "SubnetIds", derive=subnet_view)
     return page("Subnets", items, token)
 
 
@@ -90,6 +104,7 @@ def delete_subnet(ctx: HandlerContext, params: dict) -> dict:
     if _in_use(ctx, subnet["SubnetId"]):
         raise dependency_violation(subnet["SubnetId"])
     forget_subnet(ctx, subnet["SubnetId"])
+    forget_reservations(ctx, subnet["SubnetId"])
     _forget_route_table_associations(ctx, subnet["SubnetId"])
     ctx.tx.delete(SUBNET.name, subnet["SubnetId"])
     return {}
@@ -132,6 +147,24 @@ _ATTRIBUTES = {
 }
 
 
+def _refuse_outpost_only(subnet: dict, member: str, value, params: dict) -> None:
+    """Customer-owned addresses and local network interfaces exist only on Outposts, and no subnet here is on one.
+    Turning them off (or asking for no LNI) is accepted as the no-op it is; the wording is runnerlink's (unverified)."""
+    if member == "MapCustomerOwnedIpOnLaunch" and (value.get("Value") or params.get("CustomerOwnedIpv4Pool")):
+        if value.get("Value") and not params.get("CustomerOwnedIpv4Pool"):
+            raise EC2Error("InvalidParameterCombination", "mapCustomerOwnedIpOnLaunch requires customerOwnedIpv4Pool.")
+        raise InvalidParameterValue(f"The subnet {subnet['SubnetId']} is not in an Outpost: customer-owned IP "
+                                    f"addresses cannot be mapped on launch.")
+    if member == "EnableLniAtDeviceIndex":
+        if not isinstance(value, int) or value < 1:
+            raise InvalidParameterValue(f"Value ({value}) for parameter enableLniAtDeviceIndex is invalid. "
+                                        f"The device index must be a positive number.")
+        raise InvalidParameterValue(f"The subnet {subnet['SubnetId']} is not in an Outpost: local network "
+                                    f"interfaces cannot be enabled.")
+    if member == "PrivateDnsHostnameTypeOnLaunch" and value not in ("ip-name", "resource-name"):
+        raise InvalidParameterValue(f"Value ({value}) for parameter privateDnsHostnameTypeOnLaunch is invalid.")
+
+
 def modify_subnet_attribute(ctx: HandlerContext, params: dict) -> dict:
     """One attribute per call (MapCustomerOwnedIpOnLaunch and CustomerOwnedIpv4Pool count as one)."""
     subnet = get_subnet(ctx, params["SubnetId"])
@@ -145,9 +178,10 @@ def modify_subnet_attribute(ctx: HandlerContext, params: dict) -> dict:
     value = params[member]
     if isinstance(value, dict) and value.get("Value") is None:
         raise EC2Error("MissingParameter", f"The request must contain the parameter {_ATTRIBUTES[member][0]}.Value")
-    if member == "AssignIpv6AddressOnCreation" and value.get("Value") and not subnet["Ipv6CidrBlockAssociationSet"]:
+    if member == "AssignIpv6AddressOnCreation" and value.get("Value") and not ipv6_blocks(ctx, subnet):
         raise InvalidParameterValue(f"Invalid value 'true' for assignIpv6AddressOnCreation: "
                                     f"subnet {subnet['SubnetId']} has no IPv6 CIDR block.")
+    _refuse_outpost_only(subnet, member, value, params)
     _ATTRIBUTES[member][1](subnet, value)
     if member == "MapCustomerOwnedIpOnLaunch" and params.get("CustomerOwnedIpv4Pool"):
         subnet["CustomerOwnedIpv4Pool"] = params["CustomerOwnedIpv4Pool"]

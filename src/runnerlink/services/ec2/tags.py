@@ -25,6 +25,7 @@ _NOT_FOUND = {
     "vpc-endpoint": ("InvalidVpcEndpointId", "VPC endpoint ID"),
     "dhcp-options": ("InvalidDhcpOptionID", "DHCP options ID"),
     "prefix-list": ("InvalidPrefixListID", "prefix list ID"),
+    "subnet-cidr-reservation": ("InvalidSubnetCidrReservationID", "subnet CIDR reservation ID"),
 }
 
 

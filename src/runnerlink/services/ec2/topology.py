@@ -24,6 +24,7 @@ from runnerlink.network.model import (
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.errors import EC2Error
+from runnerlink.services.ec2.records.cidr_associations import ROUTABLE, blocks
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.managed_prefix_lists import cidrs_by_list
 from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY, nat_gateway_view
@@ -41,10 +42,8 @@ _ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcPeering
                   "EgressOnlyInternetGatewayId", "InstanceId", "LocalGatewayId", "CarrierGatewayId")
 
 
-def _vpc(record: dict) -> Vpc:
-    cidrs = tuple(a["CidrBlock"] for a in record.get("CidrBlockAssociationSet") or []
-                  if (a.get("CidrBlockState") or {}).get("State", "associated") == "associated") \
-        or (record["CidrBlock"],)
+def _vpc(ctx: HandlerContext, record: dict) -> Vpc:
+    cidrs = tuple(blocks(ctx, record.get("CidrBlockAssociationSet"), "CidrBlock", ROUTABLE)) or (record["CidrBlock"],)
     attributes = record.get("_attributes") or {}
     return Vpc(record["VpcId"], cidrs, bool(attributes.get("EnableDnsSupport", True)),
                bool(attributes.get("EnableDnsHostnames", False)))
@@ -168,7 +167,7 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
     return Topology(
         account=ctx.account,
         region=ctx.region,
-        vpcs={r["VpcId"]: _vpc(r) for r in vpc_records},
+        vpcs={r["VpcId"]: _vpc(ctx, r) for r in vpc_records},
         subnets=subnet_map,
         route_tables={t["RouteTableId"]: _route_table(t) for t in tables},
         security_groups={r["GroupId"]: _group(ctx, r, lists) for r in groups if not is_gone(ctx, r)},

@@ -24,7 +24,7 @@ from runnerlink.services.ec2.records.kind import MAX_RESULTS, bad_token, page
 from runnerlink.services.ec2.records.network_interfaces import create_requester_managed, delete_interface, set_groups
 from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE
 from runnerlink.services.ec2.records.security_groups import default_group_id, get_group
-from runnerlink.services.ec2.records.subnets import get_subnet
+from runnerlink.services.ec2.records.subnets import get_subnet, ipv6_blocks
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT, endpoint_view, live_endpoints, state
 from runnerlink.services.ec2.records.vpcs import dns_attributes, get_vpc
@@ -123,7 +123,7 @@ def _ip_settings(ctx: HandlerContext, record: dict, service: dict, subnets: list
         if ip_type == "ipv6" and not subnet.get("Ipv6Native"):
             raise _invalid(f"The subnet {subnet['SubnetId']} has an IPv4 CIDR block; IP address type ipv6 needs "
                            "IPv6-only subnets.")
-        if ip_type == "dualstack" and not _has_ipv6(subnet):
+        if ip_type == "dualstack" and not ipv6_blocks(ctx, subnet):
             raise _invalid(f"The subnet {subnet['SubnetId']} has no IPv6 CIDR block; IP address type {ip_type} "
                            "needs one.")
         if ip_type == "ipv4" and subnet.get("Ipv6Native"):
@@ -145,11 +145,6 @@ def _ip_settings(ctx: HandlerContext, record: dict, service: dict, subnets: list
         _check_inbound_only(ctx, record, service)
     record["IpAddressType"] = ip_type
     record["DnsOptions"] = {"DnsRecordIpType": record_type, "PrivateDnsOnlyForInboundResolverEndpoint": inbound_only}
-
-
-def _has_ipv6(subnet: dict) -> bool:
-    return any((a.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated"
-               for a in subnet.get("Ipv6CidrBlockAssociationSet") or [])
 
 
 def _check_inbound_only(ctx: HandlerContext, record: dict, service: dict) -> None:

@@ -7,14 +7,23 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.defaults import defaults, recreate_default_vpc
 from runnerlink.services.ec2.errors import EC2Error, InvalidParameterValue, dependency_violation
-from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records.dhcp_options import DHCP_OPTIONS, NO_OPTIONS
 from runnerlink.services.ec2.records.kind import page
 from runnerlink.services.ec2.records.network_acls import custom_acl_ids, delete_for_vpc
 from runnerlink.services.ec2.records.quotas import check_vpcs
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpc_endpoints import state
 from runnerlink.services.ec2.records.vpc_peering import delete_peerings_of_vpc
-from runnerlink.services.ec2.records.vpcs import VPC, get_vpc, new_vpc, parse_cidr, store_with_companions
+from runnerlink.services.ec2.records.vpcs import (
+    VPC,
+    amazon_ipv6_association,
+    check_border_group,
+    get_vpc,
+    new_vpc,
+    parse_cidr,
+    store_with_companions,
+    vpc_view,
+)
 
 # DescribeVpcAttribute's Attribute value → the member holding it.
 ATTRIBUTES = {
@@ -37,20 +46,19 @@ def create_vpc(ctx: HandlerContext, params: dict) -> dict:
         raise InvalidParameterValue("The tenancy value host is not supported.")
     check_vpcs(len(VPC.all(ctx)))
     vpc = new_vpc(ctx, str(cidr), tenancy, tags_for(params, "vpc"), default=False,
-                  dhcp_options_id=defaults(ctx)["DhcpOptionsId"])
+                  dhcp_options_id=_default_options(ctx))
     if params.get("AmazonProvidedIpv6CidrBlock"):
-        vpc["Ipv6CidrBlockAssociationSet"] = [_amazon_ipv6_block(ctx)]
+        check_border_group(ctx, params.get("Ipv6CidrBlockNetworkBorderGroup"))
+        vpc["Ipv6CidrBlockAssociationSet"] = [amazon_ipv6_association(ctx)]
     store_with_companions(ctx, vpc)
-    return {"Vpc": {**vpc, "State": "pending"}}  # AWS answers the create with pending; it is available at once
+    # AWS answers the create with pending; it is available at once
+    return {"Vpc": {**vpc_view(ctx, vpc), "State": "pending"}}
 
 
-def _amazon_ipv6_block(ctx: HandlerContext) -> dict:
-    """A /56 from the documentation range 2001:db8::/32 (modelled addresses are never real ones)."""
-    block = int(new_id("x")[2:6], 16)
-    return {"AssociationId": new_id("vpc-cidr-assoc"),
-            "Ipv6CidrBlock": f"2001:db8:{block:x}:{(block & 0xff) << 8:x}::/56",
-            "Ipv6CidrBlockState": {"State": "associated"}, "NetworkBorderGroup": ctx.region,
-            "Ipv6Pool": "Amazon", "Ipv6AddressAttribute": "public", "IpSource": "amazon"}
+def _default_options(ctx: HandlerContext) -> str:
+    """The region's default DHCP options set while it exists, else "default" (no options)."""
+    options_id = defaults(ctx)["DhcpOptionsId"]
+    return options_id if DHCP_OPTIONS.find(ctx, options_id) else NO_OPTIONS
 
 
 def create_default_vpc(ctx: HandlerContext, params: dict) -> dict:
@@ -62,7 +70,7 @@ def create_default_vpc(ctx: HandlerContext, params: dict) -> dict:
 
 
 def describe_vpcs(ctx: HandlerContext, params: dict) -> dict:
-    items, token = VPC.describe(ctx, params, "VpcIds")
+    items, token = VPC.describe(ctx, params, "VpcIds", derive=vpc_view)
     return page("Vpcs", items, token)
 
 

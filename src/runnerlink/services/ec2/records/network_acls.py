@@ -42,19 +42,39 @@ NETWORK_ACL = Kind(
 )
 
 
-def _entry(number: int, action: str, egress: bool) -> dict:
-    return {"CidrBlock": "0.0.0.0/0", "Egress": egress, "Protocol": "-1", "RuleAction": action, "RuleNumber": number}
+def _entry(number: int, action: str, egress: bool, ipv6: bool = False) -> dict:
+    cidr = {"Ipv6CidrBlock": "::/0"} if ipv6 else {"CidrBlock": "0.0.0.0/0"}
+    return {**cidr, "Egress": egress, "Protocol": "-1", "RuleAction": action, "RuleNumber": number}
+
+
+def _ipv6_entries(default: bool) -> list[dict]:
+    """What AWS adds for IPv6 once the VPC has an IPv6 block: the final deny for ::/0, and in the default ACL an allow
+    of all IPv6 traffic (rule 101) in both directions."""
+    entries = [_entry(LAST_RULE, "deny", egress, ipv6=True) for egress in (True, False)]
+    if default:
+        entries += [_entry(101, "allow", egress, ipv6=True) for egress in (True, False)]
+    return entries
+
+
+def add_ipv6_entries(ctx: HandlerContext, vpc_id: str) -> None:
+    """The VPC got an IPv6 block: every ACL of it without IPv6 entries gets AWS's."""
+    for acl in NETWORK_ACL.in_vpc(ctx, vpc_id):
+        if not any(e.get("Ipv6CidrBlock") for e in acl["Entries"]):
+            acl["Entries"] = sorted_entries(acl["Entries"] + _ipv6_entries(acl["IsDefault"]))
+            NETWORK_ACL.put(ctx, acl)
 
 
 def sorted_entries(entries: list[dict]) -> list[dict]:
-    """AWS lists egress entries first, each direction by rule number."""
-    return sorted(entries, key=lambda e: (not e["Egress"], e["RuleNumber"]))
+    """AWS lists egress entries first, each direction by rule number (IPv4 before IPv6 for the same number)."""
+    return sorted(entries, key=lambda e: (not e["Egress"], e["RuleNumber"], "Ipv6CidrBlock" in e))
 
 
-def new_acl(ctx: HandlerContext, vpc_id: str, default: bool, tags: list[dict]) -> dict:
+def new_acl(ctx: HandlerContext, vpc_id: str, default: bool, tags: list[dict], ipv6: bool = False) -> dict:
     entries = [_entry(LAST_RULE, "deny", egress) for egress in (True, False)]
     if default:
         entries += [_entry(100, "allow", egress) for egress in (True, False)]
+    if ipv6:
+        entries += _ipv6_entries(default)
     return {
         "NetworkAclId": new_id("acl"),
         "VpcId": vpc_id,
@@ -67,7 +87,7 @@ def new_acl(ctx: HandlerContext, vpc_id: str, default: bool, tags: list[dict]) -
 
 
 def create_default_acl(ctx: HandlerContext, vpc: dict) -> dict:
-    record = new_acl(ctx, vpc["VpcId"], default=True, tags=[])
+    record = new_acl(ctx, vpc["VpcId"], default=True, tags=[], ipv6=bool(vpc.get("Ipv6CidrBlockAssociationSet")))
     NETWORK_ACL.put(ctx, record)
     return record
 

@@ -11,7 +11,7 @@ from runnerlink.services.ec2.ids import new_id
 from runnerlink.services.ec2.records.kind import Kind
 from runnerlink.services.ec2.records.quotas import check_groups
 from runnerlink.services.ec2.records.security_groups import get_group
-from runnerlink.services.ec2.records.subnets import allocate_ip, release_ip
+from runnerlink.services.ec2.records.subnets import allocate_ip, release_ip, release_ipv6
 
 # The AWS-owned account that requests endpoint ENIs (the value AWS shows for interface endpoints in public output).
 SERVICE_REQUESTER_ID = "727180483921"
@@ -72,6 +72,8 @@ def delete_interface(ctx: HandlerContext, eni_id: str) -> None:
         return
     for address in private_addresses(eni):
         release_ip(ctx, eni["SubnetId"], address)
+    for item in eni.get("Ipv6Addresses") or []:
+        release_ipv6(ctx, eni["SubnetId"], item["Ipv6Address"])
     ctx.tx.delete(ENI.name, eni_id)
 
 

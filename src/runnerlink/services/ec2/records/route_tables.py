@@ -13,6 +13,7 @@ from __future__ import annotations
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import is_gone
 from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records.cidr_associations import ROUTABLE, blocks
 from runnerlink.services.ec2.records.internet_gateways import INTERNET_GATEWAY, attached_vpc
 from runnerlink.services.ec2.records.kind import Kind
 from runnerlink.services.ec2.records.nat_gateways import routes_traffic
@@ -63,16 +64,15 @@ ROUTE_TABLE = Kind(
 )
 
 
-def local_routes(vpc: dict) -> list[dict]:
-    """One local route per associated CIDR of the VPC (IPv4, then IPv6)."""
-    cidrs = [a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet") or []
-             if (a.get("CidrBlockState") or {}).get("State", "associated") == "associated"] or [vpc["CidrBlock"]]
+def local_routes(ctx: HandlerContext, vpc: dict) -> list[dict]:
+    """One local route per CIDR of the VPC (IPv4, then IPv6), as AWS adds one when a block is associated and removes
+    it when the block is disassociated."""
+    cidrs = blocks(ctx, vpc.get("CidrBlockAssociationSet"), "CidrBlock", ROUTABLE) or [vpc["CidrBlock"]]
     routes = [{"DestinationCidrBlock": c, "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}
               for c in cidrs]
-    for association in vpc.get("Ipv6CidrBlockAssociationSet") or []:
-        if (association.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated":
-            routes.append({"DestinationIpv6CidrBlock": association["Ipv6CidrBlock"], "GatewayId": "local",
-                           "Origin": "CreateRouteTable", "State": "active"})
+    for cidr in blocks(ctx, vpc.get("Ipv6CidrBlockAssociationSet"), "Ipv6CidrBlock", ROUTABLE):
+        routes.append({"DestinationIpv6CidrBlock": cidr, "GatewayId": "local", "Origin": "CreateRouteTable",
+                       "State": "active"})
     return routes
 
 
@@ -82,7 +82,7 @@ def new_route_table(ctx: HandlerContext, vpc: dict, tags: list[dict], client_tok
         "RouteTableId": new_id("rtb"),
         "VpcId": vpc["VpcId"],
         "OwnerId": ctx.account,
-        "Routes": local_routes(vpc),
+        "Routes": local_routes(ctx, vpc),
         "Associations": [],
         "PropagatingVgws": [],
         "Tags": tags,
@@ -171,7 +171,7 @@ def route_table_view(ctx: HandlerContext, table: dict,
         endpoint_routes = gateway_endpoint_routes(ctx)
     vpc = ctx.tx.get("vpc", table["VpcId"])
     stored = [r for r in table["Routes"] if r.get("GatewayId") != "local"]
-    local = local_routes(vpc) if vpc else [r for r in table["Routes"] if r.get("GatewayId") == "local"]
+    local = local_routes(ctx, vpc) if vpc else [r for r in table["Routes"] if r.get("GatewayId") == "local"]
     routes = local + [{**r, "State": "active" if _target_alive(ctx, table["VpcId"], r) else "blackhole"}
                       for r in stored] + endpoint_routes.get(table["RouteTableId"], [])
     return {**table, "Routes": routes, "Associations": live_associations(ctx, table)}

@@ -8,6 +8,7 @@ import ipaddress
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2.errors import InvalidParameterValue
 from runnerlink.services.ec2.ids import new_id
+from runnerlink.services.ec2.records import cidr_associations
 from runnerlink.services.ec2.records.kind import Kind
 from runnerlink.services.ec2.records.network_acls import create_default_acl
 from runnerlink.services.ec2.records.route_tables import create_main_route_table
@@ -36,6 +37,9 @@ VPC = Kind(
         "cidr-block-association.state": _associations("CidrBlockState", "State"),
         "ipv6-cidr-block-association.ipv6-cidr-block": _ipv6("Ipv6CidrBlock"),
         "ipv6-cidr-block-association.association-id": _ipv6("AssociationId"),
+        "ipv6-cidr-block-association.state": lambda r: [(a.get("Ipv6CidrBlockState") or {}).get("State")
+                                                        for a in r.get("Ipv6CidrBlockAssociationSet") or []],
+        "ipv6-cidr-block-association.ipv6-pool": _ipv6("Ipv6Pool"),
         "state": lambda r: r["State"],
         "is-default": lambda r: r["IsDefault"],
         "isDefault": lambda r: r["IsDefault"],
@@ -50,6 +54,37 @@ VPC = Kind(
 def get_vpc(ctx: HandlerContext, vpc_id: str) -> dict:
     """The VPC, or InvalidVpcID.Malformed / InvalidVpcID.NotFound."""
     return VPC.get(ctx, vpc_id)
+
+
+def vpc_view(ctx: HandlerContext, vpc: dict) -> dict:
+    """The VPC as described now: its CIDR associations with their states as of ctx.now."""
+    shown = {**vpc, "CidrBlockAssociationSet": cidr_associations.views(ctx, vpc.get("CidrBlockAssociationSet"))}
+    if "Ipv6CidrBlockAssociationSet" in vpc:
+        shown["Ipv6CidrBlockAssociationSet"] = cidr_associations.views(ctx, vpc["Ipv6CidrBlockAssociationSet"])
+    return shown
+
+
+def ipv4_blocks(ctx: HandlerContext, vpc: dict) -> list[str]:
+    """The VPC's associated IPv4 CIDRs (where subnets may be created)."""
+    return cidr_associations.blocks(ctx, vpc.get("CidrBlockAssociationSet"), "CidrBlock")
+
+
+def ipv6_blocks(ctx: HandlerContext, vpc: dict) -> list[str]:
+    """The VPC's associated IPv6 CIDRs (where subnets' /64s may be)."""
+    return cidr_associations.blocks(ctx, vpc.get("Ipv6CidrBlockAssociationSet"), "Ipv6CidrBlock")
+
+
+def amazon_ipv6_association(ctx: HandlerContext) -> dict:
+    """A new Amazon-provided /56 association, a block no VPC of the account and region has."""
+    taken = {a["Ipv6CidrBlock"] for v in VPC.all(ctx) for a in v.get("Ipv6CidrBlockAssociationSet") or []}
+    return cidr_associations.new_amazon_ipv6(ctx, taken)
+
+
+def check_border_group(ctx: HandlerContext, group: str | None) -> None:
+    """An Amazon-provided IPv6 block comes from the region's own network border group (no Local Zones here)."""
+    if group is not None and group != ctx.region:
+        raise InvalidParameterValue(f"Value ({group}) for parameter Ipv6CidrBlockNetworkBorderGroup is invalid. "
+                                    f"The network border group must be the region {ctx.region}.")
 
 
 def dns_attributes(ctx: HandlerContext, vpc_id: str) -> tuple[bool, bool]:
