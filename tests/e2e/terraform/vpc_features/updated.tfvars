@@ -1,0 +1,1 @@
+dhcp_domain = "corp.example"
