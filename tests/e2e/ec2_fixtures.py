@@ -3,6 +3,9 @@ through boto3 like a user would."""
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
 from dataclasses import dataclass, field
 
 REGION = "us-east-1"
@@ -66,3 +69,10 @@ def make_endpoint(ec2, network: Network, service: str = APPRUNNER, **params) -> 
 def make_requests_endpoint(ec2, network: Network) -> str:
     """An apprunner.requests interface endpoint (what a VPC ingress connection needs)."""
     return make_endpoint(ec2, network, APPRUNNER_REQUESTS)["VpcEndpointId"]
+
+
+def error(call, **kwargs) -> tuple[str, str]:
+    """The (code, message) of the EC2 error call(**kwargs) raises."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]

@@ -5,13 +5,7 @@ interfaces) are refused for a subnet on no Outpost; the wording of those refusal
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+from tests.e2e.ec2_fixtures import error
 
 
 @pytest.fixture

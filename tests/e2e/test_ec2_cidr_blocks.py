@@ -9,16 +9,9 @@ import json
 import urllib.request
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import settle
-from tests.e2e.ec2_fixtures import Network, default_group, make_endpoint, make_group, make_subnet
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+from tests.e2e.ec2_fixtures import Network, default_group, error, make_endpoint, make_group, make_subnet
 
 
 def vpc(ec2, cidr: str = "10.0.0.0/16", **params) -> str:

@@ -4,13 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+from tests.e2e.ec2_fixtures import error
 
 
 def options(ec2, **configurations) -> dict:

@@ -4,20 +4,11 @@ endpoints with private DNS beside a gateway endpoint only)."""
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import wait_for
-from tests.e2e.ec2_fixtures import APPRUNNER, make_endpoint, make_network
+from tests.e2e.ec2_fixtures import APPRUNNER, error, make_endpoint, make_network
 
 S3 = "com.amazonaws.us-east-1.s3"
 LOGS = "com.amazonaws.us-east-1.logs"
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def describe(ec2, endpoint_id: str) -> dict:

@@ -10,17 +10,10 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from tests.e2e.ec2_fixtures import APPRUNNER, make_network
+from tests.e2e.ec2_fixtures import APPRUNNER, error, make_network
 
 UNKNOWN_HEX = "0123456789abcdef0"
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
 
 @pytest.fixture

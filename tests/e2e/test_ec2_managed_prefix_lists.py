@@ -8,19 +8,11 @@ import json
 import re
 import urllib.request
 
-import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import settle
-from tests.e2e.ec2_fixtures import make_endpoint, make_network, make_vpc
+from tests.e2e.ec2_fixtures import error, make_endpoint, make_network, make_vpc
 
 HOST = "apprunner.us-east-1.amazonaws.com"
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def create(ec2, name: str = "corp", max_entries: int = 5, family: str = "IPv4", **params) -> dict:

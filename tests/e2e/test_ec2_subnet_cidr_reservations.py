@@ -7,15 +7,9 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import settle
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+from tests.e2e.ec2_fixtures import error
 
 
 @pytest.fixture

@@ -4,19 +4,10 @@ and every error."""
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import settle, wait_for
-from tests.e2e.ec2_fixtures import make_vpc
+from tests.e2e.ec2_fixtures import error, make_vpc
 
 FAILED = "Failed due to incorrect VPC-ID, Account ID, or overlapping CIDR range"
-
-
-def error(call, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def peering(ec2, peering_id: str) -> dict:
