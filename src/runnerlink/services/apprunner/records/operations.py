@@ -11,10 +11,6 @@ from runnerlink.services.common import finished
 PENDING_SHARE = 0.1  # an operation is PENDING for the first tenth of its duration, then IN_PROGRESS
 
 
-def elapsed(ctx: HandlerContext, started_at: float) -> float:
-    return ctx.now - started_at
-
-
 def start_operation(ctx: HandlerContext, record: dict, op_type: str, target: str) -> str:
     """Record a new operation on the service; the service is OPERATION_IN_PROGRESS until it ends."""
     op_id = ids.new_operation_id()

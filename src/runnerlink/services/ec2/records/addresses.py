@@ -70,16 +70,6 @@ def has_mapped_public_addresses(ctx: HandlerContext, vpc_id: str) -> bool:
                for r in ENI.all(ctx))
 
 
-def association_for_interface(ctx: HandlerContext, interface_id: str) -> dict | None:
-    """The NetworkInterfaceAssociation shape of the Elastic IP on an interface, for DescribeNetworkInterfaces."""
-    for record in ELASTIC_IP.all(ctx):
-        current = address_view(ctx, record)
-        if current.get("NetworkInterfaceId") == interface_id:
-            return {"AllocationId": current["AllocationId"], "AssociationId": current["AssociationId"],
-                    "IpOwnerId": ctx.account, "PublicIp": current["PublicIp"], "PublicDnsName": ""}
-    return None
-
-
 def associate_with_nat_gateway(ctx: HandlerContext, address: dict, nat_id: str, interface: dict) -> str:
     """Map the address to a NAT gateway's interface; the association lasts until the gateway is deleted."""
     association_id = new_id("eipassoc")

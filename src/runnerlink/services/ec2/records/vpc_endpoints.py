@@ -43,8 +43,3 @@ def live_endpoints(ctx: HandlerContext, records: list[dict] | None = None) -> li
     """Endpoints that exist and are not being deleted (of records, when the caller has scanned them already)."""
     return [r for r in (VPC_ENDPOINT.all(ctx) if records is None else records)
             if r.get("_deleting_at") is None and not is_gone(ctx, r)]
-
-
-def get_endpoint(ctx: HandlerContext, endpoint_id: str) -> dict:
-    """The endpoint as DescribeVpcEndpoints shows it (raises InvalidVpcEndpointId.Malformed/NotFound)."""
-    return endpoint_view(ctx, VPC_ENDPOINT.get(ctx, endpoint_id))
