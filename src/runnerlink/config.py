@@ -30,6 +30,11 @@ class Settings:
     region: str = DEFAULT_REGION
     lifecycle_delay: float = DEFAULT_LIFECYCLE_DELAY  # seconds an asynchronous operation takes
     log_level: str = "warning"
+    # Applications: repository URL=DIR and image=COMMAND mappings (flags; RUNNERLINK_SOURCES / RUNNERLINK_IMAGES are
+    # read with them by runtime.sources), and the container engine: auto, docker, podman or none.
+    sources: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    container_engine: str = "auto"
 
     @property
     def in_memory(self) -> bool:
@@ -52,6 +57,8 @@ class Settings:
             values["region"] = env["RUNNERLINK_REGION"]
         if "RUNNERLINK_LIFECYCLE_DELAY" in env:
             values["lifecycle_delay"] = float(env["RUNNERLINK_LIFECYCLE_DELAY"])
+        if "RUNNERLINK_CONTAINER_ENGINE" in env:
+            values["container_engine"] = env["RUNNERLINK_CONTAINER_ENGINE"]
         if "RUNNERLINK_LOG_LEVEL" in env:
             values["log_level"] = env["RUNNERLINK_LOG_LEVEL"]
         values.update({k: v for k, v in overrides.items() if v is not None})

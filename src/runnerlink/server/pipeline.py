@@ -20,7 +20,7 @@ from runnerlink.server.authorize import EndpointAuthorizer, NotEmulated, denial
 from runnerlink.server.context import RequestContext
 from runnerlink.server.read_cache import ReadCache
 from runnerlink.server.traffic import TrafficLog
-from runnerlink.services.base import HandlerContext, ServicePackage, root_arn, run_handler
+from runnerlink.services.base import HandlerContext, RunCheck, ServicePackage, root_arn, run_handler
 from runnerlink.store import Store
 from runnerlink.wire.json_protocol import JsonProtocol
 from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, read_form
@@ -49,6 +49,10 @@ class Pipeline:
         self.authorizer = EndpointAuthorizer()
         self.read_cache = ReadCache(store)
         self.steps = [self.parse, self.authenticate, self.locate, self.authorize, self.dispatch]
+        # Set by a server that runs applications (runnerlink serve): handlers learn whether a service's application
+        # can run here, and the runtime hears of every committed write.
+        self.run_check: RunCheck | None = None
+        self.after_write: list[Callable[[], None]] = []
 
     def handle(self, ctx: RequestContext) -> RequestContext:
         try:
@@ -68,10 +72,14 @@ class Pipeline:
                write: bool) -> tuple[Any, HandlerContext]:
         """handler(handler context) in one store transaction of account/region, as this request: its id, clock,
         principal and network path. The one way anything in the server runs a handler or reads records."""
-        return run_handler(self.store, handler, account, region, write=write,
-                           lifecycle_delay=self.settings.lifecycle_delay, request_id=ctx.request_id,
-                           principal_arn=ctx.principal.arn if ctx.principal else root_arn(account),
-                           now=ctx.received_at, network=ctx.network)
+        answer = run_handler(self.store, handler, account, region, write=write,
+                             lifecycle_delay=self.settings.lifecycle_delay, request_id=ctx.request_id,
+                             principal_arn=ctx.principal.arn if ctx.principal else root_arn(account),
+                             now=ctx.received_at, network=ctx.network, run_check=self.run_check)
+        if write:
+            for hook in self.after_write:
+                hook()
+        return answer
 
     # --- steps -------------------------------------------------------------------------------------------------
     def parse(self, ctx: RequestContext) -> None:

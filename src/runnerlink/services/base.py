@@ -13,6 +13,11 @@ from runnerlink.store import Store, StoreConflict, Transaction
 from runnerlink.wire.routing import ServiceSpec
 
 
+# Why this server can't run a service's application (its stored record in hand), or None when it can. Given to
+# handlers only by a server that runs applications (runnerlink serve); without it, lifecycles are the clock's alone.
+RunCheck = Callable[[dict], "str | None"]
+
+
 @dataclass
 class HandlerContext:
     """The request as a handler sees it: who, where, when, and the open store transaction."""
@@ -28,6 +33,7 @@ class HandlerContext:
     # The earliest future instant at which something this request derived from the clock changes (math.inf: none).
     # The edge's read cache and the gateway's path cache keep what they derived until then.
     changes_at: float = math.inf
+    run_check: RunCheck | None = None
 
     def note_change(self, at: float) -> None:
         """Note that the answer depends on whether ctx.now has reached `at`: it may change then."""
@@ -45,14 +51,15 @@ def root_arn(account: str) -> str:
 @contextmanager
 def open_context(store: Store, account: str, region: str, *, write: bool, lifecycle_delay: float,
                  request_id: str = "", principal_arn: str | None = None, now: float | None = None,
-                 network: NetworkContext = DIRECT) -> Iterator[HandlerContext]:
+                 network: NetworkContext = DIRECT, run_check: RunCheck | None = None) -> Iterator[HandlerContext]:
     """A handler context inside one store transaction of the account and region: committed when the block ends,
     rolled back if it raises. Every caller of a handler or a record lookup (the edge, the gateway, admin actions)
     goes through here; a lookup made for no request in particular (the gateway's path decisions) has no request id."""
     with store.transaction(f"{account}/{region}", write=write) as tx:
         yield HandlerContext(account=account, region=region, now=time.time() if now is None else now, tx=tx,
                              lifecycle_delay=lifecycle_delay, request_id=request_id,
-                             principal_arn=principal_arn or root_arn(account), network=network)
+                             principal_arn=principal_arn or root_arn(account), network=network,
+                             run_check=run_check)
 
 
 def run_handler(store: Store, handler: Callable[[HandlerContext], Any], account: str, region: str, *, write: bool,

@@ -55,6 +55,11 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def scopes(self, kind: str) -> list[str]:
+        """Every scope holding at least one committed record of the kind (the supervisor's way to find all the App
+        Runner services of every account and region), in no particular order."""
+
+    @abstractmethod
     def generation(self) -> Hashable:
         """A value that changes whenever a commit that wrote anything becomes visible to this store, whoever made it
         (for SQLite, also another process sharing the state directory). Equal values mean no data changed between

@@ -92,5 +92,9 @@ class MemoryStore(Store):
             yield tx
             tx._commit()
 
+    def scopes(self, kind: str) -> list[str]:
+        with self._lock:
+            return [scope for (scope, table_kind), table in self._tables.items() if table_kind == kind and table]
+
     def generation(self) -> int:
         return self._generation

@@ -164,6 +164,10 @@ class SqliteStore(Store):
             if tx.wrote:
                 self._writes += 1
 
+    def scopes(self, kind: str) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._conn.execute("SELECT DISTINCT scope FROM records WHERE kind=?", (kind,))]
+
     def generation(self) -> tuple[int, bytes | int]:
         """(own writing commits, the wal-index header or else PRAGMA data_version): the latter changes when another
         connection, in this process or another sharing the state directory, commits."""

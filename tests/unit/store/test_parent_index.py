@@ -178,3 +178,17 @@ def test_sqlite_two_stores_opening_an_old_database_migrate_it_once(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_scopes_lists_the_scopes_holding_a_kind(store):
+    with store.transaction("111122223333/us-east-1", write=True) as tx:
+        tx.put("service", "a", {"n": 1})
+        tx.put("vpc", "v", {"n": 2})
+    with store.transaction("444455556666/eu-west-1", write=True) as tx:
+        tx.put("service", "b", {"n": 3})
+    with store.transaction("777788889999/us-west-2", write=True) as tx:
+        tx.put("service", "c", {"n": 4})
+        tx.delete("service", "c")
+    assert sorted(store.scopes("service")) == ["111122223333/us-east-1", "444455556666/eu-west-1"]
+    assert store.scopes("vpc") == ["111122223333/us-east-1"]
+    assert store.scopes("nothing") == []

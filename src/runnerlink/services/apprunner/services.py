@@ -10,11 +10,12 @@ import runnerlink.services.apprunner.ids as ids
 from runnerlink.services.apprunner.errors import InvalidRequest, InvalidState, ServiceQuotaExceeded
 from runnerlink.services.apprunner.inputs import TAG_RULES, bad_token
 from runnerlink.services.apprunner.records import custom_domains as custom_domain_records
+from runnerlink.services.apprunner.records import deployments as deployment_records
 from runnerlink.services.apprunner.records import ingress as ingress_records
 from runnerlink.services.apprunner.records import operations as operation_records
 from runnerlink.services.apprunner.records.kinds import SERVICE
 from runnerlink.services.apprunner.records.services import (
-    DELETED, IN_PROGRESS, PAUSED, RUNNING, get_live_service, get_service, live_services, view,
+    CREATE_FAILED, DELETED, IN_PROGRESS, PAUSED, RUNNING, get_live_service, get_service, live_services, view,
 )
 from runnerlink.services.apprunner.service_configuration import configure
 from runnerlink.services.base import HandlerContext
@@ -33,12 +34,12 @@ def _require_settled(record: dict, action: str) -> None:
         )
 
 
-def _require_running(record: dict, action: str) -> None:
+def _require_running(record: dict, action: str, also: tuple[str, ...] = ()) -> None:
     _require_settled(record, action)
-    if record["Status"] != RUNNING:
+    if record["Status"] != RUNNING and record["Status"] not in also:
         raise InvalidState(
             f"You can't {action} service {record['ServiceName']}: its status is {record['Status']}. "
-            f"The service must be {RUNNING}."
+            f"The service must be {' or '.join((RUNNING, *also))}."
         )
 
 
@@ -75,7 +76,8 @@ def describe_service(ctx: HandlerContext, params: dict) -> dict:
 
 def update_service(ctx: HandlerContext, params: dict) -> dict:
     record = get_live_service(ctx, params["ServiceArn"])
-    _require_running(record, "update")
+    _require_running(record, "update", also=(CREATE_FAILED,))  # updating is how a failed creation is fixed
+    deployment_records.remember_configuration(record)
     configure(ctx, record, params, creating=False)
     op_id = operation_records.start_operation(ctx, record, "UPDATE_SERVICE", RUNNING)
     ctx.tx.put(SERVICE, record["ServiceArn"], record)

@@ -18,18 +18,33 @@ IN_PROGRESS = "OPERATION_IN_PROGRESS"
 RUNNING = "RUNNING"
 PAUSED = "PAUSED"
 DELETED = "DELETED"
+CREATE_FAILED = "CREATE_FAILED"
 
 
 def derive(ctx: HandlerContext, record: dict) -> dict:
-    """Apply the status the current operation gives the service at ctx.now."""
+    """Apply the status the current operation gives the service at ctx.now: its target once the clock has run out,
+    and, for an operation awaiting a deployment (records.operations), once the deployment's outcome is recorded."""
     op = record["_op"]
-    if finished(ctx, op["StartedAt"], op["Duration"]):
-        record["Status"] = op["Target"]
-        if op["Target"] == DELETED:
+    result = op.get("Result")
+    duration = op["Duration"] if result is None else max(op["Duration"], result["At"] - op["StartedAt"])
+    if (result is not None or not op.get("Awaits")) and finished(ctx, op["StartedAt"], duration):
+        record["Status"] = outcome_status(op)
+        if record["Status"] == DELETED:
             record["DeletedAt"] = op["StartedAt"] + op["Duration"]
     else:
         record["Status"] = IN_PROGRESS
     return record
+
+
+def outcome_status(op: dict) -> str:
+    """The status a finished operation leaves the service in: a failed creation CREATE_FAILED, a rolled-back
+    deployment RUNNING (the previous version still serves), a failed resume PAUSED."""
+    result = (op.get("Result") or {}).get("Status", "SUCCEEDED")
+    if result == "SUCCEEDED":
+        return op["Target"]
+    if result == "ROLLBACK_SUCCEEDED":
+        return RUNNING
+    return PAUSED if op["Type"] == "RESUME_SERVICE" else CREATE_FAILED
 
 
 def live_services(ctx: HandlerContext) -> list[dict]:
