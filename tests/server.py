@@ -27,12 +27,15 @@ class RunningServer:
     """A `runnerlink serve` child process on a free port."""
 
     def __init__(self, state: str | Path = "memory", lifecycle_delay: float = 0.3, port: int | None = None,
-                 extra_env: dict | None = None, gateway_port: int | None = None):
+                 extra_env: dict | None = None, gateway_port: int | None = None, extra_args: list[str] | None = None):
         self.state = str(state)
         self.lifecycle_delay = lifecycle_delay
         self.port = port or free_port()
         self.gateway_port = gateway_port or free_port()  # never the default 4567: test servers run side by side
-        self.extra_env = extra_env or {}
+        # No test may depend on a container engine the machine happens to have: image services run only through
+        # --image stand-ins unless a test asks for an engine.
+        self.extra_env = {"RUNNERLINK_CONTAINER_ENGINE": "none", **(extra_env or {})}
+        self.extra_args = list(extra_args or [])
         self.process: subprocess.Popen | None = None
 
     @property
@@ -46,7 +49,7 @@ class RunningServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "runnerlink", "serve", "--port", str(self.port), "--state", self.state,
              "--gateway-port", str(self.gateway_port),
-             "--lifecycle-delay", str(self.lifecycle_delay)],
+             "--lifecycle-delay", str(self.lifecycle_delay), *self.extra_args],
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
 
 from runnerlink import __version__, cli_log, cli_network, cli_policy, cli_workloads
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, Settings
+from runnerlink.runtime.sources import MappingError, SourceMap
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--lifecycle-delay", type=float,
                        help="seconds an asynchronous operation takes (RUNNERLINK_LIFECYCLE_DELAY, default 2)")
     serve.add_argument("--log-level", help="uvicorn log level (RUNNERLINK_LOG_LEVEL, default warning)")
+    serve.add_argument("--source", action="append", default=[], metavar="URL=DIR",
+                       help="run services whose CodeRepository is URL from the local directory DIR (repeatable; "
+                            "also RUNNERLINK_SOURCES; file:// URLs need no mapping)")
+    serve.add_argument("--image", action="append", default=[], metavar="IMAGE=COMMAND",
+                       help="run services of image IMAGE as the local command COMMAND, standing in for a container "
+                            "(repeatable; also RUNNERLINK_IMAGES, one per line)")
+    serve.add_argument("--container-engine", choices=("auto", "docker", "podman", "none"),
+                       help="what runs image services (RUNNERLINK_CONTAINER_ENGINE, default auto: docker or podman "
+                            "when one answers)")
 
     for name, help_text in (
         ("complete-handshake", "complete an App Runner connection's handshake (PENDING_HANDSHAKE → AVAILABLE)"),
@@ -66,7 +77,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
                                  state=args.state, region=args.region,
-                                 lifecycle_delay=args.lifecycle_delay, log_level=args.log_level)
+                                 lifecycle_delay=args.lifecycle_delay, log_level=args.log_level,
+                                 sources=tuple(args.source), images=tuple(args.image),
+                                 container_engine=args.container_engine)
+    try:
+        SourceMap.parse(list(settings.sources), list(settings.images), os.environ)
+    except MappingError as error:
+        print(f"runnerlink serve: {error}", file=sys.stderr)
+        return 2
     app = EdgeApp(settings, gateway=True)
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
           f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region})", flush=True)

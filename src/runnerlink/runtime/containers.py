@@ -74,9 +74,10 @@ def _last_line(output: bytes) -> str:
 
 def run_command(engine: Engine, image: str, name: str, host_port: int, container_port: int, env: Mapping[str, str],
                 start_command: str | None) -> list[str]:
-    """The argv that runs `image` detached as `name`, reachable at 127.0.0.1:host_port. start_command (App Runner's
-    StartCommand) replaces the image's command; an image ENTRYPOINT, if any, still runs with it as arguments."""
-    argv = [engine.executable, "run", "--detach", "--rm", "--name", name,
+    """The argv that runs `image` in the foreground (its output is the instance's log) as `name`, reachable at
+    127.0.0.1:host_port. start_command (App Runner's StartCommand) replaces the image's command; an image ENTRYPOINT,
+    if any, still runs with it as arguments."""
+    argv = [engine.executable, "run", "--rm", "--name", name,
             "--publish", f"127.0.0.1:{host_port}:{container_port}"]
     for key, value in env.items():
         argv += ["-e", f"{key}={value}"]

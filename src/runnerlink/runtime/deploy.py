@@ -160,10 +160,8 @@ def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLo
 
 
 def _spec_dict(run_spec: specs.RunSpec) -> dict:
-    shown = asdict(run_spec)
-    shown["build"] = [[phase, list(commands)] for phase, commands in run_spec.build]
-    shown["env"] = dict(run_spec.env)
-    shown["build_env"] = dict(run_spec.build_env)
-    shown["secrets"] = dict(run_spec.secrets)
-    shown["pre_run"] = list(run_spec.pre_run)
-    return shown
+    """The RunSpec as JSON-able data (its mappings are read-only views, which asdict can't copy)."""
+    return {"runtime": run_spec.runtime, "build": [[phase, list(commands)] for phase, commands in run_spec.build],
+            "build_env": dict(run_spec.build_env), "pre_run": list(run_spec.pre_run), "command": run_spec.command,
+            "port": run_spec.port, "port_env": run_spec.port_env, "env": dict(run_spec.env),
+            "secrets": dict(run_spec.secrets), "runtime_version": run_spec.runtime_version}

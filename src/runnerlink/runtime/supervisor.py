@@ -33,7 +33,9 @@ from runnerlink.runtime.logs import ServiceLog
 from runnerlink.runtime.sources import SourceMap
 from runnerlink.services.apprunner.records import deployments as deployment_records
 from runnerlink.services.apprunner.records.kinds import SERVICE
-from runnerlink.services.apprunner.records.services import CREATE_FAILED, DELETED, IN_PROGRESS, PAUSED, RUNNING
+from runnerlink.services.apprunner.records.services import (
+    CREATE_FAILED, DELETED, IN_PROGRESS, PAUSED, RUNNING, derive,
+)
 from runnerlink.services.base import run_handler
 from runnerlink.store import Store
 
@@ -106,8 +108,10 @@ class Supervisor:
                 return None
             service, via = found
             running = self._running.get(service["ServiceArn"])
-        public = bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"])
         port = running.instance.port if running is not None and running.instance.alive else None
+        if port is None:  # say why as of now, not as of the last pass
+            service = self._current(service)
+        public = bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"])
         return Route(service["ServiceArn"], service["ServiceName"], via, public, service["Status"], port,
                      None if port is not None else self._why_unavailable(service, running))
 
@@ -188,7 +192,7 @@ class Supervisor:
         stopping = status in (DELETED, PAUSED, CREATE_FAILED) or (
             status == IN_PROGRESS and op["Target"] in (PAUSED, DELETED))
         if stopping:
-            self._stop_serving(arn, f"the service is {status if status != IN_PROGRESS else op['Type']}")
+            self._stop_serving(arn)
             if status == DELETED and arn not in self._removed and arn not in self._busy:
                 self._removed.add(arn)
                 shutil.rmtree(self.service_dir(service), ignore_errors=True)
@@ -370,7 +374,18 @@ class Supervisor:
             account, region, write=True, lifecycle_delay=self.lifecycle_delay)[0]
         return outcome
 
-    def _stop_serving(self, arn: str, why: str) -> None:
+    def _current(self, service: dict) -> dict:
+        """The service's record as stored now, with its derived Status (the snapshot itself if it is gone)."""
+        arn = service["ServiceArn"]
+        account, region = arn.split(":")[4], arn.split(":")[3]
+
+        def read(ctx):
+            record = ctx.tx.get(SERVICE, arn)
+            return derive(ctx, record) if record is not None else service
+
+        return run_handler(self.store, read, account, region, write=False, lifecycle_delay=self.lifecycle_delay)[0]
+
+    def _stop_serving(self, arn: str) -> None:
         with self._lock:
             serving = self._running.pop(arn, None)
         if serving is not None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from runnerlink import __version__
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, RequestTooLarge
-from runnerlink.server import admin
+from runnerlink.runtime.sources import SourceMap
+from runnerlink.runtime.supervisor import Supervisor
+from runnerlink.server import admin, app_egress
+from runnerlink.server.app_proxy import AppProxy
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
@@ -32,8 +39,12 @@ class EdgeApp:
         self.settings = settings
         self.store = store if store is not None else open_store(settings.state)
         self.pipeline = Pipeline(settings, self.store, all_services())
-        self._with_gateway = gateway  # `runnerlink serve` runs the subnet gateway in the edge's event loop
+        # `runnerlink serve` runs the subnet gateway in the edge's event loop, and the supervisor of applications.
+        self._with_gateway = gateway
         self.gateway: Gateway | None = None
+        self.supervisor: Supervisor | None = None
+        self.app_proxy: AppProxy | None = None
+        self._apps_temp: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -41,6 +52,10 @@ class EdgeApp:
             return
         if scope["type"] != "http":
             return
+        if self.app_proxy is not None:
+            host = _host(scope["headers"])
+            if host and await self.app_proxy.serve_asgi(scope, receive, send, host):
+                return
         try:
             body = await _read_body(receive, MAX_BODY_BYTES)
         except AWSError as error:
@@ -86,6 +101,10 @@ class EdgeApp:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.supervisor is not None:
+                    await asyncio.to_thread(self.supervisor.stop)
+                    if self._apps_temp:
+                        shutil.rmtree(self._apps_temp, ignore_errors=True)
                 if self.gateway is not None:
                     await self.gateway.stop()
                 self.pipeline.traffic.close()
@@ -98,6 +117,34 @@ class EdgeApp:
             gateway = Gateway(self.pipeline, self.settings.host, self.settings.gateway_port)
             await gateway.start()
             self.gateway = gateway
+            self._start_supervisor(gateway)
+
+    def _start_supervisor(self, gateway: Gateway) -> None:
+        settings = self.settings
+        sources = SourceMap.parse(list(settings.sources), list(settings.images), os.environ)
+        if settings.in_memory:
+            self._apps_temp = tempfile.mkdtemp(prefix="runnerlink-apps-")
+            apps_dir = Path(self._apps_temp)
+        else:
+            apps_dir = Path(settings.state) / "apps"
+        supervisor = Supervisor(self.store, settings.lifecycle_delay, sources, apps_dir, settings.container_engine,
+                                egress=app_egress.Egress(self.pipeline, gateway))
+        self.pipeline.run_check = supervisor.run_check
+        self.pipeline.after_write.append(supervisor.poke)
+        gateway.app_proxy = self.app_proxy = AppProxy(supervisor)
+        self.supervisor = supervisor
+        supervisor.start()
+
+
+def _host(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The Host header's name, without a port."""
+    for name, value in headers:
+        if name == b"host":
+            text = value.decode("latin-1").strip().lower()
+            if text.startswith("["):
+                return text[1:text.find("]")] if "]" in text else None
+            return text.rpartition(":")[0] if ":" in text else text
+    return None
 
 
 async def _read_body(receive, limit: int) -> bytes:

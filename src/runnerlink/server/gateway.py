@@ -62,6 +62,7 @@ class Gateway:
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task] = set()
         self._paths = workload_paths.PathCache(pipeline.store, settings)
+        self.app_proxy = None  # set by a server that runs applications: requests for services' own hostnames
 
     @property
     def ca_bundle(self) -> str:

@@ -63,7 +63,7 @@ def test_run_command_argv():
     argv = run_command(engine, "public.ecr.aws/x/y:latest", "rl-svc-1", 49152, 8000,
                        {"PORT": "8000", "GREETING": "hello world", "EMPTY": ""},
                        "gunicorn --bind 0.0.0.0:8000 'app:create_app()'")
-    assert argv == ["/usr/bin/docker", "run", "--detach", "--rm", "--name", "rl-svc-1",
+    assert argv == ["/usr/bin/docker", "run", "--rm", "--name", "rl-svc-1",
                     "--publish", "127.0.0.1:49152:8000",
                     "-e", "PORT=8000", "-e", "GREETING=hello world", "-e", "EMPTY=",
                     "public.ecr.aws/x/y:latest", "gunicorn", "--bind", "0.0.0.0:8000", "app:create_app()"]
@@ -71,7 +71,7 @@ def test_run_command_argv():
 
 def test_run_command_without_a_start_command_keeps_the_images_own():
     argv = run_command(Engine("podman", "/bin/podman"), "img", "n", 1, 2, {}, None)
-    assert argv == ["/bin/podman", "run", "--detach", "--rm", "--name", "n", "--publish", "127.0.0.1:1:2", "img"]
+    assert argv == ["/bin/podman", "run", "--rm", "--name", "n", "--publish", "127.0.0.1:1:2", "img"]
 
 
 def test_stop_command_argv():

@@ -25,6 +25,7 @@ INSTANCE_SIZES = {
     "4096": ("8192", "10240", "12288"),
 }
 
+LOCAL_REPOSITORY = "file://"
 _PRIVATE_ECR = re.compile(r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/.+")
 _PUBLIC_ECR = re.compile(r"public\.ecr\.aws/.+/.+")
 
@@ -197,17 +198,11 @@ def _check_image(source: dict, image: dict) -> None:
 
 def _check_code(ctx: HandlerContext, source: dict, code: dict, creating: bool) -> None:
     connection_arn = (source.get("AuthenticationConfiguration") or {}).get("ConnectionArn")
-    if not connection_arn:
+    if connection_arn:
+        _check_connection(ctx, connection_arn)
+    elif not code["RepositoryUrl"].startswith(LOCAL_REPOSITORY):  # runnerlink's local directories need none
         raise InvalidRequest(
             "A code repository needs AuthenticationConfiguration.ConnectionArn, an App Runner connection to it."
-        )
-    connection = ctx.tx.get(CONNECTION, connection_arn)
-    if connection is None or connection.get("Status") == "DELETED":
-        raise InvalidRequest(f"The connection {connection_arn} doesn't exist.")
-    if connection.get("Status") != "AVAILABLE":
-        raise InvalidRequest(
-            f"The connection {connection_arn} is {connection.get('Status')}; complete its handshake so it's "
-            "AVAILABLE before using it."
         )
     configuration = code.get("CodeConfiguration")
     if creating and not configuration:
@@ -216,3 +211,14 @@ def _check_code(ctx: HandlerContext, source: dict, code: dict, creating: bool) -
             and not configuration.get("CodeConfigurationValues"):
         raise InvalidRequest("CodeConfigurationValues is required when ConfigurationSource is API.")
     source.setdefault("AutoDeploymentsEnabled", True)
+
+
+def _check_connection(ctx: HandlerContext, connection_arn: str) -> None:
+    connection = ctx.tx.get(CONNECTION, connection_arn)
+    if connection is None or connection.get("Status") == "DELETED":
+        raise InvalidRequest(f"The connection {connection_arn} doesn't exist.")
+    if connection.get("Status") != "AVAILABLE":
+        raise InvalidRequest(
+            f"The connection {connection_arn} is {connection.get('Status')}; complete its handshake so it's "
+            "AVAILABLE before using it."
+        )

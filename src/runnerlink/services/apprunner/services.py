@@ -124,6 +124,7 @@ def resume_service(ctx: HandlerContext, params: dict) -> dict:
 def start_deployment(ctx: HandlerContext, params: dict) -> dict:
     record = get_live_service(ctx, params["ServiceArn"])
     _require_running(record, "start a deployment of")
+    record.pop("_previous", None)  # nothing to restore: a failed deployment leaves the configuration as it is
     op_id = operation_records.start_operation(ctx, record, "START_DEPLOYMENT", RUNNING)
     ctx.tx.put(SERVICE, record["ServiceArn"], record)
     return {"OperationId": op_id}

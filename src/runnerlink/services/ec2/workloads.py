@@ -28,8 +28,9 @@ def new_id() -> str:
 
 
 def create_workload(ctx: HandlerContext, subnet_id: str, group_ids: list[str] | None = None,
-                    public_ip: bool | None = None) -> dict:
-    """Place a workload in the subnet. public_ip None: as the subnet's MapPublicIpOnLaunch says."""
+                    public_ip: bool | None = None, owner: str | None = None, name: str | None = None) -> dict:
+    """Place a workload in the subnet. public_ip None: as the subnet's MapPublicIpOnLaunch says. owner: the ARN of
+    the resource it is part of (an App Runner service's egress), name: how the traffic log names it."""
     subnet = get_subnet(ctx, subnet_id)
     vpc_id = subnet["VpcId"]
     if group_ids:
@@ -55,6 +56,8 @@ def create_workload(ctx: HandlerContext, subnet_id: str, group_ids: list[str] | 
         "Region": ctx.region,
         "CreatedAt": ctx.now,
     }
+    if owner:
+        record.update(Owner=owner, Name=name or owner)
     put_record(ctx, KIND, record["WorkloadId"], record)
     return record
 

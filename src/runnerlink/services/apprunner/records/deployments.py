@@ -42,10 +42,11 @@ def finish(ctx: HandlerContext, service_arn: str, operation_id: str, deployment_
     else:
         status = "ROLLBACK_SUCCEEDED" if op["Type"] in ROLLS_BACK and record.get("_serving") else "FAILED"
         record["_failure"] = reason or "the deployment failed"
-        if status == "ROLLBACK_SUCCEEDED":
+        previous = record.get("_previous")
+        if status == "ROLLBACK_SUCCEEDED" and previous is not None:  # an update's; a deployment changed none
             for key in CONFIGURATION:
                 record.pop(key, None)
-            record.update(record.get("_previous") or {})
+            record.update(previous)
     result = {"Status": status, "At": ctx.now, "Reason": reason}
     op["Result"] = result
     record.pop("_previous", None)

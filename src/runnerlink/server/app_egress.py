@@ -1,0 +1,92 @@
+"""Where a service's application sends its outbound requests from: a workload of the subnet gateway, so they take
+the path AWS would give them.
+
+- EgressType DEFAULT: App Runner's own VPC, modelled as the default VPC of an account of App Runner's in the
+  service's Region: a public subnet, a public address (aws:SourceIp), the internet path.
+- EgressType VPC: the VPC connector's first subnet with the connector's security groups and no public address, so
+  the customer VPC decides (its interface endpoints and their policies, a NAT gateway, or nothing).
+
+The workload is the service's (its record names the service, so the traffic log shows whose requests they are) and
+is made once per network placement; the application runs with the proxy, CA-bundle and credential variables.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from runnerlink.errors import AWSError
+from runnerlink.server.admin_workloads import settings_for
+from runnerlink.server.gateway import Gateway
+from runnerlink.server.pipeline import Pipeline
+from runnerlink.services import workload_index
+from runnerlink.services.apprunner.errors import ResourceNotFound
+from runnerlink.services.apprunner.records.vpc_connectors import resolve_vpc_connector
+from runnerlink.services.base import HandlerContext, run_handler
+from runnerlink.services.ec2 import workloads
+from runnerlink.services.ec2.defaults import defaults
+from runnerlink.services.ec2.records.subnets import SUBNET
+
+# The account whose default VPC models App Runner's own (service-owned) VPC; no customer account has this id.
+APP_RUNNER_ACCOUNT = "000000000001"
+LOCAL_NAMES = "localhost,127.0.0.1,::1"
+
+
+class Egress:
+    def __init__(self, pipeline: Pipeline, gateway: Gateway):
+        self.pipeline = pipeline
+        self.gateway = gateway
+
+    def __call__(self, service: dict) -> Mapping[str, str]:
+        arn = service["ServiceArn"]
+        region, account = arn.split(":")[3], arn.split(":")[4]
+        egress = service["NetworkConfiguration"]["EgressConfiguration"]
+        if egress.get("EgressType") == "VPC":
+            scope = (account, region)
+            placement = self._read(scope, lambda ctx: _connector_placement(ctx, egress["VpcConnectorArn"]))
+        else:
+            scope = (APP_RUNNER_ACCOUNT, region)
+            placement = self._read(scope, _app_runner_placement, write=True)
+        record = self._read(scope, lambda ctx: _workload_for(ctx, arn, service["ServiceName"], placement),
+                            write=True)
+        with self.pipeline.store.transaction(workload_index.INDEX_SCOPE, write=True) as tx:
+            workload_index.put(tx, record)
+        return {**settings_for(self.gateway, record), "NO_PROXY": LOCAL_NAMES, "no_proxy": LOCAL_NAMES,
+                # The service's account: an access key of 12 digits is that account's to runnerlink (issue 11 brings
+                # instance roles).
+                "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": "runnerlink-instance"}
+
+    def _read(self, scope: tuple[str, str], handler, write: bool = False):
+        return run_handler(self.pipeline.store, handler, *scope, write=write,
+                           lifecycle_delay=self.pipeline.settings.lifecycle_delay)[0]
+
+
+def _connector_placement(ctx: HandlerContext, connector_arn: str) -> dict:
+    try:
+        connector = resolve_vpc_connector(ctx, connector_arn)
+    except ResourceNotFound as error:
+        raise ValueError(error.message) from None
+    if not connector.get("Subnets"):
+        raise ValueError(f"VPC connector {connector_arn} has no subnet")
+    return {"subnet": connector["Subnets"][0], "groups": list(connector.get("SecurityGroups") or []),
+            "publicIp": False}
+
+
+def _app_runner_placement(ctx: HandlerContext) -> dict:
+    vpc_id = defaults(ctx)["VpcId"]
+    subnet = next(iter(ctx.tx.scan(SUBNET.name, parent=vpc_id)), None)
+    if subnet is None:
+        raise ValueError(f"App Runner's VPC {vpc_id} has no subnet")
+    return {"subnet": subnet["SubnetId"], "groups": [], "publicIp": True}
+
+
+def _workload_for(ctx: HandlerContext, service_arn: str, name: str, placement: dict) -> dict:
+    """The service's workload at this placement, made if it doesn't exist yet."""
+    for record in workloads.list_workloads(ctx):
+        if record.get("Owner") == service_arn and record["SubnetId"] == placement["subnet"] and \
+                sorted(record["SecurityGroupIds"]) == sorted(placement["groups"] or record["SecurityGroupIds"]):
+            return record
+    try:
+        return workloads.create_workload(ctx, placement["subnet"], placement["groups"] or None,
+                                         placement["publicIp"], owner=service_arn, name=f"apprunner:{name}")
+    except AWSError as error:  # the subnet or a group is gone
+        raise ValueError(error.message) from None
