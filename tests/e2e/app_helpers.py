@@ -25,7 +25,7 @@ PYTHON_SERVER = textwrap.dedent('''\
                 "path": self.path, "port": os.environ.get("PORT"), "appPort": os.environ.get("APP_PORT"),
                 "forwardedFor": self.headers.get("X-Forwarded-For"),
                 "forwardedProto": self.headers.get("X-Forwarded-Proto"), "host": self.headers.get("Host"),
-                "built": os.path.exists("built.txt"), "preRun": os.environ.get("PRE_RUN_MARK"),
+                "built": os.path.exists("built.txt"), "preRun": os.path.exists("pre-run.txt"),
             }).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
