@@ -118,14 +118,15 @@ class Supervisor:
     def services(self) -> list[dict]:
         """Every known service with its local state, for `runnerlink services`."""
         with self._lock:
-            seen = {s["ServiceArn"]: s for s, _ in self._routes.values()}
+            routes = self._routes
+            seen = {s["ServiceArn"]: s for s, _ in routes.values()}
             running = dict(self._running)
         answer = []
         for service in seen.values():
             serving = running.get(service["ServiceArn"])
             answer.append({
                 "ServiceName": service["ServiceName"], "ServiceArn": service["ServiceArn"],
-                "Status": service["Status"], "hosts": sorted(h for h, (s, _) in self._routes.items()
+                "Status": service["Status"], "hosts": sorted(h for h, (s, _) in routes.items()
                                                              if s["ServiceArn"] == service["ServiceArn"]),
                 "public": bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"]),
                 "port": serving.instance.port if serving and serving.instance.alive else None,
@@ -251,24 +252,25 @@ class Supervisor:
                 service_log.event("Rollback succeeded: the previous deployment keeps serving", deployment)
             return
         assert built is not None and instance is not None
-        with self._lock:
-            previous = self._running.get(service["ServiceArn"])
-            self._running[service["ServiceArn"]] = _Running(instance, built)
+        arn = service["ServiceArn"]
+        serving = _Running(instance, built)
+        with self._lock:  # serving before the outcome is recorded: a RUNNING service always has its instance
+            previous = self._running.get(arn)
+            self._running[arn] = serving
         outcome = self._finish(service, operation, built.deployment, True, None)
         if outcome is None:  # superseded meanwhile (paused, deleted, another update): this instance isn't wanted
             with self._lock:
-                if self._running.get(service["ServiceArn"], None) and \
-                        self._running[service["ServiceArn"]].instance is instance:
+                if self._running.get(arn) is serving:
                     if previous is not None:
-                        self._running[service["ServiceArn"]] = previous
+                        self._running[arn] = previous
                     else:
-                        del self._running[service["ServiceArn"]]
+                        del self._running[arn]
             instance.stop()
             return
         service_log.event(f"{op['Type']} succeeded: deployment {built.deployment} serves on port {instance.port}",
                           deployment)
-        self._watch(service, self._running[service["ServiceArn"]], service_log)
-        if previous is not None and previous.instance is not instance:
+        self._watch(service, serving, service_log)
+        if previous is not None:
             previous.instance.stop()
 
     def _restore(self, service: dict) -> None:
@@ -358,7 +360,13 @@ class Supervisor:
                 except DeployFailure as failure:
                     service_log.event(f"The replacement did not start: {failure}", instance.deployment)
                     continue
-                serving.instance = replacement
+                with self._lock:
+                    current = self._running.get(service["ServiceArn"]) is serving
+                    if current:
+                        serving.instance = replacement
+                if not current:  # paused, deleted or redeployed while the replacement started
+                    replacement.stop()
+                    return
                 tally = health.Tally(check)
 
         serving.monitor = threading.Thread(target=watch, name=f"runnerlink-health-{service['ServiceName']}",
