@@ -83,6 +83,9 @@ APPRUNNER_YAML = textwrap.dedent('''\
       command: python3 server.py
       network:
         port: 8080
+      env:
+        - name: NO_PROXY
+          value: internal.example
 ''')
 
 
@@ -133,7 +136,7 @@ def test_default_egress_goes_over_the_internet_from_app_runners_vpc(server, acco
     env = get_json(server, service["ServiceUrl"], "/env")
     assert env["AWS_ACCESS_KEY_ID"] == account and env["AWS_REGION"] == "us-east-1"
     assert env["HTTPS_PROXY"].startswith("http://wl-") and env["AWS_CA_BUNDLE"]
-    assert "127.0.0.1" in env["NO_PROXY"]
+    assert env["NO_PROXY"].split(",") == ["localhost", "127.0.0.1", "::1", "internal.example"]  # the app's added
 
     assert app_call(server, service, "list") == {"ok": True, "count": 1}  # itself
     [entry] = entries_of(server, account, operation="ListServices")
