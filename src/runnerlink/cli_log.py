@@ -23,6 +23,8 @@ def add_parser(commands) -> None:
     log.add_argument("--outcome", help="only this network outcome: endpoint, internet, unreachable, or local "
                                        "(runnerlink's own actions)")
     log.add_argument("--workload", help="only requests from this workload (wl-…)")
+    log.add_argument("--app", metavar="SERVICE", help="only the outbound requests of this App Runner service's "
+                                                      "application (its workload apprunner:SERVICE)")
     log.add_argument("--json", action="store_true", help="one JSON object per line")
     log.add_argument("--follow", "-f", action="store_true", help="keep printing new requests (Ctrl-C stops)")
     log.add_argument("--limit", type=int, default=50, help="how many of the latest requests to show (default 50)")
@@ -33,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     filters = {name: getattr(args, name) for name in ("service", "operation", "outcome", "workload")}
+    filters["workloadName"] = f"apprunner:{args.app}" if args.app else None
     try:
         page = _fetch(base, {"limit": args.limit, **filters})
         _print(page["requests"], args.json, header=True)
@@ -84,7 +87,9 @@ def row(entry: dict) -> tuple[str, ...]:
     moment += f".{int(((entry.get('time') or 0) % 1) * 1000):03d}"
     operation = f"{entry.get('service') or '?'}.{entry.get('operation') or '?'}"
     if entry.get("source") == "vpc":
-        source = "/".join(str(entry.get(k)) for k in ("workload", "subnet", "address") if entry.get(k))
+        # A workload that is part of something (an App Runner service's egress) goes by its name.
+        who = "workloadName" if entry.get("workloadName") else "workload"
+        source = "/".join(str(entry.get(k)) for k in (who, "subnet", "address") if entry.get(k))
     else:
         source = entry.get("source") or "internet"
     outcome = entry.get("outcome") or "internet"

@@ -22,6 +22,8 @@ class NetworkContext:
     source: str = INTERNET  # INTERNET | VPC | LOCAL
     outcome: str = INTERNET  # ENDPOINT | INTERNET | UNREACHABLE | LOCAL
     workload: str | None = None
+    workload_name: str | None = None  # whose workload it is, for the log ("apprunner:<service>" for an app's egress)
+    owner: str | None = None  # the ARN of the resource the workload is part of (an App Runner service)
     account: str | None = None  # the workload's account and region (the request names its own in SigV4)
     region: str | None = None
     vpc: str | None = None
@@ -38,9 +40,11 @@ class NetworkContext:
 
     @classmethod
     def from_path(cls, path: Path, workload: str, account: str, region: str, public_ip: str | None,
-                  endpoint_policy: str | None) -> "NetworkContext":
+                  endpoint_policy: str | None, workload_name: str | None = None,
+                  owner: str | None = None) -> "NetworkContext":
         """A workload's request along `path`."""
-        return cls(source=VPC, outcome=path.outcome, workload=workload, account=account, region=region,
+        return cls(source=VPC, outcome=path.outcome, workload=workload, workload_name=workload_name, owner=owner,
+                   account=account, region=region,
                    vpc=path.vpc_id, subnet=path.subnet_id, address=path.private_ip,
                    public_address=path.source_ip if path.outcome == INTERNET else public_ip, host=path.host,
                    service=path.service, endpoint=path.endpoint_id, endpoint_vpc=path.endpoint_vpc_id,
@@ -69,7 +73,8 @@ class NetworkContext:
     def log_fields(self) -> dict[str, Any]:
         """The traffic log's view of the path (made once per path: the gateway reuses a path's context for every
         request along it; read it, don't change it)."""
-        return {"source": self.source, "workload": self.workload, "vpc": self.vpc, "subnet": self.subnet,
+        return {"source": self.source, "workload": self.workload, "workloadName": self.workload_name,
+                "owner": self.owner, "vpc": self.vpc, "subnet": self.subnet,
                 "address": self.address, "host": self.host, "outcome": self.outcome,
                 "hops": [{"step": h.step, "ok": h.ok, "detail": h.detail} for h in self.hops] if self.hops else None,
                 "endpoint": self.endpoint}

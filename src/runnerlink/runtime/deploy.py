@@ -144,6 +144,10 @@ def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLo
     if run_spec.get("port_env"):
         ports[run_spec["port_env"]] = str(port)
     variables = {**run_spec.get("env", {}), **extra_env, **ports}
+    for name in ("NO_PROXY", "no_proxy"):  # the app's own exceptions to the proxy add to runnerlink's
+        own = run_spec.get("env", {}).get(name)
+        if own and extra_env.get(name):
+            variables[name] = f"{extra_env[name]},{own}"
     if built.kind == "container":
         assert built.engine is not None and built.image is not None
         engine = Engine(**built.engine)

@@ -44,7 +44,8 @@ log = logging.getLogger("runnerlink.runtime")
 RECONCILE_INTERVAL = 1.0
 FIRST_CHECK_DELAY = 0.2  # seconds after an instance starts before its first health check
 # Egress: the environment a service's application runs with so its outbound requests take its network's path
-# (proxy, CA bundle, credentials), from the service record; raises ValueError when that network can't be had.
+# (proxy, CA bundle, credentials), from the service record; raises ValueError when that network can't be had. It may
+# have release(service), called once a service is deleted, to remove what it placed for the service.
 Egress = Callable[[dict], Mapping[str, str]]
 
 
@@ -197,6 +198,12 @@ class Supervisor:
             if status == DELETED and arn not in self._removed and arn not in self._busy:
                 self._removed.add(arn)
                 shutil.rmtree(self.service_dir(service), ignore_errors=True)
+                release = getattr(self._egress, "release", None)
+                try:
+                    if release is not None:
+                        release(service)
+                except Exception:  # the other services' pass goes on
+                    log.exception("supervisor: releasing the egress of %s failed", arn)
             return
         with self._lock:
             if arn in self._busy:

@@ -23,7 +23,7 @@ log = logging.getLogger("runnerlink.traffic")
 RING_SIZE = 10_000
 ROTATE_BYTES = 64 * 1024 * 1024
 _TAIL_BYTES = 8 * 1024 * 1024
-FILTERS = ("service", "operation", "outcome", "workload")
+FILTERS = ("service", "operation", "outcome", "workload", "workloadName")
 
 
 class TrafficLog:

@@ -103,5 +103,6 @@ def _decide(store: Store, settings: Settings, workload: dict, host: str, port: i
     path = find_path(topology, workloads.to_model(workload), host, port)
     endpoint = topology.endpoints.get(path.endpoint_id) if path.endpoint_id else None
     network = NetworkContext.from_path(path, workload["WorkloadId"], account, region, workload.get("PublicIp"),
-                                       endpoint.policy if endpoint is not None else None)
+                                       endpoint.policy if endpoint is not None else None,
+                                       workload_name=workload.get("Name"), owner=workload.get("Owner"))
     return Decision(path, network), ctx.changes_at

@@ -52,3 +52,13 @@ def test_an_unreachable_path_keeps_its_reason_and_hops_for_the_log():
     assert DIRECT.log_fields["hops"] is None and DIRECT.log_fields["source"] == "internet"
     with pytest.raises(dataclasses.FrozenInstanceError):
         network.outcome = "endpoint"  # type: ignore[misc]
+
+
+def test_a_workload_that_is_part_of_a_service_is_named_in_the_log():
+    arn = "arn:aws:apprunner:us-east-1:111122223333:service/web/0123456789abcdef0123456789abcdef"
+    network = NetworkContext.from_path(path("internet"), "wl-1", "111122223333", "us-east-1", "192.0.2.130", None,
+                                       workload_name="apprunner:web", owner=arn)
+    assert (network.log_fields["workloadName"], network.log_fields["owner"]) == ("apprunner:web", arn)
+    plain = NetworkContext.from_path(path("internet"), "wl-2", "111122223333", "us-east-1", None, None)
+    assert (plain.log_fields["workload"], plain.log_fields["workloadName"], plain.log_fields["owner"]) == \
+        ("wl-2", None, None)

@@ -1,0 +1,19 @@
+"""`runnerlink log`'s table: how an entry's source reads."""
+
+from runnerlink.cli_log import row
+
+SOURCE = 3
+
+
+def test_a_workload_of_a_service_reads_as_its_name():
+    entry = {"time": 0, "source": "vpc", "workload": "wl-1", "workloadName": "apprunner:web", "subnet": "subnet-1",
+             "address": "10.0.1.4", "outcome": "endpoint", "endpoint": "vpce-1", "status": 200}
+    assert row(entry)[SOURCE] == "apprunner:web/subnet-1/10.0.1.4"
+    assert row(entry)[SOURCE + 1] == "endpoint vpce-1"
+
+
+def test_a_plain_workload_and_an_older_entry_read_as_the_workload_id():
+    entry = {"time": 0, "source": "vpc", "workload": "wl-1", "subnet": "subnet-1", "address": "10.0.1.4",
+             "outcome": "internet", "status": 200}
+    assert row(entry)[SOURCE] == "wl-1/subnet-1/10.0.1.4"
+    assert row({**entry, "workloadName": None})[SOURCE] == "wl-1/subnet-1/10.0.1.4"
