@@ -116,26 +116,33 @@ class Supervisor:
                      None if port is not None else self._why_unavailable(service, running))
 
     def services(self) -> list[dict]:
-        """Every known service with its local state, for `runnerlink services`."""
+        """Every known (not deleted) service with its local state, for `runnerlink services` and `runnerlink logs`:
+        its status as of now, the names it answers to, the instance serving it (port, deployment) or why none does,
+        and its last failure."""
         with self._lock:
             seen = {s["ServiceArn"]: s for s, _ in self._routes.values()}
+            hosts = {arn: sorted(h for h, (s, _) in self._routes.items() if s["ServiceArn"] == arn) for arn in seen}
             running = dict(self._running)
         answer = []
-        for service in seen.values():
-            serving = running.get(service["ServiceArn"])
+        for snapshot in seen.values():
+            service = self._current(snapshot)
+            if service["Status"] == DELETED:
+                continue
+            arn = service["ServiceArn"]
+            serving = running.get(arn)
+            alive = serving is not None and serving.instance.alive
             answer.append({
-                "ServiceName": service["ServiceName"], "ServiceArn": service["ServiceArn"],
-                "Status": service["Status"], "hosts": sorted(h for h, (s, _) in self._routes.items()
-                                                             if s["ServiceArn"] == service["ServiceArn"]),
+                "ServiceName": service["ServiceName"], "ServiceArn": arn, "ServiceId": service["ServiceId"],
+                "ServiceUrl": service.get("ServiceUrl"), "account": arn.split(":")[4], "region": arn.split(":")[3],
+                "Status": service["Status"], "hosts": hosts[arn],
                 "public": bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"]),
-                "port": serving.instance.port if serving and serving.instance.alive else None,
+                "port": serving.instance.port if alive else None,
                 "deployment": serving.built.deployment if serving else None,
-                "unavailable": None if serving and serving.instance.alive else self._why_unavailable(service,
-                                                                                                    serving),
+                "unavailable": None if alive else self._why_unavailable(service, serving),
                 "lastFailure": service.get("_failure"),
                 "logs": str(self.service_dir(service)),
             })
-        return sorted(answer, key=lambda s: s["ServiceName"])
+        return sorted(answer, key=lambda s: (s["ServiceName"], s["account"], s["region"]))
 
     def service_dir(self, service: dict) -> Path:
         return self.apps_dir / service["ServiceId"]
