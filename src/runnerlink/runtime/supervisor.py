@@ -363,9 +363,22 @@ class Supervisor:
                 try:
                     replacement = self._start(service, serving.built, service_log)
                 except DeployFailure as failure:
+                    # Not retried here: the reconciler restores a RUNNING service that has no instance.
                     service_log.event(f"The replacement did not start: {failure}", instance.deployment)
-                    continue
-                serving.instance = replacement
+                    with self._lock:
+                        if self._running.get(service["ServiceArn"]) is serving:
+                            del self._running[service["ServiceArn"]]
+                    self._wake.set()
+                    return
+                with self._lock:
+                    wanted = self._running.get(service["ServiceArn"]) is serving
+                    if wanted:
+                        serving.instance = replacement
+                if not wanted:  # paused, deleted or redeployed while the replacement started
+                    replacement.stop()
+                    return
+                service_log.event(f"Instance of deployment {instance.deployment} replaced: it serves on port "
+                                  f"{replacement.port}", instance.deployment)
                 tally = health.Tally(check)
 
         serving.monitor = threading.Thread(target=watch, name=f"runnerlink-health-{service['ServiceName']}",
