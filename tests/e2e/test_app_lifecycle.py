@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -33,6 +34,15 @@ def local_service(server, arn: str) -> dict:
 
 def deployment_log(server, arn: str) -> list[str]:
     return [e["text"] for e in _admin_get(server, "logs", service=arn, streams="build")["entries"]]
+
+
+def _texts_once_known(server, arn: str) -> list[str]:
+    """The deployment log, or nothing while the supervisor hasn't seen the new service yet (404)."""
+    try:
+        return deployment_log(server, arn)
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+        return []
 
 
 def starts(server, arn: str) -> int:
@@ -141,3 +151,30 @@ def test_an_instance_that_exits_is_replaced(server, apprunner, tmp_path):
     assert any("exited: replacing it" in t for t in texts), texts
     assert any("replaced: it serves on port" in t for t in texts), texts
     assert apprunner.describe_service(ServiceArn=arn)["Service"]["Status"] == "RUNNING"
+
+
+def test_a_deployment_cut_short_by_a_server_stop_is_carried_out_by_the_next_server(tmp_path):
+    app = python_app(tmp_path / "slow", command="python3 slow.py")
+    (app / "slow.py").write_text("import time\ntime.sleep(2)\nexec(open('server.py').read())\n")
+    state = tmp_path / "state"
+    first = RunningServer(state=state).start()
+    try:
+        apprunner = first.client()
+        service = apprunner.create_service(ServiceName="interrupted", SourceConfiguration=code_source(f"file://{app}"),
+                                           HealthCheckConfiguration=FAST_HEALTH)["Service"]
+        arn = service["ServiceArn"]
+        wait_for(lambda: any("Health check:" in t for t in _texts_once_known(first, arn)), timeout=20)
+    finally:
+        first.stop()  # while the instance is starting: not the deployment's failure
+    build_log = next((state / "apps").glob("*/build.log")).read_text()
+    assert "CREATE_SERVICE interrupted: runnerlink is stopping" in build_log  # it stopped its instance first
+
+    second = RunningServer(state=state).start()
+    try:
+        apprunner = second.client()
+        assert wait_settled(apprunner, arn)["Status"] == "RUNNING"
+        assert apprunner.list_operations(ServiceArn=arn)["OperationSummaryList"][0]["Status"] == "SUCCEEDED"
+        assert get_json(second, service["ServiceUrl"])["version"] == "1"
+        assert sum("CREATE_SERVICE started" in t for t in deployment_log(second, arn)) == 2
+    finally:
+        second.stop()

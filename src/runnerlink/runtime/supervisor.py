@@ -43,6 +43,7 @@ log = logging.getLogger("runnerlink.runtime")
 
 RECONCILE_INTERVAL = 1.0
 FIRST_CHECK_DELAY = 0.2  # seconds after an instance starts before its first health check
+WORKER_GRACE = 10.0  # seconds stop() waits for deployments in progress to let go of their instances
 # Egress: the environment a service's application runs with so its outbound requests take its network's path
 # (proxy, CA bundle, credentials), from the service record; raises ValueError when that network can't be had.
 Egress = Callable[[dict], Mapping[str, str]]
@@ -162,6 +163,14 @@ class Supervisor:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        # A deployment in progress sees _stopping and stops its own instance: wait for it, or the instance (in a
+        # session of its own) would outlive the server.
+        deadline = time.monotonic() + WORKER_GRACE
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._busy:
+                    break
+            time.sleep(0.05)
         with self._lock:
             running, self._running = list(self._running.values()), {}
         for serving in running:
@@ -252,6 +261,9 @@ class Supervisor:
         except DeployFailure as failure:
             if instance is not None:
                 instance.stop()
+            if self._stopping.is_set():  # not the deployment's failure: the next server carries it out again
+                service_log.event(f"{op['Type']} interrupted: runnerlink is stopping", deployment)
+                return
             service_log.event(f"{op['Type']} failed: {failure}", deployment)
             outcome = self._finish(service, operation, deployment, False, str(failure))
             if outcome == "ROLLBACK_SUCCEEDED":
@@ -259,8 +271,14 @@ class Supervisor:
             return
         assert built is not None and instance is not None
         with self._lock:
+            stopping = self._stopping.is_set()
             previous = self._running.get(service["ServiceArn"])
-            self._running[service["ServiceArn"]] = _Running(instance, built)
+            if not stopping:
+                self._running[service["ServiceArn"]] = _Running(instance, built)
+        if stopping:  # stop() has taken the running instances already; this one is left unrecorded, as above
+            instance.stop()
+            service_log.event(f"{op['Type']} interrupted: runnerlink is stopping", deployment)
+            return
         outcome = self._finish(service, operation, built.deployment, True, None)
         if outcome is None:  # superseded meanwhile (paused, deleted, another update): this instance isn't wanted
             with self._lock:
@@ -283,6 +301,7 @@ class Supervisor:
         service_log = ServiceLog(self.service_dir(service))
         deployment = service["_serving"]
         built = Built.load(self._deployment_dir(service, deployment))
+        instance: Instance | None = None
         try:
             if built is None:
                 chosen = deploy.plan(service, self.sources, self.engine)
@@ -295,17 +314,27 @@ class Supervisor:
             instance = self._start(service, built, service_log)
             self._await_health(service, instance, service_log)
         except DeployFailure as failure:
+            if instance is not None:  # unhealthy, or runnerlink is stopping: it must not linger unsupervised
+                instance.stop()
             service_log.event(f"Deployment {deployment} did not come back up: {failure}", deployment)
-            time.sleep(RECONCILE_INTERVAL * 5)  # not at once again
+            self._stopping.wait(RECONCILE_INTERVAL * 5)  # not at once again
             return
         with self._lock:
-            previous = self._running.get(service["ServiceArn"])
-            self._running[service["ServiceArn"]] = serving = _Running(instance, built)
+            if self._stopping.is_set():
+                serving = None
+            else:
+                previous = self._running.get(service["ServiceArn"])
+                self._running[service["ServiceArn"]] = serving = _Running(instance, built)
+        if serving is None:
+            instance.stop()
+            return
         if previous is not None:
             previous.instance.stop()
         self._watch(service, serving, service_log)
 
     def _start(self, service: dict, built: Built, service_log: ServiceLog) -> Instance:
+        if self._stopping.is_set():
+            raise DeployFailure("runnerlink is stopping")
         try:
             extra = dict(self._egress(service)) if self._egress is not None else {}
         except ValueError as error:
