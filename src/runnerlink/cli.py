@@ -9,7 +9,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink import __version__, cli_log, cli_network, cli_policy, cli_workloads
+from runnerlink import __version__, cli_apps, cli_log, cli_network, cli_policy, cli_workloads
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, Settings
 from runnerlink.runtime.sources import MappingError, SourceMap
 
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_network.add_parser(commands)
     cli_workloads.add_parser(commands)
     cli_log.add_parser(commands)
+    cli_apps.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "policy":
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_network.run(args)
     if args.command == "log":
         return cli_log.run(args)
+    if args.command in ("services", "logs"):
+        return cli_apps.run(args)
     if args.command in ("exec", "env", "workloads"):
         return cli_workloads.run(args)
     if args.command == "serve":

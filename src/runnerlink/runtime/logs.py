@@ -52,6 +52,30 @@ def read(directory: Path, streams: tuple[str, ...] = STREAMS) -> list[dict]:
     return sorted(entries, key=lambda e: e["time"])
 
 
+def read_after(directory: Path, streams: tuple[str, ...] = STREAMS,
+               offsets: dict[str, int] | None = None) -> tuple[list[dict], dict[str, int]]:
+    """The entries of the streams written after offsets (each log from its start when not given), oldest first,
+    and the offsets read up to: passed back, they give the next entries once each (a partly written last line
+    waits for the next call)."""
+    offsets = dict(offsets or {})
+    entries: list[dict] = []
+    for stream in streams:
+        path = directory / f"{stream}.log"
+        offset = offsets.get(stream, 0)
+        if _size(path) < offset:  # the log was made anew (the service was deleted and created again)
+            offset = 0
+        try:
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                chunk = handle.read()
+        except FileNotFoundError:
+            chunk = b""
+        complete = chunk[:chunk.rfind(b"\n") + 1]
+        offsets[stream] = offset + len(complete)
+        entries.extend(_parse(complete.decode("utf-8", errors="replace").splitlines()))
+    return sorted(entries, key=lambda e: e["time"]), {stream: offsets[stream] for stream in streams}
+
+
 def follow(directory: Path, streams: tuple[str, ...] = STREAMS, poll: float = 0.25) -> Iterator[dict]:
     """Entries as they are written, from now on (the caller prints read() first)."""
     offsets = {stream: _size(directory / f"{stream}.log") for stream in streams}

@@ -43,6 +43,7 @@ log = logging.getLogger("runnerlink.runtime")
 
 RECONCILE_INTERVAL = 1.0
 FIRST_CHECK_DELAY = 0.2  # seconds after an instance starts before its first health check
+WORKER_GRACE = 10.0  # seconds stop() waits for deployments in progress to let go of their instances
 # Egress: the environment a service's application runs with so its outbound requests take its network's path
 # (proxy, CA bundle, credentials), from the service record; raises ValueError when that network can't be had. It may
 # have release(service), called once a service is deleted, to remove what it placed for the service.
@@ -117,27 +118,33 @@ class Supervisor:
                      None if port is not None else self._why_unavailable(service, running))
 
     def services(self) -> list[dict]:
-        """Every known service with its local state, for `runnerlink services`."""
+        """Every known (not deleted) service with its local state, for `runnerlink services` and `runnerlink logs`:
+        its status as of now, the names it answers to, the instance serving it (port, deployment) or why none does,
+        and its last failure."""
         with self._lock:
-            routes = self._routes
-            seen = {s["ServiceArn"]: s for s, _ in routes.values()}
+            seen = {s["ServiceArn"]: s for s, _ in self._routes.values()}
+            hosts = {arn: sorted(h for h, (s, _) in self._routes.items() if s["ServiceArn"] == arn) for arn in seen}
             running = dict(self._running)
         answer = []
-        for service in seen.values():
-            serving = running.get(service["ServiceArn"])
+        for snapshot in seen.values():
+            service = self._current(snapshot)
+            if service["Status"] == DELETED:
+                continue
+            arn = service["ServiceArn"]
+            serving = running.get(arn)
+            alive = serving is not None and serving.instance.alive
             answer.append({
-                "ServiceName": service["ServiceName"], "ServiceArn": service["ServiceArn"],
-                "Status": service["Status"], "hosts": sorted(h for h, (s, _) in routes.items()
-                                                             if s["ServiceArn"] == service["ServiceArn"]),
+                "ServiceName": service["ServiceName"], "ServiceArn": arn, "ServiceId": service["ServiceId"],
+                "ServiceUrl": service.get("ServiceUrl"), "account": arn.split(":")[4], "region": arn.split(":")[3],
+                "Status": service["Status"], "hosts": hosts[arn],
                 "public": bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"]),
-                "port": serving.instance.port if serving and serving.instance.alive else None,
+                "port": serving.instance.port if alive else None,
                 "deployment": serving.built.deployment if serving else None,
-                "unavailable": None if serving and serving.instance.alive else self._why_unavailable(service,
-                                                                                                    serving),
+                "unavailable": None if alive else self._why_unavailable(service, serving),
                 "lastFailure": service.get("_failure"),
                 "logs": str(self.service_dir(service)),
             })
-        return sorted(answer, key=lambda s: s["ServiceName"])
+        return sorted(answer, key=lambda s: (s["ServiceName"], s["account"], s["region"]))
 
     def service_dir(self, service: dict) -> Path:
         return self.apps_dir / service["ServiceId"]
@@ -157,6 +164,14 @@ class Supervisor:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        # A deployment in progress sees _stopping and stops its own instance: wait for it, or the instance (in a
+        # session of its own) would outlive the server.
+        deadline = time.monotonic() + WORKER_GRACE
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._busy:
+                    break
+            time.sleep(0.05)
         with self._lock:
             running, self._running = list(self._running.values()), {}
         for serving in running:
@@ -253,6 +268,9 @@ class Supervisor:
         except DeployFailure as failure:
             if instance is not None:
                 instance.stop()
+            if self._stopping.is_set():  # not the deployment's failure: the next server carries it out again
+                service_log.event(f"{op['Type']} interrupted: runnerlink is stopping", deployment)
+                return
             service_log.event(f"{op['Type']} failed: {failure}", deployment)
             outcome = self._finish(service, operation, deployment, False, str(failure))
             if outcome == "ROLLBACK_SUCCEEDED":
@@ -262,8 +280,14 @@ class Supervisor:
         arn = service["ServiceArn"]
         serving = _Running(instance, built)
         with self._lock:  # serving before the outcome is recorded: a RUNNING service always has its instance
+            stopping = self._stopping.is_set()
             previous = self._running.get(arn)
-            self._running[arn] = serving
+            if not stopping:
+                self._running[arn] = serving
+        if stopping:  # stop() has taken the running instances already; this one is left unrecorded, as above
+            instance.stop()
+            service_log.event(f"{op['Type']} interrupted: runnerlink is stopping", deployment)
+            return
         outcome = self._finish(service, operation, built.deployment, True, None)
         if outcome is None:  # superseded meanwhile (paused, deleted, another update): this instance isn't wanted
             with self._lock:
@@ -285,6 +309,7 @@ class Supervisor:
         service_log = ServiceLog(self.service_dir(service))
         deployment = service["_serving"]
         built = Built.load(self._deployment_dir(service, deployment))
+        instance: Instance | None = None
         try:
             if built is None:
                 chosen = deploy.plan(service, self.sources, self.engine)
@@ -297,17 +322,27 @@ class Supervisor:
             instance = self._start(service, built, service_log)
             self._await_health(service, instance, service_log)
         except DeployFailure as failure:
+            if instance is not None:  # unhealthy, or runnerlink is stopping: it must not linger unsupervised
+                instance.stop()
             service_log.event(f"Deployment {deployment} did not come back up: {failure}", deployment)
-            time.sleep(RECONCILE_INTERVAL * 5)  # not at once again
+            self._stopping.wait(RECONCILE_INTERVAL * 5)  # not at once again
             return
         with self._lock:
-            previous = self._running.get(service["ServiceArn"])
-            self._running[service["ServiceArn"]] = serving = _Running(instance, built)
+            if self._stopping.is_set():
+                serving = None
+            else:
+                previous = self._running.get(service["ServiceArn"])
+                self._running[service["ServiceArn"]] = serving = _Running(instance, built)
+        if serving is None:
+            instance.stop()
+            return
         if previous is not None:
             previous.instance.stop()
         self._watch(service, serving, service_log)
 
     def _start(self, service: dict, built: Built, service_log: ServiceLog) -> Instance:
+        if self._stopping.is_set():
+            raise DeployFailure("runnerlink is stopping")
         try:
             extra = dict(self._egress(service)) if self._egress is not None else {}
         except ValueError as error:
@@ -365,15 +400,22 @@ class Supervisor:
                 try:
                     replacement = self._start(service, serving.built, service_log)
                 except DeployFailure as failure:
+                    # Not retried here: the reconciler restores a RUNNING service that has no instance.
                     service_log.event(f"The replacement did not start: {failure}", instance.deployment)
-                    continue
+                    with self._lock:
+                        if self._running.get(service["ServiceArn"]) is serving:
+                            del self._running[service["ServiceArn"]]
+                    self._wake.set()
+                    return
                 with self._lock:
-                    current = self._running.get(service["ServiceArn"]) is serving
-                    if current:
+                    wanted = self._running.get(service["ServiceArn"]) is serving
+                    if wanted:
                         serving.instance = replacement
-                if not current:  # paused, deleted or redeployed while the replacement started
+                if not wanted:  # paused, deleted or redeployed while the replacement started
                     replacement.stop()
                     return
+                service_log.event(f"Instance of deployment {instance.deployment} replaced: it serves on port "
+                                  f"{replacement.port}", instance.deployment)
                 tally = health.Tally(check)
 
         serving.monitor = threading.Thread(target=watch, name=f"runnerlink-health-{service['ServiceName']}",

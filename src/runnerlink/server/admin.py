@@ -1,5 +1,5 @@
-"""runnerlink's own endpoints under /_runnerlink/: health and the traffic log (reads, not recorded); the services'
-admin actions (POST <service>/<action>: the local stand-ins for steps AWS does out of band, the network questions)
+"""runnerlink's own endpoints under /_runnerlink/: health, the traffic log, the App Runner services this server runs
+and their logs (reads, not recorded); the services' admin actions (POST <service>/<action>: the local stand-ins for steps AWS does out of band, the network questions)
 and workloads, which run through the pipeline and are recorded like any request."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from runnerlink.server import admin_workloads
+from runnerlink.runtime.supervisor import Supervisor
+from runnerlink.server import admin_apps, admin_workloads
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
@@ -19,13 +20,17 @@ JSON = [(b"content-type", b"application/json")]
 
 
 def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dict], ctx: RequestContext,
-           path: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+           path: str, supervisor: Supervisor | None = None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     """(status, body, headers) of a request to /_runnerlink/<path>."""
     method = ctx.method
     if path in ("health", "status"):
         return _json(200, health())
     if path == "traffic" and method == "GET":
         return _json(*_traffic(pipeline, ctx.query))
+    if path == "apprunner/services" and method == "GET":
+        return _json(*admin_apps.services(supervisor, pipeline.settings.port, ctx.query))
+    if path == "apprunner/logs" and method == "GET":
+        return _json(*admin_apps.service_logs(supervisor, ctx.query))
     if path == "workloads" or path.startswith("workloads/"):
         answered = admin_workloads.handle(pipeline, gateway, ctx, path[len("workloads"):])
         if answered is not None:

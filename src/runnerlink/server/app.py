@@ -69,7 +69,7 @@ class EdgeApp:
         ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body)
         if path.startswith(ADMIN_PREFIX):
             status, answer, answer_headers = admin.handle(self.pipeline, self.gateway, self.health, ctx,
-                                                          path[len(ADMIN_PREFIX):])
+                                                          path[len(ADMIN_PREFIX):], self.supervisor)
             await _send(send, status, answer, answer_headers)
             return
         self.pipeline.handle(ctx)

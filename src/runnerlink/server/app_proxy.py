@@ -16,6 +16,9 @@ import h11
 from runnerlink.runtime.supervisor import Route, Supervisor
 
 APP_DOMAIN = ".awsapprunner.com"
+# Browsers, curl and the system resolver send every *.localhost name to the loopback address (RFC 6761), so
+# http://<ServiceUrl>.localhost:<edge port>/ reaches the edge from this machine with no DNS setup.
+LOCAL_SUFFIX = ".localhost"
 CONNECT_TIMEOUT = 5.0
 RESPONSE_TIMEOUT = 300.0  # for the first byte of an answer: an application may think long
 MAX_IDLE = 64  # kept-alive connections per instance port
@@ -63,7 +66,9 @@ class AppProxy:
     # --- the edge ----------------------------------------------------------------------------------------------
     async def serve_asgi(self, scope: dict, receive: Callable[[], Awaitable[dict]],
                          send: Callable[[dict], Awaitable[None]], host: str) -> bool:
-        """Answer a request to the edge whose Host is a service's: True when answered (proxied or refused)."""
+        """Answer a request to the edge whose Host is a service's: True when answered (proxied or refused).
+        <name>.localhost stands for <name> (the local URL `runnerlink services` shows)."""
+        host = without_local_suffix(host)
         route = self.route(host)
         if route is None:
             if not host.endswith(APP_DOMAIN):
@@ -203,6 +208,12 @@ class AppProxy:
         except (OSError, TimeoutError) as error:
             raise Unreachable(getattr(error, "strerror", None) or str(error) or "connection timed out") from None
         return _Upstream(reader, writer)
+
+
+def without_local_suffix(host: str) -> str:
+    """The hostname a local name stands for: <name>.localhost → <name>; any other name as it is."""
+    host = host.rstrip(".")
+    return host[:-len(LOCAL_SUFFIX)] if host.endswith(LOCAL_SUFFIX) and len(host) > len(LOCAL_SUFFIX) else host
 
 
 def refusal_from_internet(route: Route, host: str) -> tuple[int, str] | None:
