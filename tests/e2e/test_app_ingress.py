@@ -12,12 +12,17 @@ from tests.conftest import wait_for
 from tests.e2e.app_helpers import FAST_HEALTH, code_source, get, python_app, wait_settled
 from tests.e2e.ec2_fixtures import make_network, make_requests_endpoint
 from tests.e2e.test_gateway import exec_in, make_public, runnerlink, traffic, wait_available
+from tests.server import RunningServer
 
 # Run inside a workload (proxy and CA bundle from `runnerlink exec`): GET each URL, print one JSON line per URL with
-# the status and body, or the error (urllib puts the gateway's CONNECT refusal, reason included, in it).
+# the status and body, or the error (urllib puts the gateway's CONNECT refusal, reason included, in it); "sleep:S"
+# waits S seconds.
 FETCH = """
-import json, sys, urllib.error, urllib.request
+import json, sys, time, urllib.error, urllib.request
 for url in sys.argv[1:]:
+    if url.startswith("sleep:"):
+        time.sleep(float(url[6:]))
+        continue
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             print(json.dumps({"status": response.status, "body": response.read().decode()}))
@@ -54,15 +59,16 @@ def test_a_public_service_from_a_public_subnet_over_https(server, account, ec2, 
     service = make_service(apprunner, tmp_path, "public-web")
     network = make_network(ec2)
     make_public(ec2, network)
-    [answer] = fetch(server, account, network.subnet_ids[0], f"https://{service['ServiceUrl']}/hello?x=1",
-                     public_ip=True)
+    answer, plain = fetch(server, account, network.subnet_ids[0], f"https://{service['ServiceUrl']}/hello?x=1",
+                          f"http://{service['ServiceUrl']}/plain", public_ip=True)
     assert answer["status"] == 200, answer
+    assert plain["status"] == 200 and json.loads(plain["body"])["forwardedProto"] == "http"  # absolute-form http
     seen = json.loads(answer["body"])
     assert seen["path"] == "/hello?x=1" and seen["host"] == service["ServiceUrl"]
     assert seen["forwardedProto"] == "https"
     assert seen["forwardedFor"].startswith("192.0.2.")  # the workload's public address, not its private one
 
-    [entry] = app_entries(server, service["ServiceUrl"])
+    entry, _ = app_entries(server, service["ServiceUrl"])
     assert (entry["source"], entry["outcome"], entry["operation"], entry["status"]) == (
         "vpc", "internet", "GET /hello", 200)
     assert entry["hops"][-1]["step"] == "internet-gateway" and entry["vpc"] == network.vpc_id
@@ -173,3 +179,26 @@ def test_the_endpoint_security_group_must_admit_443(server, account, ec2, apprun
     assert "502" in answer["error"] and network.group_id in answer["error"] and "443" in answer["error"]
     [entry] = [e for e in app_entries(server, domain) if e["outcome"] == "unreachable"]
     assert entry["hops"][-1]["step"] == "security-group" and entry["endpoint"] == endpoint
+
+
+def test_an_ingress_name_answers_once_its_connection_turns_available(tmp_path):
+    """The gateway's cached decision for a PENDING_CREATION connection's name expires when the status flips (a server
+    of its own, with a lifecycle delay long enough to ask while the connection is pending)."""
+    delay = 2.5
+    slow = RunningServer(state="memory", lifecycle_delay=delay).start()
+    try:
+        account = "100000000999"
+        apprunner, ec2 = slow.client("apprunner", account=account), slow.client("ec2", account=account)
+        service = make_service(apprunner, tmp_path, "later", public=False)
+        network = make_network(ec2)
+        endpoint = make_requests_endpoint(ec2, network)
+        wait_available(ec2, endpoint)
+        connection = apprunner.create_vpc_ingress_connection(
+            ServiceArn=service["ServiceArn"], VpcIngressConnectionName="later",
+            IngressVpcConfiguration={"VpcId": network.vpc_id, "VpcEndpointId": endpoint})["VpcIngressConnection"]
+        url = f"https://{connection['DomainName']}/"
+        early, late = fetch(slow, account, network.subnet_ids[0], url, f"sleep:{delay + 0.3}", url)
+        assert early["status"] is None and "PENDING_CREATION" in early["error"]
+        assert late["status"] == 200, late
+    finally:
+        slow.stop()

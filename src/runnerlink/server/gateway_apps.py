@@ -52,10 +52,10 @@ def _text(status: int, text: str) -> Answer:
 
 def _refusal(route: Route | None, decision: Decision, host: str) -> Answer | None:
     """Why App Runner's front end does not pass this request on, or None."""
-    path, network = decision.path, decision.network
+    network = decision.network
     if route is None:
-        return _text(404, f"No App Runner service has the domain {host}.") if host.endswith(APP_DOMAIN) else \
-            _text(404, f"No App Runner service answers to {host}.")
+        noun = "has the domain" if host.endswith(APP_DOMAIN) else "answers to"
+        return _text(404, f"No App Runner service {noun} {host}.")
     if route.via.get("via") == "ingress":
         if network.outcome == ENDPOINT and network.endpoint == route.via.get("endpoint") \
                 and network.vpc == route.via.get("vpc"):
@@ -69,7 +69,8 @@ def _refusal(route: Route | None, decision: Decision, host: str) -> Answer | Non
 
 async def answer(app_proxy: AppProxy, decision: Decision, method: str, target: str, headers: dict[str, str],
                  body: bytes, scheme: str) -> tuple[Answer, dict]:
-    """(the answer, its traffic log entry) of one request to an application along a reachable path."""
+    """(the answer, its traffic log entry) of one request to an application along a reachable path (routed by the
+    name the tunnel was opened for, as App Runner's front end routes by the TLS server name)."""
     network = decision.network
     host = decision.path.host
     headers.pop("proxy-authorization", None)
