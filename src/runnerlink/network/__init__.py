@@ -1,6 +1,6 @@
 """The VPC network model (pure: no I/O): DNS views, route lookup, security groups, path finding."""
 
-from runnerlink.network.dns import Resolution, aws_host, public_address
+from runnerlink.network.dns import Resolution, app_host, aws_host, public_address
 from runnerlink.network.model import (
     Endpoint,
     Interface,
@@ -8,6 +8,7 @@ from runnerlink.network.model import (
     NatGateway,
     Peering,
     PrefixList,
+    PrivateName,
     Route,
     RouteTable,
     Rule,
@@ -20,8 +21,9 @@ from runnerlink.network.model import (
 from runnerlink.network.path import Hop, Path, find_path, resolve
 
 __all__ = [
-    "Endpoint", "Hop", "Interface", "InternetGateway", "NatGateway", "Path", "Peering", "PrefixList",
+    "Endpoint", "Hop", "Interface", "InternetGateway", "NatGateway", "Path", "Peering", "PrefixList", "PrivateName",
     "Resolution", "Route", "RouteTable",
-    "Rule", "SecurityGroup", "Subnet", "Topology", "Vpc", "Workload", "aws_host", "find_path", "public_address",
+    "Rule", "SecurityGroup", "Subnet", "Topology", "Vpc", "Workload", "app_host", "aws_host", "find_path",
+    "public_address",
     "resolve",
 ]

@@ -1,5 +1,7 @@
 """DNS as seen from inside a VPC: AWS hostnames → services, private DNS of interface endpoints, endpoint-specific
-vpce-… names, and the modelled public addresses of everything else."""
+vpce-… names, App Runner's names (<id>.<region>.awsapprunner.com: a service's public URL, or a VPC ingress
+connection's name, which resolves only inside its VPC to its endpoint's ENIs), and the modelled public addresses of
+everything else."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from runnerlink.network.model import Endpoint, Topology, Workload
+from runnerlink.network.model import Endpoint, PrivateName, Topology, Workload
 
 GLOBAL_REGION = "us-east-1"  # where global endpoints (sts.amazonaws.com, iam.amazonaws.com) live
 # Model public addresses of services: 192.0.2.1–192.0.2.126 (RFC 5737). The upper half, 192.0.2.128/25, is for the
@@ -20,6 +22,8 @@ _SERVICE_HOST = re.compile(rf"^(?P<labels>[a-z0-9.-]+?)\.(?P<region>{_REGION})\.
 _GLOBAL_HOST = re.compile(r"^(?P<service>[a-z0-9-]+)\.amazonaws\.com$")
 _VPCE_HOST = re.compile(rf"^(?:\*\.)?(?P<endpoint>vpce-[0-9a-f]+)-(?P<label>[a-z0-9]+)(?:-(?P<zone>{_REGION}[a-z]))?"
                         rf"\.(?P<labels>[a-z0-9.-]+)\.(?P<region>{_REGION})\.vpce\.amazonaws\.com$")
+
+_APP_HOST = re.compile(rf"^[a-z0-9-]+\.(?P<region>{_REGION})\.awsapprunner\.com$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class AwsHost:
 class Resolution:
     host: str
     addresses: tuple[str, ...]
-    via: str  # "private-dns" | "endpoint-name" | "public" | "none"
+    via: str  # "private-dns" | "endpoint-name" | "private-name" | "public" | "none"
     endpoint_id: str | None
     reason: str
 
@@ -71,6 +75,12 @@ def aws_host(host: str) -> AwsHost | None:
     if match:
         return AwsHost(match["service"], GLOBAL_REGION)
     return None
+
+
+def app_host(host: str) -> str | None:
+    """The region of an App Runner application name (<id>.<region>.awsapprunner.com), None for other names."""
+    match = _APP_HOST.match(normalize(host))
+    return match["region"] if match else None
 
 
 def public_address(host: str) -> str:
@@ -188,6 +198,27 @@ def _across_peering(topology: Topology, vpc_id: str, service_name: str) -> str:
     return ""
 
 
+def _private_name(topology: Topology, host: str, private: PrivateName) -> Resolution:
+    """A name private to the workload's VPC (an ingress connection's): its endpoint's ENI addresses once both are
+    available."""
+    if private.status != "AVAILABLE":
+        return Resolution(host, (), "none", private.endpoint_id,
+                          f"{private.owner} is {private.status}: {host} does not resolve yet in {private.vpc_id}")
+    endpoint = topology.endpoints.get(private.endpoint_id)
+    if endpoint is None:
+        return Resolution(host, (), "none", private.endpoint_id,
+                          f"endpoint {private.endpoint_id} of {private.owner} does not exist: {host} does not resolve")
+    if endpoint.state != "available":
+        return Resolution(host, (), "none", endpoint.id,
+                          f"endpoint {endpoint.id} of {private.owner} is {endpoint.state}: {host} does not resolve")
+    addresses = endpoint_addresses(topology, endpoint)
+    if not addresses:
+        return Resolution(host, (), "none", endpoint.id, f"endpoint {endpoint.id} has no network interface")
+    return Resolution(host, addresses, "private-name", endpoint.id,
+                      f"{host} is {private.owner}, private to {private.vpc_id}: endpoint {endpoint.id}'s network "
+                      f"interfaces {', '.join(addresses)}")
+
+
 def _public(topology: Topology, vpc_id: str, host: str) -> Resolution:
     address = service_address(topology, host)
     note = endpoint_note(topology, vpc_id, host)
@@ -209,6 +240,14 @@ def resolve(topology: Topology, workload: Workload, host: str) -> Resolution:
     parsed = aws_host(host)
     if parsed is not None and parsed.endpoint_id is not None:
         return _endpoint_name(topology, host, parsed)
+    private = topology.private_names.get(host)
+    if private is not None and private.vpc_id == vpc.id:
+        return _private_name(topology, host, private)
+    if private is not None:  # another VPC's private name: App Runner's public zone answers it here
+        public = _public(topology, vpc.id, host)
+        return Resolution(host, public.addresses, "public", None,
+                          f"{public.reason} ({host} is {private.owner}, private to {private.vpc_id}: it resolves to "
+                          f"endpoint {private.endpoint_id} only there)")
     endpoint = _private_dns_endpoint(topology, vpc.id, host)
     if endpoint is not None and endpoint.state == "available":
         addresses = endpoint_addresses(topology, endpoint)

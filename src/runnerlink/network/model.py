@@ -131,6 +131,18 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class PrivateName:
+    """A name that resolves only inside one VPC, to an interface endpoint's ENIs: an App Runner VPC ingress
+    connection's DomainName (App Runner's records give it; EC2's know nothing of it)."""
+
+    name: str
+    vpc_id: str
+    endpoint_id: str
+    status: str  # the ingress connection's: only "AVAILABLE" resolves
+    owner: str  # what the name belongs to, for reasons ("VPC ingress connection <arn>")
+
+
+@dataclass(frozen=True)
 class Topology:
     account: str
     region: str
@@ -144,3 +156,4 @@ class Topology:
     nat_gateways: dict[str, NatGateway] = field(default_factory=dict)
     peerings: dict[str, Peering] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    private_names: dict[str, PrivateName] = field(default_factory=dict)  # by lower-case name

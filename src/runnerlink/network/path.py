@@ -35,6 +35,9 @@ class Path:
     # The endpoint's VPC (aws:SourceVpc), when the path ends at an endpoint: another than the workload's only across
     # a VPC peering connection.
     endpoint_vpc_id: str | None = None
+    # The host is an App Runner application's (<id>.<region>.awsapprunner.com): App Runner's front end answers it,
+    # not an AWS API.
+    application: bool = False
 
     def to_dict(self) -> dict:
         answer = {"outcome": self.outcome, "reason": self.reason, "host": self.host, "service": self.service,
@@ -43,6 +46,8 @@ class Path:
                   "hops": [asdict(h) for h in self.hops]}
         if self.endpoint_vpc_id and self.endpoint_vpc_id != self.vpc_id:
             answer["endpointVpc"] = self.endpoint_vpc_id
+        if self.application:
+            answer["application"] = True
         return answer
 
 
@@ -168,8 +173,9 @@ def _to_endpoint(trace: _Trace, endpoint: Endpoint, table: RouteTable, route: Ro
     trace.ok("security-group", f"{out}; {admitted[0]} of {endpoint.id} admits TCP {trace.port} from "
                                f"{workload.private_ip} ({security.describe(admitted[1])})")
     eni = f" ENI {interface.id}" if interface else ""
-    trace.ok("endpoint", f"{endpoint.id} ({endpoint.service_name}){eni} in {endpoint.vpc_id}{via}: "
-                         f"the endpoint policy applies")
+    policy = ("App Runner's front end takes it (endpoint policies do not apply to apprunner.requests)"
+              if is_requests_endpoint(endpoint) else "the endpoint policy applies")
+    trace.ok("endpoint", f"{endpoint.id} ({endpoint.service_name}){eni} in {endpoint.vpc_id}{via}: {policy}")
     return f"through endpoint {endpoint.id} ({endpoint.service_name}) at {destination}{via}"
 
 
@@ -247,7 +253,15 @@ def _to_internet(trace: _Trace, table: RouteTable, route: Route, destination: st
     return workload.public_ip
 
 
+def is_requests_endpoint(endpoint: Endpoint) -> bool:
+    """An App Runner apprunner.requests endpoint (private services' data plane): AWS supports no endpoint policy
+    on it."""
+    return endpoint.service_name.endswith(".apprunner.requests")
+
+
 def _service(host: str, endpoint: Endpoint | None, region: str) -> str | None:
+    if dns.app_host(host) is not None:  # App Runner's data plane, over the internet or an apprunner.requests endpoint
+        return "apprunner"
     if endpoint is not None:
         prefix = f"com.amazonaws.{region}."
         if endpoint.service_name.startswith(prefix):
@@ -265,7 +279,8 @@ def find_path(topology: Topology, workload: Workload, host: str, port: int = 443
     if endpoint is None and resolution.addresses == (host,):  # an address: an endpoint's ENI is one, too
         endpoint = _endpoint_at(topology, host)
     base = dict(host=host, service=_service(host, endpoint, topology.region), vpc_id=workload.vpc_id,
-                subnet_id=workload.subnet_id, private_ip=workload.private_ip)
+                subnet_id=workload.subnet_id, private_ip=workload.private_ip,
+                application=dns.app_host(host) is not None)
     destination: str | None = None
     note = dns.endpoint_note(topology, workload.vpc_id, host) if resolution.via == "public" else None
     try:

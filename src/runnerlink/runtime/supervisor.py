@@ -88,6 +88,7 @@ class Supervisor:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._changes_at = float("inf")  # when a status the last pass derived from the clock flips
 
     # --- what the edge asks ------------------------------------------------------------------------------------
     def run_check(self, record: dict) -> str | None:
@@ -183,18 +184,22 @@ class Supervisor:
                 self.reconcile()
             except Exception:  # the supervisor must outlive a bug in one pass
                 log.exception("supervisor: reconciling services failed")
-            self._wake.wait(RECONCILE_INTERVAL)
+            # Sooner when a derived status flips (an ingress connection turning AVAILABLE routes its name then).
+            self._wake.wait(max(0.0, min(RECONCILE_INTERVAL, self._changes_at - time.time() + 0.01)))
             self._wake.clear()
 
     # --- reconciling -------------------------------------------------------------------------------------------
     def reconcile(self) -> None:
         routes: dict[str, tuple[dict, Mapping[str, str]]] = {}
         services: list[dict] = []
+        changes_at = float("inf")
         for scope in self.store.scopes(SERVICE):
             account, _, region = scope.partition("/")
-            found = run_handler(self.store, deployment_records.snapshot, account, region, write=False,
-                                lifecycle_delay=self.lifecycle_delay)[0]
+            found, ctx = run_handler(self.store, deployment_records.snapshot, account, region, write=False,
+                                     lifecycle_delay=self.lifecycle_delay)
             services.extend(found)
+            changes_at = min(changes_at, ctx.changes_at)
+        self._changes_at = changes_at
         for service in services:
             if service["Status"] != DELETED:
                 for host, via in service["_hosts"].items():

@@ -8,10 +8,11 @@ import json
 from typing import Callable
 
 from runnerlink.runtime.supervisor import Supervisor
-from runnerlink.server import admin_apps, admin_workloads
+from runnerlink.server import admin_apps, admin_workloads, network_view
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
-from runnerlink.server.pipeline import Pipeline
+from runnerlink.server.pipeline import Pipeline, admin_scope
+from runnerlink.services.ec2 import network_tools
 from runnerlink.server.traffic import FILTERS
 
 # Paths kept for the CLI: /_runnerlink/network/<action> are EC2's admin actions.
@@ -37,10 +38,21 @@ def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dic
             return answered.status, answered.response_body, answered.response_headers
     else:
         service, _, action = path.partition("/")
+        if method == "POST" and _SERVICE_ALIASES.get(service, service) == "ec2" and action in network_tools.ADMIN:
+            answered = pipeline.handle_admin(ctx, "ec2", action, lambda c, p: _network_question(pipeline, c, p,
+                                                                                                 action))
+            return answered.status, answered.response_body, answered.response_headers
         if method == "POST" and service and action and "/" not in action:
             answered = pipeline.handle_admin(ctx, _SERVICE_ALIASES.get(service, service), action)
             return answered.status, answered.response_body, answered.response_headers
     return _json(404, {"error": "NotFound", "message": f"No runnerlink endpoint {method} /_runnerlink/{path}."})
+
+
+def _network_question(pipeline: Pipeline, ctx: RequestContext, params: dict, action: str) -> dict:
+    """resolve / trace over the composed network (EC2's topology with App Runner's ingress connection names)."""
+    ctx.account, ctx.region = account, region = admin_scope(params, pipeline.settings.region)
+    question = network_tools.ADMIN[action]
+    return pipeline.invoke(ctx, lambda h: question(h, params, network_view.topology_of), account, region, True)[0]
 
 
 def _json(status: int, payload: dict) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

@@ -132,6 +132,7 @@ class EdgeApp:
         self.pipeline.run_check = supervisor.run_check
         self.pipeline.after_write.append(supervisor.poke)
         gateway.app_proxy = self.app_proxy = AppProxy(supervisor)
+        self.app_proxy.record = self.pipeline.traffic.append
         self.supervisor = supervisor
         supervisor.start()
 

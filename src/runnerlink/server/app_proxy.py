@@ -8,12 +8,18 @@ the network model has already judged, asks `exchange`. Who may reach a private s
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import defaultdict
 from typing import AsyncIterator, Awaitable, Callable
 
 import h11
 
+from runnerlink.network.context import NetworkContext
 from runnerlink.runtime.supervisor import Route, Supervisor
+from runnerlink.server import app_traffic
+
+log = logging.getLogger("runnerlink.apps")
 
 APP_DOMAIN = ".awsapprunner.com"
 # Browsers, curl and the system resolver send every *.localhost name to the loopback address (RFC 6761), so
@@ -59,6 +65,7 @@ class AppProxy:
     def __init__(self, supervisor: Supervisor):
         self.supervisor = supervisor
         self._idle: dict[int, list[_Upstream]] = defaultdict(list)
+        self.record: Callable[[dict], object] | None = None  # where edge requests' traffic log entries go
 
     def route(self, host: str | None) -> Route | None:
         return self.supervisor.route(host) if host else None
@@ -70,19 +77,25 @@ class AppProxy:
         <name>.localhost stands for <name> (the local URL `runnerlink services` shows)."""
         host = without_local_suffix(host)
         route = self.route(host)
-        if route is None:
-            if not host.endswith(APP_DOMAIN):
-                return False
-            await _send_text(send, 404, f"No App Runner service has the domain {host}.")
-            return True
-        refusal = refusal_from_internet(route, host)
+        if route is None and not host.endswith(APP_DOMAIN):
+            return False
+        received_at = time.time()
+        client = (scope.get("client") or ("127.0.0.1", 0))[0]
+        method, target_text = scope["method"], scope.get("path") or "/"
+
+        def note(status: int, refusal: str | None = None) -> None:
+            self._note(NetworkContext(host=host, public_address=client), method, target_text, status, route,
+                       refusal, received_at)
+
+        refusal = (404, f"No App Runner service has the domain {host}.") if route is None else \
+            refusal_from_internet(route, host)
+        if refusal is None and route is not None and route.port is None:
+            refusal = (503, f"{host}: {route.unavailable}.")
         if refusal is not None:
             await _send_text(send, *refusal)
+            note(refusal[0], refusal[1])
             return True
-        if route.port is None:
-            await _send_text(send, 503, f"{host}: {route.unavailable}.")
-            return True
-        client = (scope.get("client") or ("127.0.0.1", 0))[0]
+        assert route is not None and route.port is not None
         headers = forwarded_headers(scope["headers"], client, scope.get("scheme", "http"))
         target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
@@ -101,14 +114,27 @@ class AppProxy:
             status, answer_headers, chunks = await self.request(route.port, scope["method"].encode(), target,
                                                                 headers, body(), _chunked(scope["headers"]), length)
         except Unreachable as error:
-            await _send_text(send, 502, f"{host}: the instance of service {route.service_name} did not answer "
-                                        f"({error}).")
+            text = f"{host}: the instance of service {route.service_name} did not answer ({error})."
+            await _send_text(send, 502, text)
+            note(502, text)
             return True
+        note(status)
         await send({"type": "http.response.start", "status": status, "headers": answer_headers})
         async for chunk in chunks:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
         return True
+
+    def _note(self, network: NetworkContext, method: str, target: str, status: int, route: Route | None,
+              refusal: str | None, received_at: float) -> None:
+        """A request straight to the edge (from the internet) in the traffic log."""
+        if self.record is None:
+            return
+        code = REFUSAL_CODES.get(status, "Error") if refusal else None
+        try:
+            self.record(app_traffic.entry(network, method, target, status, route, code, refusal, received_at))
+        except Exception:  # the log must never break a request
+            log.exception("recording an application request failed")
 
     # --- the subnet gateway ------------------------------------------------------------------------------------
     async def exchange(self, port: int, method: str, target: str, headers: dict[str, str], body: bytes,
@@ -214,6 +240,9 @@ def without_local_suffix(host: str) -> str:
     """The hostname a local name stands for: <name>.localhost → <name>; any other name as it is."""
     host = host.rstrip(".")
     return host[:-len(LOCAL_SUFFIX)] if host.endswith(LOCAL_SUFFIX) and len(host) > len(LOCAL_SUFFIX) else host
+
+
+REFUSAL_CODES = {403: "Forbidden", 404: "NotFound", 502: "BadGateway", 503: "ServiceUnavailable"}
 
 
 def refusal_from_internet(route: Route, host: str) -> tuple[int, str] | None:

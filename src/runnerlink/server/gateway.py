@@ -5,6 +5,8 @@ through the edge's own pipeline with that path as their network context.
 CONNECT host:port is answered only once the path is known: unreachable → 502 with the reason (naming the failing
 hop) and the connection closed; otherwise 200, TLS with a certificate for host from runnerlink's local CA, then
 HTTP/1.1 requests (keep-alive) inside the tunnel. Absolute-form plain-HTTP requests are served the same way.
+Requests for an application's hostname (an App Runner service's) go to App Runner's front end (gateway_apps.py), not
+the AWS pipeline.
 
 Requests to the proxy itself (CONNECT, absolute-form) are read with h11: one or a few per connection. Requests inside
 a tunnel, the per-request cost, are read with httptools (llhttp, C; uvicorn's parser for the edge) and each answer
@@ -28,7 +30,7 @@ import h11
 import httptools
 
 from runnerlink.errors import AWSError
-from runnerlink.server import workload_paths
+from runnerlink.server import gateway_apps, workload_paths
 from runnerlink.server.ca import LocalCA
 from runnerlink.server.context import RequestContext
 from runnerlink.server.pipeline import Pipeline
@@ -131,12 +133,18 @@ class Gateway:
                             b"CONNECT.", close=True)
                 return
             decision = self._decide(workload, url.hostname, url.port or 80)
-            if not decision.reachable or decision.path.service is None:
+            application = self._application(decision)
+            if not decision.reachable or not (application or self._aws(decision)):
                 await self._refuse(conn, writer, decision)
                 return
             target = (url.path or "/") + (f"?{url.query}" if url.query else "")
-            ctx = self._answer(request.method.decode("latin-1"), headers, body, target, decision)
-            await _send(conn, writer, ctx.status, ctx.response_body, ctx.response_headers)
+            if application:
+                found = await self._answer_app(request.method.decode("latin-1"), headers, body, target, decision,
+                                               "http")
+                await _send(conn, writer, found.status, found.body, found.headers)
+            else:
+                ctx = self._answer(request.method.decode("latin-1"), headers, body, target, decision)
+                await _send(conn, writer, ctx.status, ctx.response_body, ctx.response_headers)
             if conn.our_state is h11.MUST_CLOSE:
                 return
             conn.start_next_cycle()
@@ -153,7 +161,8 @@ class Gateway:
             await _send(conn, writer, 400, b"CONNECT takes host:port.", close=True)
             return
         decision = self._decide(workload, host, int(port_text))
-        if not decision.reachable or decision.path.service is None:
+        application = self._application(decision)
+        if not decision.reachable or not (application or self._aws(decision)):
             await self._refuse(conn, writer, decision)
             return
         leftover, _ = conn.trailing_data
@@ -164,10 +173,10 @@ class Gateway:
         # into its plain-text buffer, where the TLS layer never sees it (start_tls pauses reading synchronously).
         writer.write(conn.send(h11.Response(status_code=200, headers=[], reason=b"Connection established")))
         await writer.start_tls(context, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
-        await self._serve_tunnel(reader, writer, workload, host, int(port_text), decision)
+        await self._serve_tunnel(reader, writer, workload, host, int(port_text), decision, application)
 
     async def _serve_tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, workload: dict,
-                            host: str, port: int, decision: Decision) -> None:
+                            host: str, port: int, decision: Decision, application: bool = False) -> None:
         """HTTP/1.1 requests inside an open tunnel, each along the path as it is when the request arrives."""
         requests = _TunnelRequests(reader)
         first = True
@@ -182,12 +191,15 @@ class Gateway:
                     self._record_refusal(decision)
                     return  # as a connection whose packets stop arriving: the client reconnects and learns why
             first = False
-            ctx = self._answer(method, headers, body, target, decision)
-            status = ctx.status
+            if application:
+                found = await self._answer_app(method, headers, body, target, decision, "https")
+                status, answer_body, answer_headers = found.status, found.body, found.headers
+            else:
+                ctx = self._answer(method, headers, body, target, decision)
+                status, answer_body, answer_headers = ctx.status, ctx.response_body, ctx.response_headers
             if method == "CONNECT" and 200 <= status < 300:  # h11 would switch protocols: nothing more to read
                 keep_alive = False
-            await _write(writer, _response(status, ctx.response_body, ctx.response_headers, not keep_alive,
-                                           method == "HEAD"))
+            await _write(writer, _response(status, answer_body, answer_headers, not keep_alive, method == "HEAD"))
             if not keep_alive:
                 return
 
@@ -195,15 +207,34 @@ class Gateway:
     def _decide(self, workload: dict, host: str, port: int) -> Decision:
         return self._paths.decide(workload, host, port)
 
+    def _application(self, decision: Decision) -> bool:
+        return gateway_apps.is_application(self.app_proxy, decision)
+
+    @staticmethod
+    def _aws(decision: Decision) -> bool:
+        """An AWS API's name (the pipeline answers it)."""
+        return decision.path.service is not None and not decision.path.application
+
+    async def _answer_app(self, method: str, headers: dict[str, str], body: bytes, target: str, decision: Decision,
+                          scheme: str) -> gateway_apps.Answer:
+        found, entry = await gateway_apps.answer(self.app_proxy, decision, method, target, headers, body, scheme)
+        try:
+            self.pipeline.traffic.append(entry)
+        except Exception:  # the log must never break the gateway
+            log.exception("subnet gateway: recording an application request failed")
+        return found
+
     async def _refuse(self, conn: h11.Connection, writer: asyncio.StreamWriter, decision: Decision) -> None:
         """502 naming why the host cannot be reached from the workload, then close."""
         path = decision.path
         if path.outcome == "unreachable":
             reason = f"{path.host} is unreachable from {decision.network.workload}: {path.reason}"
             self._record_refusal(decision)
+        elif path.application:
+            reason = f"{path.host} is an App Runner application's name, but this server runs no applications"
         else:
             reason = (f"{path.host} is not an AWS service name: runnerlink's subnet gateway only carries requests "
-                      f"to AWS (reach other hosts directly through NO_PROXY)")
+                      f"to AWS and to App Runner services (reach other hosts directly through NO_PROXY)")
         text = _REASON_TEXT.sub("?", reason)[:500]
         await _send(conn, writer, 502, text.encode() + b"\n", reason=text.encode(), close=True)
 

@@ -11,10 +11,11 @@ from typing import Hashable
 
 from runnerlink.config import Settings
 from runnerlink.network import Path, find_path
+from runnerlink.network.path import is_requests_endpoint
 from runnerlink.network.context import NetworkContext, UNREACHABLE
 from runnerlink.services import workload_index
 from runnerlink.services.base import HandlerContext, run_handler
-from runnerlink.services.ec2 import topology as ec2_topology
+from runnerlink.server.network_view import topology_of as network_of
 from runnerlink.services.ec2 import workloads
 from runnerlink.store import Store
 
@@ -96,13 +97,14 @@ def _decide(store: Store, settings: Settings, workload: dict, host: str, port: i
     account, region = workload["Account"], workload["Region"]
 
     def topology_of(ctx: HandlerContext):
-        return ec2_topology.build_topology(ctx, workload["VpcId"])
+        return network_of(ctx, workload["VpcId"])
 
     topology, ctx = run_handler(store, topology_of, account, region, write=False,
                                 lifecycle_delay=settings.lifecycle_delay)
     path = find_path(topology, workloads.to_model(workload), host, port)
     endpoint = topology.endpoints.get(path.endpoint_id) if path.endpoint_id else None
+    # AWS supports no endpoint policy on apprunner.requests endpoints: a stored one is not applied.
+    policy = endpoint.policy if endpoint is not None and not is_requests_endpoint(endpoint) else None
     network = NetworkContext.from_path(path, workload["WorkloadId"], account, region, workload.get("PublicIp"),
-                                       endpoint.policy if endpoint is not None else None,
-                                       workload_name=workload.get("Name"), owner=workload.get("Owner"))
+                                       policy, workload_name=workload.get("Name"), owner=workload.get("Owner"))
     return Decision(path, network), ctx.changes_at

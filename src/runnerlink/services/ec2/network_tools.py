@@ -7,9 +7,10 @@ group; a public address as publicIp says, else as the subnet's MapPublicIpOnLaun
 
 from __future__ import annotations
 
+from typing import Callable
 from urllib.parse import urlsplit
 
-from runnerlink.network import Workload, find_path, resolve
+from runnerlink.network import Topology, Workload, find_path, resolve
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.ec2 import topology, workloads
 from runnerlink.services.ec2.defaults import ensure_default_vpc
@@ -56,25 +57,29 @@ def _workload_view(workload: Workload) -> dict:
             "publicIp": workload.public_ip}
 
 
-def _asked(ctx: HandlerContext, params: dict) -> tuple[dict, Workload, object]:
+# How the network is read: EC2's topology by default; the server composes other services' names into it.
+TopologyOf = Callable[[HandlerContext, str], Topology]
+
+
+def _asked(ctx: HandlerContext, params: dict, topology_of: TopologyOf) -> tuple[dict, Workload, Topology]:
     ensure_default_vpc(ctx)  # the account's default VPC is seeded on first use, as any EC2 call would
     workload = _workload(ctx, params)
     answer = {"account": ctx.account, "region": ctx.region, "workload": _workload_view(workload)}
-    return answer, workload, topology.build_topology(ctx, workload.vpc_id)
+    return answer, workload, topology_of(ctx, workload.vpc_id)
 
 
-def resolve_name(ctx: HandlerContext, params: dict) -> dict:
+def resolve_name(ctx: HandlerContext, params: dict, topology_of: TopologyOf = topology.build_topology) -> dict:
     host, _, _ = target(params)
-    answer, workload, model = _asked(ctx, params)
+    answer, workload, model = _asked(ctx, params, topology_of)
     found = resolve(model, workload, host)
     answer["resolution"] = {"host": found.host, "addresses": list(found.addresses), "via": found.via,
                             "endpoint": found.endpoint_id, "reason": found.reason}
     return answer
 
 
-def trace_path(ctx: HandlerContext, params: dict) -> dict:
+def trace_path(ctx: HandlerContext, params: dict, topology_of: TopologyOf = topology.build_topology) -> dict:
     host, port, scheme = target(params)
-    answer, workload, model = _asked(ctx, params)
+    answer, workload, model = _asked(ctx, params, topology_of)
     answer.update(url=params.get("url") or f"{scheme}://{host}:{port}/", port=port,
                   path=find_path(model, workload, host, port).to_dict())
     return answer

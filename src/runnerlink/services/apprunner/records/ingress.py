@@ -6,6 +6,7 @@ PENDING_<STEP> until ctx.lifecycle_delay has passed, then AVAILABLE (or DELETED 
 
 from __future__ import annotations
 
+from runnerlink.network.model import PrivateName
 import runnerlink.services.apprunner.ids as ids
 from runnerlink.services.apprunner.errors import InvalidState, ResourceNotFound
 from runnerlink.services.apprunner.records.kinds import INGRESS
@@ -57,3 +58,17 @@ def begin_step(ctx: HandlerContext, record: dict, step: str, allowed: set[str]) 
             f"it must be one of {', '.join(sorted(allowed))}."
         )
     record.update(_step=step, _step_at=ctx.now)
+
+
+def private_names(ctx: HandlerContext) -> dict[str, PrivateName]:
+    """The scope's ingress connections' domain names as the network model's private names (each resolves only in
+    its VPC, to its endpoint's ENIs, once AVAILABLE): what the subnet gateway and `runnerlink resolve` add to EC2's
+    topology."""
+    names: dict[str, PrivateName] = {}
+    for record in not_deleted(ctx):
+        config = record["IngressVpcConfiguration"]
+        name = record["DomainName"].lower()
+        names[name] = PrivateName(name, config["VpcId"], config["VpcEndpointId"], status(ctx, record),
+                                  f"the VPC ingress connection {record['VpcIngressConnectionName']} of service "
+                                  f"{record['ServiceArn'].split('/')[1]}")
+    return names
