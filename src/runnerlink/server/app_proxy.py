@@ -40,6 +40,7 @@ class _Upstream(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self.idle = False  # in the pool, between requests
         self._error: str | None = None
         self._can_write: asyncio.Future | None = None
         self._waiter: asyncio.Future | None = None
@@ -58,12 +59,16 @@ class _Upstream(asyncio.Protocol):
         self.framed = False  # Content-Length or chunked: a close ends the body early, not normally
         self.received = False  # any byte of this answer
         self.keep_alive = False  # as the answer said (llhttp forgets it once the message is complete)
+        self.surplus = False  # bytes of another message followed the answer
 
     # --- protocol callbacks ------------------------------------------------------------------------------------
     def connection_made(self, transport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        if self.idle:  # bytes nobody asked for: the connection can't be trusted with the next request
+            self.close()
+            return
         self.received = True
         try:
             self.parser.feed_data(data)
@@ -93,13 +98,21 @@ class _Upstream(asyncio.Protocol):
         self._can_write = None
 
     # --- parser callbacks --------------------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        if self.complete:  # more after the answer, before any request asked for it: ignored, and no reuse
+            self.surplus = True
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.surplus:
+            return
         name = name.lower()
         if name == b"content-length" or (name == b"transfer-encoding" and b"chunked" in value.lower()):
             self.framed = True
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self.surplus:
+            return
         status = self.parser.get_status_code()
         if 100 <= status < 200 and status != 101:  # an interim answer (100 Continue …): the real one follows
             self.headers, self.framed = [], False
@@ -110,13 +123,13 @@ class _Upstream(asyncio.Protocol):
         self._wake()
 
     def on_body(self, body: bytes) -> None:
-        if not self.head_only:
+        if not self.head_only and not self.surplus:
             self._chunks.append(body)
             self._buffered += len(body)
             self._wake()
 
     def on_message_complete(self) -> None:
-        if self.status is not None:
+        if self.status is not None and not self.surplus:
             self.complete = True
             self.keep_alive = self.parser.should_keep_alive()
             self._wake()
@@ -180,7 +193,7 @@ class _Upstream(asyncio.Protocol):
     def reusable(self) -> bool:
         """Whole answer read, and both sides keep the connection (a HEAD's parser state is not trusted further)."""
         return (self.complete and not self.closed and self._error is None and not self._chunks and not self.head_only
-                and self.keep_alive)
+                and self.keep_alive and not self.surplus)
 
     def close(self) -> None:
         self.closed = True
@@ -323,6 +336,7 @@ class AppProxy:
             if upstream.reusable:
                 idle = self._idle[port]
                 if len(idle) < MAX_IDLE:
+                    upstream.idle = True
                     idle.append(upstream)
                 else:
                     upstream.close()
@@ -333,6 +347,7 @@ class AppProxy:
         idle = self._idle[port]
         while idle:
             upstream = idle.pop()
+            upstream.idle = False
             if not upstream.closed:
                 return upstream, True
         return None, False

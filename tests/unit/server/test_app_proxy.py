@@ -202,3 +202,13 @@ def test_a_large_answer_arrives_whole_while_reading_pauses_and_resumes():
 
     (status, received, after), _, connections = _run([big, OK], scenario)
     assert status == 200 and received == body and after[2] == [b"hello"] and len(connections) == 1
+
+
+def test_a_pooled_connection_that_receives_unasked_bytes_is_not_reused():
+    async def scenario(proxy, port):
+        first = await _call(proxy, port)
+        await asyncio.sleep(0.1)  # the server's stray bytes arrive while the connection is idle
+        return first, await _call(proxy, port)
+
+    (first, second), _, connections = _run([OK + b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nbad", OK], scenario)
+    assert first[2] == [b"hello"] and second[2] == [b"hello"] and len(connections) == 2
