@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -99,14 +100,19 @@ def build(chosen: Plan, record: dict, deployment: str, directory: Path, log: Ser
         image = source["ImageRepository"]
         try:
             run_spec = specs.image_spec(image)
+            start_args = shlex.split(run_spec.command or "")
         except specs.SpecError as error:
             raise DeployFailure(str(error)) from None
+        except ValueError as error:  # unbalanced quotes: neither an engine nor a shell could split it
+            raise DeployFailure(f"ImageConfiguration.StartCommand {run_spec.command!r} can't be split into "
+                                f"arguments ({error})") from None
         engine = asdict(chosen.engine) if chosen.engine is not None else None
         built = Built(deployment, chosen.kind, str(directory), _spec_dict(run_spec), image=image["ImageIdentifier"],
                       command=chosen.command, engine=engine)
         log.event(f"Deployment {deployment}: image {image['ImageIdentifier']} runs "
                   + (f"as the stand-in command {chosen.command!r}" if chosen.command else
-                     f"in {chosen.engine.name if chosen.engine else 'a container engine'}"), deployment)
+                     f"in {chosen.engine.name if chosen.engine else 'a container engine'}")
+                  + (f" with the StartCommand arguments {start_args}" if start_args else ""), deployment)
         built.save(directory)
         return built
     code = source["CodeRepository"]
@@ -155,7 +161,12 @@ def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLo
                                       {**variables, "PORT": str(run_spec["port"])}, run_spec.get("command"))
         return Instance(argv, Path(built.workdir), base_environment(), port, log, built.deployment,
                         stop_argv=containers.stop_command(engine, name))
-    command = built.command if built.kind == "stand-in" else run_spec.get("command")
+    command = run_spec.get("command")
+    if built.kind == "stand-in":
+        # The stand-in plays the image's ENTRYPOINT: StartCommand, which replaces an image's CMD, reaches it as
+        # arguments, as an engine passes it to an ENTRYPOINT (containers.run_command).
+        assert built.command is not None
+        command = built.command + "".join(" " + shlex.quote(arg) for arg in shlex.split(command or ""))
     if not command:
         raise DeployFailure("the configuration has no start command")
     script = "set -e\n" + "".join(f"{line}\n" for line in run_spec.get("pre_run", ())) + command + "\n"

@@ -42,7 +42,7 @@ from runnerlink.store import Store
 log = logging.getLogger("runnerlink.runtime")
 
 RECONCILE_INTERVAL = 1.0
-FIRST_CHECK_DELAY = 0.2  # seconds after an instance starts before its first health check
+LISTEN_POLL = 0.02  # how often a starting instance's port is tried before its first health check
 WORKER_GRACE = 10.0  # seconds stop() waits for deployments in progress to let go of their instances
 # Egress: the environment a service's application runs with so its outbound requests take its network's path
 # (proxy, CA bundle, credentials), from the service record; raises ValueError when that network can't be had. It may
@@ -365,7 +365,7 @@ class Supervisor:
         check = health.HealthCheck.from_configuration(service["HealthCheckConfiguration"])
         service_log.event(f"Health check: {check.describe()}", instance.deployment)
         tally = health.Tally(check)
-        time.sleep(FIRST_CHECK_DELAY)
+        _await_listening(instance, check.interval)
         while True:
             if not instance.alive:
                 raise DeployFailure(f"the application exited with status {instance.process.returncode} before "
@@ -464,6 +464,22 @@ class Supervisor:
         if serving is not None and not serving.instance.alive:
             return f"the instance of service {service['ServiceName']} is being replaced"
         return f"service {service['ServiceName']} has no running instance yet"
+
+
+def _await_listening(instance: Instance, limit: float) -> None:
+    """Wait until the instance accepts a connection on its port (or exits), at most `limit` seconds (an interval):
+    its first health check then comes as soon as it can pass, instead of failing on an app still starting and
+    costing an interval."""
+    deadline = time.monotonic() + limit
+    while instance.alive:
+        try:
+            with socket.create_connection(("127.0.0.1", instance.port), timeout=LISTEN_POLL):
+                return
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(LISTEN_POLL)
 
 
 def _free_port() -> int:

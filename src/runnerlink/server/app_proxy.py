@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import AsyncIterator, Awaitable, Callable
 
-import h11
+import httptools
 
 from runnerlink.network.context import NetworkContext
 from runnerlink.runtime.supervisor import Route, Supervisor
@@ -29,6 +29,7 @@ CONNECT_TIMEOUT = 5.0
 RESPONSE_TIMEOUT = 300.0  # for the first byte of an answer: an application may think long
 MAX_IDLE = 64  # kept-alive connections per instance port
 REPLAY_LIMIT = 1024 * 1024  # a request body up to this size is kept, to replay it on a fresh connection
+READ_BUFFER = 256 * 1024  # answer bytes held before reading from the instance pauses (until the client takes them)
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself.
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"proxy-authorization", b"proxy-authenticate",
                   b"te", b"trailer", b"transfer-encoding", b"upgrade", b"content-length"})
@@ -40,25 +41,178 @@ class Unreachable(Exception):
     """The instance did not answer (refused, closed, timed out)."""
 
 
-class _Upstream:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader, self.writer = reader, writer
-        self.conn = h11.Connection(h11.CLIENT)
+class _Upstream(asyncio.Protocol):
+    """One kept-alive HTTP/1.1 connection to an instance: requests written as bytes, answers parsed by httptools
+    (llhttp, C; h11 cost more than the rest of the proxy together), body chunks handed over as they arrive, with the
+    socket's reading paused while too much is buffered."""
 
-    async def next_event(self, timeout: float):
-        while True:
-            event = self.conn.next_event()
-            if event is not h11.NEED_DATA:
-                return event
-            try:
-                async with asyncio.timeout(timeout):
-                    data = await self.reader.read(65536)
-            except TimeoutError:
-                raise Unreachable(f"no answer within {timeout:g} s") from None
-            self.conn.receive_data(data)
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.idle = False  # in the pool, between requests
+        self._error: str | None = None
+        self._can_write: asyncio.Future | None = None
+        self._waiter: asyncio.Future | None = None
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0
+        self._paused = False
+        self._cycle(False)
+
+    def _cycle(self, head: bool) -> None:
+        """Ready for the next answer (head: it answers a HEAD request, so it has no body whatever it says)."""
+        self.parser = httptools.HttpResponseParser(self)
+        self.head_only = head
+        self.status: int | None = None
+        self.headers: Headers = []
+        self.complete = False
+        self.framed = False  # Content-Length or chunked: a close ends the body early, not normally
+        self.received = False  # any byte of this answer
+        self.keep_alive = False  # as the answer said (llhttp forgets it once the message is complete)
+        self.surplus = False  # bytes of another message followed the answer
+
+    # --- protocol callbacks ------------------------------------------------------------------------------------
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.idle:  # bytes nobody asked for: the connection can't be trusted with the next request
+            self.close()
+            return
+        self.received = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(f"the instance's answer is not valid HTTP ({error})")
+            self.transport.close()
+        if self._buffered > READ_BUFFER and not self._paused and not self.closed:
+            self._paused = True
+            self.transport.pause_reading()
+
+    def connection_lost(self, exc) -> None:
+        self.closed = True
+        if self.status is not None and not self.framed and not self.complete:
+            self.complete = True  # a body delimited by the close of the connection has ended
+        elif not self.complete:
+            self._error = self._error or (str(exc) if exc else "the connection closed")
+        self._wake()
+        if self._can_write is not None and not self._can_write.done():
+            self._can_write.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._can_write = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._can_write is not None and not self._can_write.done():
+            self._can_write.set_result(None)
+        self._can_write = None
+
+    # --- parser callbacks --------------------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        if self.complete:  # more after the answer, before any request asked for it: ignored, and no reuse
+            self.surplus = True
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self.surplus:
+            return
+        name = name.lower()
+        if name == b"content-length" or (name == b"transfer-encoding" and b"chunked" in value.lower()):
+            self.framed = True
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        if self.surplus:
+            return
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # an interim answer (100 Continue …): the real one follows
+            self.headers, self.framed = [], False
+            return
+        self.status = status
+        if self.head_only:
+            self.complete = True
+        self._wake()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.head_only and not self.surplus:
+            self._chunks.append(body)
+            self._buffered += len(body)
+            self._wake()
+
+    def on_message_complete(self) -> None:
+        if self.status is not None and not self.surplus:
+            self.complete = True
+            self.keep_alive = self.parser.should_keep_alive()
+            self._wake()
+
+    # --- the proxy's side --------------------------------------------------------------------------------------
+    def _fail(self, why: str) -> None:
+        self._error = why
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def _wait(self, timeout: float) -> None:
+        """Until the connection has news (bytes, its end, an error); Unreachable after timeout seconds without."""
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        # A timer on the future costs less than asyncio.timeout's cancellation machinery, once per wait.
+        timer = loop.call_later(timeout, _expire, waiter, timeout)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def write(self, data: bytes) -> None:
+        if self.closed:
+            raise Unreachable(self._error or "the connection closed")
+        self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self._can_write is not None:
+            await self._can_write
+        if self.closed:
+            raise Unreachable(self._error or "the connection closed")
+
+    async def answer(self, timeout: float) -> tuple[int, Headers]:
+        """The answer's status and headers, once they are in."""
+        while self.status is None:
+            if self._error is not None or self.closed:
+                raise Unreachable(self._error or "the connection closed before an answer")
+            await self._wait(timeout)
+        return self.status, self.headers
+
+    async def next_chunk(self, timeout: float) -> bytes | None:
+        """The next piece of the body as it arrives; None at its end. Unreachable when it breaks off."""
+        while not self._chunks:
+            if self.complete:
+                return None
+            if self._error is not None or self.closed:
+                raise Unreachable(self._error or "the connection closed before the end of the answer")
+            await self._wait(timeout)
+        chunk = self._chunks.popleft()
+        self._buffered -= len(chunk)
+        if self._paused and self._buffered <= READ_BUFFER // 2 and not self.closed:
+            self._paused = False
+            self.transport.resume_reading()
+        return chunk
+
+    @property
+    def reusable(self) -> bool:
+        """Whole answer read, and both sides keep the connection (a HEAD's parser state is not trusted further)."""
+        return (self.complete and not self.closed and self._error is None and not self._chunks and not self.head_only
+                and self.keep_alive and not self.surplus)
 
     def close(self) -> None:
-        self.writer.close()
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _expire(waiter: asyncio.Future, timeout: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(Unreachable(f"no answer within {timeout:g} s"))
 
 
 class AppProxy:
@@ -156,84 +310,106 @@ class AppProxy:
                       body: AsyncIterator[bytes], chunked: bool,
                       length: int | None = None) -> tuple[int, Headers, AsyncIterator[bytes]]:
         """Send the request; (status, headers, the body's chunks as they arrive). A kept-alive connection that
-        turns out closed is replaced once, replaying what was sent."""
-        framing = [(b"content-length", str(length).encode())] if length is not None else (
-            [(b"transfer-encoding", b"chunked")] if chunked else [])
-        sent: list[bytes] = []
+        turns out closed before any byte of an answer is replaced once, replaying what was sent."""
+        head = _request_head(method, target, headers, length, chunked)
+        framing = "length" if length is not None else ("chunked" if chunked else None)
+        sent: list[bytes] = [head]
+        size = 0
         replayable = True
-        upstream, reused = await self._connection(port)
-        try:
-            upstream.writer.write(upstream.conn.send(h11.Request(method=method, target=target,
-                                                                 headers=headers + framing)))
-            async for chunk in body:
-                if replayable:
-                    sent.append(chunk)
-                    replayable = sum(map(len, sent)) <= REPLAY_LIMIT
-                upstream.writer.write(upstream.conn.send(h11.Data(data=chunk)))
-                await upstream.writer.drain()
-            upstream.writer.write(upstream.conn.send(h11.EndOfMessage()))
-            await upstream.writer.drain()
-            response = await upstream.next_event(RESPONSE_TIMEOUT)
-        except (OSError, h11.ProtocolError, Unreachable) as error:
-            upstream.close()
-            if not (reused and replayable):
-                raise Unreachable(str(error) or type(error).__name__) from None
+        upstream, reused = self._connection(port)
+        if upstream is None:
             upstream = await self._open(port)
-            try:
-                upstream.writer.write(upstream.conn.send(h11.Request(method=method, target=target,
-                                                                     headers=headers + framing)))
-                for chunk in sent:
-                    upstream.writer.write(upstream.conn.send(h11.Data(data=chunk)))
-                upstream.writer.write(upstream.conn.send(h11.EndOfMessage()))
-                await upstream.writer.drain()
-                response = await upstream.next_event(RESPONSE_TIMEOUT)
-            except (OSError, h11.ProtocolError) as error:
-                upstream.close()
-                raise Unreachable(str(error) or type(error).__name__) from None
-        if isinstance(response, h11.ConnectionClosed) or not isinstance(response, h11.Response):
+        upstream._cycle(method == b"HEAD")
+        try:
+            upstream.write(head)
+            async for chunk in body:
+                if not chunk:
+                    continue
+                if framing is None:
+                    raise Unreachable("a request body without Content-Length or chunked framing")
+                data = b"%x\r\n%b\r\n" % (len(chunk), chunk) if framing == "chunked" else chunk
+                if replayable:
+                    sent.append(data)
+                    size += len(data)
+                    replayable = size <= REPLAY_LIMIT
+                upstream.write(data)
+                await upstream.drain()
+            if framing == "chunked":
+                upstream.write(b"0\r\n\r\n")
+                sent.append(b"0\r\n\r\n")
+            status, answer_headers = await upstream.answer(RESPONSE_TIMEOUT)
+        except Unreachable as error:
+            stale = reused and replayable and not upstream.received
             upstream.close()
-            raise Unreachable("the connection closed before an answer")
-        answer_headers = [(k, v) for k, v in response.headers if k not in _HOP or k == b"content-length"]
-        return response.status_code, answer_headers, self._body(port, upstream)
+            if not stale:
+                raise Unreachable(str(error)) from None
+            upstream = await self._open(port)
+            upstream._cycle(method == b"HEAD")
+            try:
+                upstream.write(b"".join(sent))
+                status, answer_headers = await upstream.answer(RESPONSE_TIMEOUT)
+            except Unreachable:
+                upstream.close()
+                raise
+        kept = [(k, v) for k, v in answer_headers if k not in _HOP or k == b"content-length"]
+        return status, kept, self._body(port, upstream)
 
     async def _body(self, port: int, upstream: _Upstream) -> AsyncIterator[bytes]:
-        done = False
         try:
             while True:
-                event = await upstream.next_event(RESPONSE_TIMEOUT)
-                if isinstance(event, h11.Data):
-                    yield bytes(event.data)
-                elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
-                    done = isinstance(event, h11.EndOfMessage)
+                chunk = await upstream.next_chunk(RESPONSE_TIMEOUT)
+                if chunk is None:
                     return
+                yield chunk
+        except Unreachable:
+            return  # the answer breaks off: the client sees it end short, as the instance's own would
         finally:
-            conn = upstream.conn
-            if done and conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                conn.start_next_cycle()
+            if upstream.reusable:
                 idle = self._idle[port]
                 if len(idle) < MAX_IDLE:
+                    upstream.idle = True
                     idle.append(upstream)
                 else:
                     upstream.close()
             else:
                 upstream.close()
 
-    async def _connection(self, port: int) -> tuple[_Upstream, bool]:
+    def _connection(self, port: int) -> tuple[_Upstream | None, bool]:
         idle = self._idle[port]
         while idle:
             upstream = idle.pop()
-            if not upstream.reader.at_eof() and not upstream.writer.is_closing():
+            upstream.idle = False
+            if not upstream.closed:
                 return upstream, True
-            upstream.close()
-        return await self._open(port), False
+        return None, False
 
     async def _open(self, port: int) -> _Upstream:
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                _, upstream = await loop.create_connection(_Upstream, "127.0.0.1", port)
         except (OSError, TimeoutError) as error:
             raise Unreachable(getattr(error, "strerror", None) or str(error) or "connection timed out") from None
-        return _Upstream(reader, writer)
+        return upstream
+
+
+def _request_head(method: bytes, target: bytes, headers: Headers, length: int | None, chunked: bool) -> bytes:
+    """The request line and headers as bytes, refusing what would split the message (a line break in a field)."""
+    parts = [method, b" ", target, b" HTTP/1.1\r\n"]
+    for name, value in headers:
+        parts += (name, b": ", value, b"\r\n")
+    if length is not None:
+        parts.append(b"content-length: %d\r\n" % length)
+    elif chunked:
+        parts.append(b"transfer-encoding: chunked\r\n")
+    parts.append(b"\r\n")
+    head = b"".join(parts)
+    if head.count(b"\n") != len(headers) + 2 + (length is not None or chunked) or b"\r" in head.replace(
+            b"\r\n", b""):
+        raise Unreachable("a request line or header field holds a line break")
+    if b" " in target or b" " in method:
+        raise Unreachable("a request target or method holds a space")
+    return head
 
 
 def without_local_suffix(host: str) -> str:
