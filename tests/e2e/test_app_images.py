@@ -172,6 +172,7 @@ def test_an_image_runs_in_a_reachable_container_engine(tmp_path, stand_in, accou
         variables = dict(argv[i + 1].split("=", 1) for i, arg in enumerate(argv) if arg == "-e")
         assert variables["PORT"] == "3000"  # inside the container the app listens on the configured Port
         assert variables["GREETING"] == "hello" and variables["AWS_REGION"] == "us-east-1"
+        assert "HTTPS_PROXY" not in variables and "AWS_CA_BUNDLE" not in variables  # the host's, not the container's
         assert argv[-3:] == [IMAGE, "serve", "--fast"]
 
         apprunner.delete_service(ServiceArn=service["ServiceArn"])

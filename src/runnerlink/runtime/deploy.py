@@ -27,6 +27,12 @@ _PRIVATE_PREFIXES = ("RUNNERLINK_", "AWS_", "HTTP_PROXY", "HTTPS_PROXY", "http_p
                      "no_proxy", "PYTEST_", "VIRTUAL_ENV")
 
 
+# What the egress settings give an application that only makes sense on this host (not inside a container).
+HOST_ONLY = frozenset({"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy",
+                       "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE",
+                       "NODE_EXTRA_CA_CERTS"})
+
+
 class DeployFailure(Exception):
     """Why a deployment did not come up; str() is said in the deployment log and `runnerlink services`."""
 
@@ -150,15 +156,18 @@ def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLo
     if run_spec.get("port_env"):
         ports[run_spec["port_env"]] = str(port)
     variables = {**run_spec.get("env", {}), **extra_env, **ports}
-    for name in ("NO_PROXY", "no_proxy"):  # the app's own exceptions to the proxy add to runnerlink's
-        own = run_spec.get("env", {}).get(name)
-        if own and extra_env.get(name):
-            variables[name] = f"{extra_env[name]},{own}"
+    for variable in ("NO_PROXY", "no_proxy"):  # the app's own exceptions to the proxy add to runnerlink's
+        own = run_spec.get("env", {}).get(variable)
+        if own and extra_env.get(variable):
+            variables[variable] = f"{extra_env[variable]},{own}"
     if built.kind == "container":
         assert built.engine is not None and built.image is not None
         engine = Engine(**built.engine)
+        # The gateway's address and the CA bundle's path are the host's, not the container's: a container's
+        # outbound traffic is not placed on the subnet gateway (it leaves directly).
+        inside = {k: v for k, v in variables.items() if k not in HOST_ONLY}
         argv = containers.run_command(engine, built.image, name, port, int(run_spec["port"]),
-                                      {**variables, "PORT": str(run_spec["port"])}, run_spec.get("command"))
+                                      {**inside, "PORT": str(run_spec["port"])}, run_spec.get("command"))
         return Instance(argv, Path(built.workdir), base_environment(), port, log, built.deployment,
                         stop_argv=containers.stop_command(engine, name))
     command = run_spec.get("command")
