@@ -154,3 +154,20 @@ def test_an_unmapped_repository_runs_as_a_record_and_its_url_says_why(server, ap
 def test_an_unknown_service_domain_is_404(server):
     status, body = get(server, "nosuchsvc1.us-east-1.awsapprunner.com")
     assert status == 404 and "No App Runner service" in body
+
+
+def test_an_active_custom_domain_serves_and_a_pending_one_does_not(server, apprunner, tmp_path):
+    from tests.conftest import settle, wait_for
+
+    service = _create(apprunner, "domains", code_source(f"file://{python_app(tmp_path / 'app')}"))
+    arn = service["ServiceArn"]
+    wait_settled(apprunner, arn)
+    apprunner.associate_custom_domain(ServiceArn=arn, DomainName="shop.example.com")
+    settle()  # pending_certificate_dns_validation: not serving yet
+    assert get(server, "shop.example.com")[0] != 200
+    server.post_admin("apprunner/validate-custom-domain", {"ServiceArn": arn, "DomainName": "shop.example.com"})
+    for name in ("shop.example.com", "www.shop.example.com"):  # EnableWWWSubdomain defaults to true
+        wait_for(lambda: get(server, name)[0] == 200, timeout=5)
+        assert get_json(server, name)["host"] == name
+    apprunner.disassociate_custom_domain(ServiceArn=arn, DomainName="shop.example.com")
+    wait_for(lambda: get(server, "shop.example.com")[0] != 200, timeout=5)
