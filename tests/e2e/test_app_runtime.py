@@ -80,7 +80,7 @@ def test_a_failing_build_ends_create_failed_with_its_operation_failed(server, ap
     assert settled["Status"] == "CREATE_FAILED"
     assert latest_operation(apprunner, service["ServiceArn"])["Status"] == "FAILED"
     status, body = get(server, service["ServiceUrl"])
-    assert status == 503 and "CREATE_FAILED" in body
+    assert status == 503 and "CREATE_FAILED" in body and "'echo compiling; exit 7' exited with status 7" in body
 
 
 def test_a_health_check_that_never_passes_ends_create_failed(server, apprunner, tmp_path):

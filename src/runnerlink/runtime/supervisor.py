@@ -459,6 +459,8 @@ class Supervisor:
     def _why_unavailable(self, service: dict, serving: _Running | None) -> str:
         if service.get("_unrunnable"):
             return service["_unrunnable"]
+        if service["Status"] == CREATE_FAILED and service.get("_failure"):
+            return f"service {service['ServiceName']} is CREATE_FAILED: {service['_failure']}"
         if service["Status"] != RUNNING:
             return f"service {service['ServiceName']} is {service['Status']}"
         if serving is not None and not serving.instance.alive:
