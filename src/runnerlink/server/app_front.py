@@ -40,6 +40,7 @@ from runnerlink.server.app_proxy import (
 log = logging.getLogger("runnerlink.apps")
 
 READ_LIMIT = 256 * 1024  # request bytes held (bodies, pipelined requests) before reading from the client pauses
+SHUTDOWN_GRACE = 2.0  # seconds an answer being written may go on once the server is stopping
 MAX_QUEUED = 32  # pipelined requests waiting before reading pauses
 _REASONS = {status.value: status.phrase.encode() for status in http.HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -248,10 +249,13 @@ class EdgeFront(asyncio.Protocol):
                 exchange.upstream.transport.resume_reading()
 
     def shutdown(self) -> None:
-        """uvicorn's graceful shutdown: close now when idle, else once the current answer is written."""
+        """uvicorn's graceful shutdown: close now when idle, else once the current answer is written (within
+        SHUTDOWN_GRACE seconds)."""
         self._shutdown = True
         if self._current is None:
             self.transport.close()
+        else:  # an answer may stream for ever (server-sent events): it gets a moment, not a veto on stopping
+            self._loop.call_later(SHUTDOWN_GRACE, self.transport.close)
 
     # --- parser callbacks ----------------------------------------------------------------------------------------
     def on_message_begin(self) -> None:
