@@ -10,8 +10,9 @@ One `runnerlink serve` process (memory store, lifecycle delay 0). Through boto3,
 holding a tiny ASGI app (a fixed JSON body naming its own PORT and pid) run by uvicorn (apprunner.yaml, python3
 runtime). Then GET / with the same load generator, the same connections and concurrency:
 
-- **edge**: to runnerlink's port with `Host: <ServiceUrl>`: the edge finds the route and proxies the request to the
-  instance over a kept-alive connection (server/app_proxy.py), adding X-Forwarded-For/Proto;
+- **edge**: to runnerlink's port with `Host: <ServiceUrl>`: the edge's front protocol (server/app_front.py, below
+  ASGI) finds the route and relays the request to the instance over a kept-alive connection (server/app_proxy.py),
+  adding X-Forwarded-For/Proto;
 - **direct**: to the instance's own port (read from its answer), as if runnerlink were not there.
 
 The figure compared with the issue's target (edge at least half of direct) is the throughput ratio. Then N trivial

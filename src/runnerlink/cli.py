@@ -77,6 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from runnerlink.server.app import EdgeApp
+    from runnerlink.server.app_front import front_protocol
 
     settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
                                  state=args.state, region=args.region,
@@ -93,7 +94,8 @@ def _serve(args: argparse.Namespace) -> int:
           f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region})", flush=True)
     # Idle keep-alive connections outlive SDK connection pools' idle limits (the Go SDK's is 90 s), so a client never
     # reuses a pooled connection just as the server closes it; uvicorn's 5 s default raced Terraform's 5 s waiters.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+    # Connections for applications' hostnames are served below ASGI (server/app_front.py); the rest go to uvicorn's.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, http=front_protocol(app),
                 lifespan="on", access_log=False, server_header=False, date_header=False, timeout_keep_alive=120)
     return 0
 

@@ -18,6 +18,7 @@ import httptools
 from runnerlink.network.context import NetworkContext
 from runnerlink.runtime.supervisor import Route, Supervisor
 from runnerlink.server import app_traffic
+from runnerlink.server.context import new_request_id
 
 log = logging.getLogger("runnerlink.apps")
 
@@ -56,6 +57,9 @@ class _Upstream(asyncio.Protocol):
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
         self._paused = False
+        # Told after every batch of bytes and at the end (`answer_progress(upstream)`), instead of a waiter waking:
+        # the edge's front protocol relays an answer from callbacks (server/app_front.py).
+        self.sink = None
         self._cycle(False)
 
     def _cycle(self, head: bool) -> None:
@@ -87,6 +91,8 @@ class _Upstream(asyncio.Protocol):
         if self._buffered > READ_BUFFER and not self._paused and not self.closed:
             self._paused = True
             self.transport.pause_reading()
+        if self.sink is not None:
+            self.sink.answer_progress(self)
 
     def connection_lost(self, exc) -> None:
         self.closed = True
@@ -97,6 +103,8 @@ class _Upstream(asyncio.Protocol):
         self._wake()
         if self._can_write is not None and not self._can_write.done():
             self._can_write.set_result(None)
+        if self.sink is not None:
+            self.sink.answer_progress(self)
 
     def pause_writing(self) -> None:
         self._can_write = asyncio.get_running_loop().create_future()
@@ -199,6 +207,27 @@ class _Upstream(asyncio.Protocol):
         return chunk
 
     @property
+    def failure(self) -> str | None:
+        """Why the connection broke, once it has (closed, not valid HTTP)."""
+        return self._error or ("the connection closed" if self.closed else None)
+
+    def take_nowait(self) -> bytes | None:
+        """A piece of the body already in, or None (none yet, or the end)."""
+        if not self._chunks:
+            return None
+        chunk = self._chunks.popleft()
+        self._buffered -= len(chunk)
+        if self._paused and self._buffered <= READ_BUFFER // 2 and not self.closed:
+            self._paused = False
+            self.transport.resume_reading()
+        return chunk
+
+    @property
+    def ended(self) -> bool:
+        """The whole answer is in and taken."""
+        return self.complete and not self._chunks
+
+    @property
     def reusable(self) -> bool:
         """Whole answer read, and both sides keep the connection (a HEAD's parser state is not trusted further)."""
         return (self.complete and not self.closed and self._error is None and not self._chunks and not self.head_only
@@ -220,31 +249,42 @@ class AppProxy:
         self.supervisor = supervisor
         self._idle: dict[int, list[_Upstream]] = defaultdict(list)
         self.record: Callable[[dict], object] | None = None  # where edge requests' traffic log entries go
+        self._entries: dict[tuple, dict] = {}
 
     def route(self, host: str | None) -> Route | None:
         return self.supervisor.route(host) if host else None
 
     # --- the edge ----------------------------------------------------------------------------------------------
+    def edge_route(self, host: str) -> tuple[Route | None, tuple[int, str] | None] | None:
+        """For a request to the edge naming host (without a .localhost suffix): None when the name is not an
+        application's (the AWS APIs answer it), else the route (None for an unknown *.awsapprunner.com name) and the
+        refusal (status, text) when the request may not reach an instance."""
+        route = self.route(host)
+        if route is None and not host.endswith(APP_DOMAIN):
+            return None
+        refusal = (404, f"No App Runner service has the domain {host}.") if route is None else \
+            refusal_from_internet(route, host)
+        if refusal is None and route is not None and route.port is None:
+            refusal = (503, f"{host}: {route.unavailable}.")
+        return route, refusal
+
     async def serve_asgi(self, scope: dict, receive: Callable[[], Awaitable[dict]],
                          send: Callable[[dict], Awaitable[None]], host: str) -> bool:
         """Answer a request to the edge whose Host is a service's: True when answered (proxied or refused).
-        <name>.localhost stands for <name> (the local URL `runnerlink services` shows)."""
+        <name>.localhost stands for <name> (the local URL `runnerlink services` shows). `runnerlink serve` answers
+        most such requests below ASGI (server/app_front.py); this serves the others and in-process users."""
         host = without_local_suffix(host)
-        route = self.route(host)
-        if route is None and not host.endswith(APP_DOMAIN):
+        decision = self.edge_route(host)
+        if decision is None:
             return False
+        route, refusal = decision
         received_at = time.time()
         client = (scope.get("client") or ("127.0.0.1", 0))[0]
         method, target_text = scope["method"], scope.get("path") or "/"
 
         def note(status: int, refusal: str | None = None) -> None:
-            self._note(NetworkContext(host=host, public_address=client), method, target_text, status, route,
-                       refusal, received_at)
+            self.note_edge(host, client, method, target_text, status, route, refusal, received_at)
 
-        refusal = (404, f"No App Runner service has the domain {host}.") if route is None else \
-            refusal_from_internet(route, host)
-        if refusal is None and route is not None and route.port is None:
-            refusal = (503, f"{host}: {route.unavailable}.")
         if refusal is not None:
             await _send_text(send, *refusal)
             note(refusal[0], refusal[1])
@@ -268,7 +308,7 @@ class AppProxy:
             status, answer_headers, chunks = await self.request(route.port, scope["method"].encode(), target,
                                                                 headers, body(), _chunked(scope["headers"]), length)
         except Unreachable as error:
-            text = f"{host}: the instance of service {route.service_name} did not answer ({error})."
+            text = unreachable_text(host, route, error)
             await _send_text(send, 502, text)
             note(502, text)
             return True
@@ -279,16 +319,38 @@ class AppProxy:
         await send({"type": "http.response.body", "body": b""})
         return True
 
-    def _note(self, network: NetworkContext, method: str, target: str, status: int, route: Route | None,
-              refusal: str | None, received_at: float) -> None:
+    def note_edge(self, host: str, client: str, method: str, target: str, status: int, route: Route | None,
+                  refusal: str | None, received_at: float) -> None:
         """A request straight to the edge (from the internet) in the traffic log."""
         if self.record is None:
             return
         code = REFUSAL_CODES.get(status, "Error") if refusal else None
         try:
+            if refusal is None and route is not None:
+                self.record(self._relayed_entry(host, client, method, target, status, route, received_at))
+                return
+            network = NetworkContext(host=host, public_address=client)
             self.record(app_traffic.entry(network, method, target, status, route, code, refusal, received_at))
         except Exception:  # the log must never break a request
             log.exception("recording an application request failed")
+
+    def _relayed_entry(self, host: str, client: str, method: str, target: str, status: int, route: Route,
+                       received_at: float) -> dict:
+        """app_traffic.entry for a relayed request, from the entry made for the first of its client, name and
+        route (the fields that vary per request set anew): made anew, it was a fifth of a relayed request's cost."""
+        key = (host, client, route.service_arn, route.service_name, *route.via.items())
+        template = self._entries.get(key)
+        if template is None:
+            if len(self._entries) >= 4096:
+                self._entries.clear()
+            network = NetworkContext(host=host, public_address=client)
+            template = self._entries[key] = app_traffic.entry(network, "GET", "/", 200, route)
+        entry = template.copy()
+        entry["time"] = received_at
+        entry["requestId"] = new_request_id()
+        entry["operation"] = app_traffic.operation(method, target)
+        entry["status"] = status
+        return entry
 
     # --- the subnet gateway ------------------------------------------------------------------------------------
     async def exchange(self, port: int, method: str, target: str, headers: dict[str, str], body: bytes,
@@ -307,10 +369,18 @@ class AppProxy:
 
     # --- one request to an instance ----------------------------------------------------------------------------
     async def request(self, port: int, method: bytes, target: bytes, headers: Headers,
-                      body: AsyncIterator[bytes], chunked: bool,
+                      body: AsyncIterator[bytes] | None, chunked: bool,
                       length: int | None = None) -> tuple[int, Headers, AsyncIterator[bytes]]:
-        """Send the request; (status, headers, the body's chunks as they arrive). A kept-alive connection that
-        turns out closed before any byte of an answer is replaced once, replaying what was sent."""
+        """Send the request; (status, headers, the body's chunks as they arrive)."""
+        status, kept, upstream = await self.send(port, method, target, headers, body, chunked, length)
+        return status, kept, self._body(port, upstream)
+
+    async def send(self, port: int, method: bytes, target: bytes, headers: Headers,
+                   body: AsyncIterator[bytes] | None, chunked: bool,
+                   length: int | None = None) -> tuple[int, Headers, _Upstream]:
+        """Send the request; (status, end-to-end headers, the connection whose answer body follows: read it with
+        next_chunk, then give it back with `release`). A kept-alive connection that turns out closed before any
+        byte of an answer is replaced once, replaying what was sent."""
         head = _request_head(method, target, headers, length, chunked)
         framing = "length" if length is not None else ("chunked" if chunked else None)
         sent: list[bytes] = [head]
@@ -322,18 +392,19 @@ class AppProxy:
         upstream._cycle(method == b"HEAD")
         try:
             upstream.write(head)
-            async for chunk in body:
-                if not chunk:
-                    continue
-                if framing is None:
-                    raise Unreachable("a request body without Content-Length or chunked framing")
-                data = b"%x\r\n%b\r\n" % (len(chunk), chunk) if framing == "chunked" else chunk
-                if replayable:
-                    sent.append(data)
-                    size += len(data)
-                    replayable = size <= REPLAY_LIMIT
-                upstream.write(data)
-                await upstream.drain()
+            if body is not None:
+                async for chunk in body:
+                    if not chunk:
+                        continue
+                    if framing is None:
+                        raise Unreachable("a request body without Content-Length or chunked framing")
+                    data = b"%x\r\n%b\r\n" % (len(chunk), chunk) if framing == "chunked" else chunk
+                    if replayable:
+                        sent.append(data)
+                        size += len(data)
+                        replayable = size <= REPLAY_LIMIT
+                    upstream.write(data)
+                    await upstream.drain()
             if framing == "chunked":
                 upstream.write(b"0\r\n\r\n")
                 sent.append(b"0\r\n\r\n")
@@ -348,11 +419,14 @@ class AppProxy:
             try:
                 upstream.write(b"".join(sent))
                 status, answer_headers = await upstream.answer(RESPONSE_TIMEOUT)
-            except Unreachable:
+            except BaseException:
                 upstream.close()
                 raise
+        except BaseException:  # cancelled (the client went away): the connection is mid-request
+            upstream.close()
+            raise
         kept = [(k, v) for k, v in answer_headers if k not in _HOP or k == b"content-length"]
-        return status, kept, self._body(port, upstream)
+        return status, kept, upstream
 
     async def _body(self, port: int, upstream: _Upstream) -> AsyncIterator[bytes]:
         try:
@@ -364,15 +438,18 @@ class AppProxy:
         except Unreachable:
             return  # the answer breaks off: the client sees it end short, as the instance's own would
         finally:
-            if upstream.reusable:
-                idle = self._idle[port]
-                if len(idle) < MAX_IDLE:
-                    upstream.idle = True
-                    idle.append(upstream)
-                else:
-                    upstream.close()
-            else:
-                upstream.close()
+            self.release(port, upstream)
+
+    def release(self, port: int, upstream: _Upstream) -> None:
+        """Back to the pool when the whole answer was read and both sides keep the connection, else closed."""
+        upstream.sink = None
+        if upstream.reusable:
+            idle = self._idle[port]
+            if len(idle) < MAX_IDLE:
+                upstream.idle = True
+                idle.append(upstream)
+                return
+        upstream.close()
 
     def _connection(self, port: int) -> tuple[_Upstream | None, bool]:
         idle = self._idle[port]
@@ -410,6 +487,10 @@ def _request_head(method: bytes, target: bytes, headers: Headers, length: int | 
     if b" " in target or b" " in method:
         raise Unreachable("a request target or method holds a space")
     return head
+
+
+def unreachable_text(host: str, route: Route, error: Exception) -> str:
+    return f"{host}: the instance of service {route.service_name} did not answer ({error})."
 
 
 def without_local_suffix(host: str) -> str:
