@@ -27,15 +27,12 @@ import httptools
 from runnerlink.server.app_proxy import (
     RESPONSE_TIMEOUT,
     AppProxy,
-    Headers,
     Route,
-    Unreachable,
-    _request_head,
-    _Upstream,
     forwarded_headers,
     unreachable_text,
     without_local_suffix,
 )
+from runnerlink.server.app_upstream import Headers, Unreachable, Upstream, request_head
 
 log = logging.getLogger("runnerlink.apps")
 
@@ -111,7 +108,7 @@ class _Exchange:
             elif name == b"transfer-encoding":
                 self.chunked = True
         self.headers = forwarded_headers(request.headers, front.client, front.scheme)
-        self.upstream: _Upstream | None = None
+        self.upstream: Upstream | None = None
         self.timer: asyncio.TimerHandle | None = None
         self.started = self.paused = False
         self.out: list[bytes] = []
@@ -349,10 +346,10 @@ class EdgeFront(asyncio.Protocol):
             return None
         return exchange
 
-    def _fast(self, exchange: "_Exchange", upstream: _Upstream) -> None:
+    def _fast(self, exchange: "_Exchange", upstream: Upstream) -> None:
         request = exchange.request
         try:
-            head = _request_head(request.method, exchange.target, exchange.headers, None, False)
+            head = request_head(request.method, exchange.target, exchange.headers, None, False)
         except Unreachable as error:
             self.proxy.release(exchange.port, upstream)
             self._unreachable(exchange, error)
@@ -367,7 +364,7 @@ class EdgeFront(asyncio.Protocol):
         upstream.transport.write(head)
         exchange.timer = asyncio.get_running_loop().call_later(RESPONSE_TIMEOUT, self._expired, exchange)
 
-    def answer_progress(self, upstream: _Upstream) -> None:
+    def answer_progress(self, upstream: Upstream) -> None:
         """The instance's connection has news for the request relayed from callbacks (bytes, its end)."""
         exchange = self._exchange
         if exchange is None or exchange.upstream is not upstream:
@@ -518,7 +515,7 @@ class EdgeFront(asyncio.Protocol):
             await request.waiter
             request.waiter = None
 
-    async def _relay(self, exchange: _Exchange, status: int, headers: Headers, upstream: _Upstream) -> bool:
+    async def _relay(self, exchange: _Exchange, status: int, headers: Headers, upstream: Upstream) -> bool:
         """Write the answer as it comes from the instance; whether the connection may carry another request."""
         parts: list[bytes] = []
         exchange.head(parts, status, headers, self.server_state.default_headers)

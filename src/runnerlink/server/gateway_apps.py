@@ -19,15 +19,13 @@ from dataclasses import dataclass
 from runnerlink.network.context import ENDPOINT
 from runnerlink.runtime.supervisor import Route
 from runnerlink.server import app_traffic
-from runnerlink.server.app_proxy import (
-    APP_DOMAIN, REFUSAL_CODES, AppProxy, Unreachable, refusal_from_internet,
-)
+from runnerlink.server.app_proxy import APP_DOMAIN, REFUSAL_CODES, AppProxy, refusal_from_internet
+from runnerlink.server.app_upstream import Headers, Unreachable
 from runnerlink.server.workload_paths import Decision
 
 # What the gateway writes itself (framing, connection management), never copied from the instance's answer.
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"content-length",
                   b"te", b"trailer", b"upgrade"})
-Headers = list[tuple[bytes, bytes]]
 
 
 @dataclass(frozen=True)
