@@ -84,6 +84,7 @@ class Supervisor:
         self._running: dict[str, _Running] = {}  # service ARN → its serving instance
         self._busy: dict[str, str] = {}  # service ARN → the operation (or "restore") a worker is carrying out
         self._routes: dict[str, tuple[dict, Mapping[str, str]]] = {}  # hostname → (service snapshot, how)
+        self._route_cache: dict[str, tuple[tuple, Instance, Route]] = {}  # hostname → (its _routes entry, …)
         self._removed: set[str] = set()  # deleted services whose directory is gone
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -111,12 +112,22 @@ class Supervisor:
                 return None
             service, via = found
             running = self._running.get(service["ServiceArn"])
-        port = running.instance.port if running is not None and running.instance.alive else None
+            instance = running.instance if running is not None else None
+            cached = self._route_cache.get(host)
+            # The answer for a serving instance holds until the next pass or a change of instance (an instance that
+            # dies meanwhile refuses connections, and its watcher replaces it within a health-check interval).
+            if cached is not None and cached[0] is found and cached[1] is instance:
+                return cached[2]
+        port = instance.port if instance is not None and instance.alive else None
         if port is None:  # say why as of now, not as of the last pass
             service = self._current(service)
         public = bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"])
-        return Route(service["ServiceArn"], service["ServiceName"], via, public, service["Status"], port,
-                     None if port is not None else self._why_unavailable(service, running))
+        route = Route(service["ServiceArn"], service["ServiceName"], via, public, service["Status"], port,
+                      None if port is not None else self._why_unavailable(service, running))
+        if port is not None:
+            with self._lock:
+                self._route_cache[host] = (found, instance, route)
+        return route
 
     def services(self) -> list[dict]:
         """Every known (not deleted) service with its local state, for `runnerlink services` and `runnerlink logs`:
@@ -206,6 +217,7 @@ class Supervisor:
                     routes[host.lower()] = (service, via)
         with self._lock:
             self._routes = routes
+            self._route_cache = {}
         for service in services:
             self._reconcile(service)
 
