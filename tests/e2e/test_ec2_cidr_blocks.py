@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import settle
+from tests.conftest import settle, wait_for
 from tests.e2e.ec2_fixtures import Network, default_group, error, make_endpoint, make_group, make_subnet
 
 
@@ -277,9 +277,12 @@ def test_create_subnet_with_an_ipv6_block(ec2):
     assert association["Ipv6CidrBlock"] == slash64(block, 1)
     assert association["AssociationId"].startswith("subnet-cidr-assoc-")
     assert association["Ipv6CidrBlockState"]["State"] == "associating"
-    settle()
-    (shown,) = ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"][0]["Ipv6CidrBlockAssociationSet"]
-    assert shown["Ipv6CidrBlockState"]["State"] == "associated"
+
+    def associated() -> dict | None:
+        (shown,) = ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"][0]["Ipv6CidrBlockAssociationSet"]
+        return shown if shown["Ipv6CidrBlockState"]["State"] == "associated" else None
+
+    shown = wait_for(associated)  # a loaded machine may answer later than one lifecycle delay
     found = ec2.describe_subnets(Filters=[{"Name": "ipv6-cidr-block-association.ipv6-cidr-block",
                                            "Values": [slash64(block, 1)]}])["Subnets"]
     assert [s["SubnetId"] for s in found] == [subnet["SubnetId"]]
