@@ -134,6 +134,28 @@ def test_a_restarted_server_brings_its_running_services_back_up(tmp_path):
         second.stop()
 
 
+def test_instances_a_killed_server_left_running_are_ended_by_the_next(tmp_path):
+    import signal
+
+    state = tmp_path / "state"
+    first = RunningServer(state=state).start()
+    try:
+        service = _running_service(first, first.client(), tmp_path, "orphaned")
+        arn, url = service["ServiceArn"], service["ServiceUrl"]
+        port = local_service(first, arn)["port"]
+    finally:
+        first.stop(sig=signal.SIGKILL)
+    assert not refuses(port)  # SIGKILL gave the server no chance to stop its instance
+
+    second = RunningServer(state=state).start()
+    try:
+        assert refuses(port)  # ended before the new server serves anything
+        wait_for(lambda: get(second, url)[0] == 200, timeout=20, interval=0.2)
+        assert local_service(second, arn)["port"] != port
+    finally:
+        second.stop()
+
+
 def test_an_instance_that_exits_is_replaced(server, apprunner, tmp_path):
     service = _running_service(server, apprunner, tmp_path, "phoenix")
     arn, url = service["ServiceArn"], service["ServiceUrl"]

@@ -149,8 +149,10 @@ def build(chosen: Plan, record: dict, deployment: str, directory: Path, log: Ser
     return built
 
 
-def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLog, name: str) -> Instance:
-    """Start an instance of the deployment listening on port (PORT, and the configuration's port variable)."""
+def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLog, name: str,
+           apps_dir: Path | None = None) -> Instance:
+    """Start an instance of the deployment listening on port (PORT, and the configuration's port variable); noted
+    under apps_dir while it runs (runtime.orphans)."""
     run_spec = built.spec
     ports = {"PORT": str(port)}
     if run_spec.get("port_env"):
@@ -169,7 +171,7 @@ def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLo
         argv = containers.run_command(engine, built.image, name, port, int(run_spec["port"]),
                                       {**inside, "PORT": str(run_spec["port"])}, run_spec.get("command"))
         return Instance(argv, Path(built.workdir), base_environment(), port, log, built.deployment,
-                        stop_argv=containers.stop_command(engine, name))
+                        stop_argv=containers.stop_command(engine, name), apps_dir=apps_dir)
     command = run_spec.get("command")
     if built.kind == "stand-in":
         # The stand-in plays the image's ENTRYPOINT: StartCommand, which replaces an image's CMD, reaches it as
@@ -180,7 +182,8 @@ def launch(built: Built, port: int, extra_env: Mapping[str, str], log: ServiceLo
         raise DeployFailure("the configuration has no start command")
     script = "set -e\n" + "".join(f"{line}\n" for line in run_spec.get("pre_run", ())) + command + "\n"
     env = {**base_environment(), **built.env, **variables}
-    return Instance(["/bin/sh", "-c", script], Path(built.workdir), env, port, log, built.deployment)
+    return Instance(["/bin/sh", "-c", script], Path(built.workdir), env, port, log, built.deployment,
+                    apps_dir=apps_dir)
 
 
 def _spec_dict(run_spec: specs.RunSpec) -> dict:

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import IO, Mapping, Sequence
 
+from runnerlink.runtime import orphans
 from runnerlink.runtime.logs import APPLICATION, BUILD, ServiceLog
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL, as a container engine's stop
@@ -34,13 +35,15 @@ class Instance:
     """One running copy of a deployment listening on 127.0.0.1:port; its output goes to the application log."""
 
     def __init__(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], port: int, log: ServiceLog,
-                 deployment: str, stop_argv: Sequence[str] | None = None):
+                 deployment: str, stop_argv: Sequence[str] | None = None, apps_dir: Path | None = None):
+        """apps_dir: where the instance is noted while it runs, for a later server to end it should this one die."""
         self.port = port
         self.deployment = deployment
         self._stop_argv = list(stop_argv) if stop_argv else None
         self._stopped = threading.Event()
         self.process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self._noted = orphans.note(apps_dir, self.process.pid) if apps_dir is not None else None
         self._pump = _pump(self.process.stdout, log, APPLICATION, deployment)
 
     @property
@@ -58,6 +61,8 @@ class Instance:
             subprocess.run(self._stop_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            timeout=STOP_GRACE * 3, check=False)
         _kill_group(self.process)
+        if self._noted is not None:
+            orphans.forget(self._noted)
         self._pump.join(timeout=STOP_GRACE)
 
 

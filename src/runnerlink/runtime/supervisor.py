@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from runnerlink.runtime import deploy, health
+from runnerlink.runtime import deploy, health, orphans
 from runnerlink.runtime.containers import Engine, find_engine
-from runnerlink.runtime.deploy import Built, DeployFailure, Plan
+from runnerlink.runtime.deploy import Built, DeployFailure
 from runnerlink.runtime.instance import Instance
 from runnerlink.runtime.logs import ServiceLog
 from runnerlink.runtime.sources import SourceMap
@@ -168,6 +168,10 @@ class Supervisor:
     # --- life --------------------------------------------------------------------------------------------------
     def start(self) -> None:
         self.apps_dir.mkdir(parents=True, exist_ok=True)
+        ended = orphans.reap(self.apps_dir)
+        if ended:
+            log.warning("supervisor: ended %d instance(s) a previous server left running: %s", len(ended),
+                        ", ".join(map(str, ended)))
         self._thread = threading.Thread(target=self._loop, name="runnerlink-supervisor", daemon=True)
         self._thread.start()
 
@@ -368,7 +372,7 @@ class Supervisor:
         extra.setdefault("AWS_DEFAULT_REGION", extra["AWS_REGION"])
         name = f"runnerlink-{service['ServiceName']}-{built.deployment[:8]}"
         try:
-            return deploy.launch(built, _free_port(), extra, service_log, name)
+            return deploy.launch(built, _free_port(), extra, service_log, name, self.apps_dir)
         except OSError as error:
             raise DeployFailure(f"the instance could not start: {error}") from None
 
