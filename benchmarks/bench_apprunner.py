@@ -376,9 +376,15 @@ def run_wrk(port: int, request: Request, concurrency: int, seconds: float, cpus:
     start = vary_start(request)
     vary = _WRK_VARY.format(cut=VARY_BITS + 2, bits=VARY_BITS, start=start) if start is not None else ""
     script = _WRK_SCRIPT.format(body=_lua_string(request.body.decode()), headers=headers, vary=vary)
+    threads = max(1, min(concurrency, len(cpus) if cpus else 1))
+    return run_wrk_script(script, port, concurrency, seconds, threads, cpus)
+
+
+def run_wrk_script(script: str, port: int, concurrency: int, seconds: float, threads: int = 1,
+                   cpus: set[int] | None = None) -> dict:
+    """wrk with a Lua script whose done() prints the BENCH line: its figures, and wrk's own CPU share."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    threads = max(1, min(concurrency, len(cpus) if cpus else 1))
     argv = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--timeout",
             "5s", "-s", handle.name, f"http://127.0.0.1:{port}/"]
     try:

@@ -27,7 +27,6 @@ import json
 import math
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -53,6 +52,7 @@ from bench_apprunner import (  # noqa: E402  (the shared servers, load generator
     free_port,
     print_rows,
     run_python,
+    run_wrk_script,
     write_report,
 )
 
@@ -144,25 +144,7 @@ end
 
 def run_wrk_get(port: int, request: Get, concurrency: int, seconds: float, cpus: set[int] | None) -> dict:
     """wrk, one thread, `concurrency` keep-alive connections, GET / with the request's Host."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(_WRK_GET.format(host=request.host))
-    argv = ["wrk", "-t", "1", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--timeout", "5s",
-            "-s", handle.name, f"http://127.0.0.1:{port}/"]
-    try:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
-        wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    finally:
-        os.unlink(handle.name)
-    line = next((row for row in done.stdout.splitlines() if row.startswith("BENCH ")), None)
-    if done.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
-    requests, micros, p50, p99, *errors = (float(value) for value in line.split()[1:])
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"requests": int(requests), "seconds": micros / 1e6, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
-            "errors": int(sum(errors)), "client_cpu": cpu / wall}
+    return run_wrk_script(_WRK_GET.format(host=request.host), port, concurrency, seconds)
 
 
 def measure(target: Process, request: Get, concurrency: int, seconds: float, generator) -> Result:

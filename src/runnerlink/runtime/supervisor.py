@@ -31,6 +31,7 @@ from runnerlink.runtime.deploy import Built, DeployFailure
 from runnerlink.runtime.instance import Instance
 from runnerlink.runtime.logs import ServiceLog
 from runnerlink.runtime.sources import SourceMap
+from runnerlink.services.apprunner.ids import parse_arn
 from runnerlink.services.apprunner.records import deployments as deployment_records
 from runnerlink.services.apprunner.records.kinds import SERVICE
 from runnerlink.services.apprunner.records.services import (
@@ -79,6 +80,7 @@ class Supervisor:
         self.apps_dir = apps_dir
         self._engine_preference = engine_preference
         self._engine: tuple[Engine | None, str] | None = None
+        self._engine_lock = threading.Lock()
         self._egress = egress
         self._lock = threading.RLock()
         self._running: dict[str, _Running] = {}  # service ARN → its serving instance
@@ -98,10 +100,12 @@ class Supervisor:
         return chosen if isinstance(chosen, str) else None
 
     def engine(self) -> tuple[Engine | None, str]:
-        """The container engine (looked for once), or why there is none."""
-        if self._engine is None:
-            self._engine = find_engine(self._engine_preference)
-        return self._engine
+        """The container engine (looked for once, by the supervisor's thread as it starts, so a request that needs it
+        seldom waits for `<engine> info` while it holds the store), or why there is none."""
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = find_engine(self._engine_preference)
+            return self._engine
 
     def route(self, host: str) -> Route | None:
         """The service a hostname names, with the instance that serves it now; None for a name no service has."""
@@ -147,7 +151,7 @@ class Supervisor:
             alive = serving is not None and serving.instance.alive
             answer.append({
                 "ServiceName": service["ServiceName"], "ServiceArn": arn, "ServiceId": service["ServiceId"],
-                "ServiceUrl": service.get("ServiceUrl"), "account": arn.split(":")[4], "region": arn.split(":")[3],
+                "ServiceUrl": service.get("ServiceUrl"), "account": _scope(arn)[0], "region": _scope(arn)[1],
                 "Status": service["Status"], "hosts": hosts[arn],
                 "public": bool(service["NetworkConfiguration"]["IngressConfiguration"]["IsPubliclyAccessible"]),
                 "port": serving.instance.port if alive else None,
@@ -194,6 +198,7 @@ class Supervisor:
             serving.instance.stop()
 
     def _loop(self) -> None:
+        self.engine()
         while not self._stopping.is_set():
             try:
                 self.reconcile()
@@ -368,7 +373,7 @@ class Supervisor:
             extra = dict(self._egress(service)) if self._egress is not None else {}
         except ValueError as error:
             raise DeployFailure(f"egress: {error}") from None
-        extra.setdefault("AWS_REGION", service["ServiceArn"].split(":")[3])
+        extra.setdefault("AWS_REGION", _scope(service["ServiceArn"])[1])
         extra.setdefault("AWS_DEFAULT_REGION", extra["AWS_REGION"])
         name = f"runnerlink-{service['ServiceName']}-{built.deployment[:8]}"
         try:
@@ -445,7 +450,7 @@ class Supervisor:
 
     def _finish(self, service: dict, operation: str, deployment: str, succeeded: bool,
                 reason: str | None) -> str | None:
-        account, region = service["ServiceArn"].split(":")[4], service["ServiceArn"].split(":")[3]
+        account, region = _scope(service["ServiceArn"])
         outcome = run_handler(
             self.store, lambda ctx: deployment_records.finish(ctx, service["ServiceArn"], operation, deployment,
                                                               succeeded, reason),
@@ -455,7 +460,7 @@ class Supervisor:
     def _current(self, service: dict) -> dict:
         """The service's record as stored now, with its derived Status (the snapshot itself if it is gone)."""
         arn = service["ServiceArn"]
-        account, region = arn.split(":")[4], arn.split(":")[3]
+        account, region = _scope(arn)
 
         def read(ctx):
             record = ctx.tx.get(SERVICE, arn)
@@ -498,6 +503,12 @@ def _await_listening(instance: Instance, limit: float) -> None:
         if time.monotonic() >= deadline:
             return
         time.sleep(LISTEN_POLL)
+
+
+def _scope(service_arn: str) -> tuple[str, str]:
+    """(account, region) of a service, from its ARN."""
+    parsed = parse_arn(service_arn)
+    return parsed.account, parsed.region
 
 
 def _free_port() -> int:

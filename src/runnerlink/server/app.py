@@ -15,7 +15,7 @@ from runnerlink.errors import AWSError, RequestTooLarge
 from runnerlink.runtime.sources import SourceMap
 from runnerlink.runtime.supervisor import Supervisor
 from runnerlink.server import admin, app_egress
-from runnerlink.server.app_proxy import AppProxy
+from runnerlink.server.app_proxy import AppProxy, host_of
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
@@ -53,7 +53,7 @@ class EdgeApp:
         if scope["type"] != "http":
             return
         if self.app_proxy is not None:
-            host = _host(scope["headers"])
+            host = host_of(scope["headers"])
             if host and await self.app_proxy.serve_asgi(scope, receive, send, host):
                 return
         try:
@@ -135,17 +135,6 @@ class EdgeApp:
         self.app_proxy.record = self.pipeline.traffic.append
         self.supervisor = supervisor
         supervisor.start()
-
-
-def _host(headers: list[tuple[bytes, bytes]]) -> str | None:
-    """The Host header's name, without a port."""
-    for name, value in headers:
-        if name == b"host":
-            text = value.decode("latin-1").strip().lower()
-            if text.startswith("["):
-                return text[1:text.find("]")] if "]" in text else None
-            return text.rpartition(":")[0] if ":" in text else text
-    return None
 
 
 async def _read_body(receive, limit: int) -> bytes:

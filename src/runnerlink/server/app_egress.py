@@ -22,6 +22,7 @@ from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
 from runnerlink.services import workload_index
 from runnerlink.services.apprunner.errors import ResourceNotFound
+from runnerlink.services.apprunner.ids import parse_arn
 from runnerlink.services.apprunner.records.vpc_connectors import resolve_vpc_connector
 from runnerlink.services.base import HandlerContext, run_handler
 from runnerlink.services.ec2 import workloads
@@ -83,8 +84,8 @@ class Egress:
 
 
 def _region_account(arn: str) -> tuple[str, str]:
-    parts = arn.split(":")
-    return parts[3], parts[4]
+    parsed = parse_arn(arn)
+    return parsed.region, parsed.account
 
 
 def _connector_placement(ctx: HandlerContext, connector_arn: str) -> dict:

@@ -29,8 +29,8 @@ from runnerlink.server.app_proxy import (
     AppProxy,
     Route,
     forwarded_headers,
+    host_of,
     unreachable_text,
-    without_local_suffix,
 )
 from runnerlink.server.app_upstream import Headers, Unreachable, Upstream, request_head
 
@@ -48,17 +48,6 @@ MISDIRECTED = ("This connection serves App Runner applications; send requests fo
 def front_protocol(edge: Any) -> type[asyncio.Protocol]:
     """The protocol class for uvicorn's `http=` setting, bound to the EdgeApp whose app proxy it uses."""
     return type("EdgeFrontProtocol", (EdgeFront,), {"edge": edge})
-
-
-def host_of(headers: Headers) -> str | None:
-    """The Host header's name, lower case, without a port and without a .localhost suffix."""
-    for name, value in headers:
-        if name == b"host":
-            text = value.decode("latin-1").strip().lower()
-            if text.startswith("["):
-                return text[1:text.find("]")] if "]" in text else None
-            return without_local_suffix(text.rpartition(":")[0] if ":" in text else text)
-    return None
 
 
 class _Request:

@@ -58,9 +58,9 @@ class AppProxy:
     async def serve_asgi(self, scope: dict, receive: Callable[[], Awaitable[dict]],
                          send: Callable[[dict], Awaitable[None]], host: str) -> bool:
         """Answer a request to the edge whose Host is a service's: True when answered (proxied or refused).
-        <name>.localhost stands for <name> (the local URL `runnerlink services` shows). `runnerlink serve` answers
-        most such requests below ASGI (server/app_front.py); this serves the others and in-process users."""
-        host = without_local_suffix(host)
+        host is host_of's (<name>.localhost, the local URL `runnerlink services` shows, already stands for <name>).
+        `runnerlink serve` answers most such requests below ASGI (server/app_front.py); this serves the others and
+        in-process users."""
         decision = self.edge_route(host)
         if decision is None:
             return False
@@ -259,6 +259,17 @@ class AppProxy:
 
 def unreachable_text(host: str, route: Route, error: Exception) -> str:
     return f"{host}: the instance of service {route.service_name} did not answer ({error})."
+
+
+def host_of(headers: Headers) -> str | None:
+    """The Host header's name, lower case, without a port and without a .localhost suffix."""
+    for name, value in headers:
+        if name == b"host":
+            text = value.decode("latin-1").strip().lower()
+            if text.startswith("["):
+                return text[1:text.find("]")] if "]" in text else None
+            return without_local_suffix(text.rpartition(":")[0] if ":" in text else text)
+    return None
 
 
 def without_local_suffix(host: str) -> str:

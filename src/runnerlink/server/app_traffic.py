@@ -9,6 +9,7 @@ import time
 from runnerlink.network.context import NetworkContext
 from runnerlink.runtime.supervisor import Route
 from runnerlink.server.context import new_request_id
+from runnerlink.services.apprunner.ids import parse_arn
 
 SERVICE = "apprunner"
 
@@ -21,8 +22,8 @@ def operation(method: str, target: str) -> str:
 def entry(network: NetworkContext, method: str, target: str, status: int, route: Route | None,
           error: str | None = None, message: str | None = None, received_at: float | None = None) -> dict:
     """One request to an application (or its refusal: error and message say why)."""
-    account = route.service_arn.split(":")[4] if route is not None else None
-    region = route.service_arn.split(":")[3] if route is not None else None
+    service = parse_arn(route.service_arn) if route is not None else None
+    account, region = (service.account, service.region) if service is not None else (None, None)
     return {
         "time": received_at if received_at is not None else time.time(),
         "requestId": new_request_id(),

@@ -19,13 +19,9 @@ from dataclasses import dataclass
 from runnerlink.network.context import ENDPOINT
 from runnerlink.runtime.supervisor import Route
 from runnerlink.server import app_traffic
-from runnerlink.server.app_proxy import APP_DOMAIN, REFUSAL_CODES, AppProxy, refusal_from_internet
-from runnerlink.server.app_upstream import Headers, Unreachable
+from runnerlink.server.app_proxy import APP_DOMAIN, REFUSAL_CODES, AppProxy, refusal_from_internet, unreachable_text
+from runnerlink.server.app_upstream import HOP, Headers, Unreachable
 from runnerlink.server.workload_paths import Decision
-
-# What the gateway writes itself (framing, connection management), never copied from the instance's answer.
-_HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"content-length",
-                  b"te", b"trailer", b"upgrade"})
 
 
 @dataclass(frozen=True)
@@ -82,9 +78,10 @@ async def answer(app_proxy: AppProxy, decision: Decision, method: str, target: s
             status, answer_headers, answer_body = await app_proxy.exchange(route.port, method, target, headers, body,
                                                                            client, scheme)
         except Unreachable as error:
-            refused = _text(502, f"{host}: the instance of service {route.service_name} did not answer ({error}).")
+            refused = _text(502, unreachable_text(host, route, error))
         else:
-            found = Answer(status, [(k, v) for k, v in answer_headers if k.lower() not in _HOP], answer_body)
+            # The gateway frames the answer itself: the instance's hop-by-hop headers and length are not copied.
+            found = Answer(status, [(k, v) for k, v in answer_headers if k.lower() not in HOP], answer_body)
             return found, app_traffic.entry(network, method, target, status, route)
     assert refused is not None
     message = refused.body.decode("utf-8", "replace").strip()
