@@ -13,6 +13,9 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_LIFECYCLE_DELAY = 2.0
 MEMORY = "memory"
+IAM_OFF = "off"  # any access key works as its principal, signatures aren't verified, identity policies not evaluated
+IAM_ENFORCE = "enforce"  # signatures verified, every request authorized with the caller's policies
+IAM_MODES = (IAM_OFF, IAM_ENFORCE)
 
 
 def default_state_dir() -> str:
@@ -35,6 +38,10 @@ class Settings:
     sources: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     container_engine: str = "auto"
+    iam: str = IAM_OFF
+    # Root credentials the user configured, "ACCOUNT=ACCESS_KEY_ID:SECRET" each (flags and RUNNERLINK_ROOT_CREDENTIALS,
+    # comma-separated).
+    root_credentials: tuple[str, ...] = ()
 
     @property
     def in_memory(self) -> bool:
@@ -59,7 +66,15 @@ class Settings:
             values["lifecycle_delay"] = float(env["RUNNERLINK_LIFECYCLE_DELAY"])
         if "RUNNERLINK_CONTAINER_ENGINE" in env:
             values["container_engine"] = env["RUNNERLINK_CONTAINER_ENGINE"]
+        if "RUNNERLINK_IAM" in env:
+            values["iam"] = env["RUNNERLINK_IAM"]
+        if env.get("RUNNERLINK_ROOT_CREDENTIALS"):
+            values["root_credentials"] = tuple(
+                item.strip() for item in env["RUNNERLINK_ROOT_CREDENTIALS"].split(",") if item.strip())
         if "RUNNERLINK_LOG_LEVEL" in env:
             values["log_level"] = env["RUNNERLINK_LOG_LEVEL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        settings = cls(**values)
+        if settings.iam not in IAM_MODES:
+            raise ValueError(f"RUNNERLINK_IAM / --iam is one of {', '.join(IAM_MODES)}, not {settings.iam!r}")
+        return settings

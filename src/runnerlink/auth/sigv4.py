@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from runnerlink.auth.identity import Principal, root_principal
 from runnerlink.config import DEFAULT_ACCOUNT
 from runnerlink.errors import IncompleteSignature, MissingAuthenticationToken
 
@@ -19,7 +20,7 @@ _SCOPE = re.compile(r"(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<
 # forms are kept, bounded, so a request costs a dict lookup instead of a regex match and a new object.
 _CACHE_SIZE = 4096
 _credentials: dict[str, "Credential"] = {}
-_principals: dict[str, "Principal"] = {}
+_principals: dict[str, Principal] = {}
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,6 @@ class Credential:
     date: str
     region: str
     service: str
-
-
-@dataclass(frozen=True)
-class Principal:
-    account: str
-    arn: str
-    access_key: str
 
 
 def parse_authorization(header: str | None, query: dict[str, str] | None = None) -> Credential:
@@ -85,8 +79,7 @@ def principal_for(access_key: str) -> Principal:
     found = _principals.get(access_key)
     if found is None:
         account = access_key if _ACCOUNT_KEY.fullmatch(access_key) else DEFAULT_ACCOUNT
-        found = _remember(_principals, access_key, Principal(account=account, arn=f"arn:aws:iam::{account}:root",
-                                                             access_key=access_key))
+        found = _remember(_principals, access_key, root_principal(account, access_key))
     return found
 
 

@@ -6,7 +6,9 @@ import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Protocol
+
+from runnerlink.auth.identity import Principal
 
 from runnerlink.network.context import DIRECT, NetworkContext
 from runnerlink.store import Store, StoreConflict, Transaction
@@ -83,6 +85,8 @@ class Authorization:
     action: str
     resources: tuple[str, ...] = ("*",)
     context: Mapping[str, Any] = field(default_factory=dict)
+    # Further actions the same request needs on the same resources (sts:TagSession for an AssumeRole with tags).
+    also: tuple[str, ...] = ()
 
 
 # (operation, input, region, account) → its Authorization, or None for an operation AWS answers without authorizing
@@ -101,6 +105,29 @@ class Denial:
     names_any_resource: bool = True
 
 
+GLOBAL_REGION = "global"  # the scope region of global services' records: "<account>/global"
+
+
+@dataclass(frozen=True)
+class PrincipalPolicies:
+    """The policies that judge a principal's requests, as (name, document) pairs; names go into matched statements."""
+
+    identity: tuple[tuple[str, str], ...] = ()  # the user's and its groups', or the role's: inline and attached
+    boundary: tuple[str, str] | None = None  # the user's or role's permissions boundary
+    session: tuple[tuple[str, str], ...] = ()  # a session's policies (inline and PolicyArns); they allow together
+    tags: Mapping[str, str] = field(default_factory=dict)  # aws:PrincipalTag/…: the entity's tags, session tags over
+
+
+class IdentitySource(Protocol):
+    """What the edge asks of the identity store. Both read in the transaction of scope "<account>/global"."""
+
+    def resolve(self, tx: Transaction, access_key: str) -> "Principal | None":
+        """The principal of an access key the account's IAM or STS issued (expired or inactive ones too), or None."""
+
+    def policies(self, tx: Transaction, principal: "Principal") -> PrincipalPolicies:
+        """The policies of a user, role session or federated user (root has none: it is allowed everything)."""
+
+
 @dataclass(frozen=True)
 class ServicePackage:
     spec: ServiceSpec
@@ -114,6 +141,14 @@ class ServicePackage:
     admin: dict[str, Handler] = field(default_factory=dict)
     # A stored resource's tags by ARN, for aws:ResourceTag (None: the service keeps no tags policies test).
     resource_tags: Callable[[HandlerContext, str], dict[str, str]] | None = None
+    # The resource-based policy that judges a request with the identity policies (a role's trust policy for
+    # sts:AssumeRole): (operation, input) → its document, or None (the service has none for it).
+    resource_policy: Callable[[HandlerContext, str, dict], str | None] | None = None
+    # The store scope's region for every request to the service: IAM is global, one store per account, and STS's
+    # sessions live there too. None: the request's own region.
+    scope_region: str | None = None
+    # Set by the package that owns identities (IAM): access key → principal, and a principal's policies.
+    identity: "IdentitySource | None" = None
 
     @property
     def name(self) -> str:
