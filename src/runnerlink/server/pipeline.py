@@ -172,7 +172,8 @@ class Pipeline:
         if handler is None:
             raise UnknownOperation(f"{name} is not implemented by runnerlink yet.")
         write = name not in ctx.package.read_only
-        scope = f"{ctx.principal.account}/{ctx.region}"
+        region = ctx.package.scope_region or ctx.region  # a global service's records: one scope per account
+        scope = f"{ctx.principal.account}/{region}"
         cacheable = not write and ctx.protocol.name in CACHEABLE_PROTOCOLS
         if cacheable:
             key = (scope, name, ctx.body, tuple(ctx.query.items()))
@@ -181,7 +182,7 @@ class Pipeline:
                 ctx.response_body, ctx.from_cache = cached, True
                 return
         params = ctx.params or {}
-        ctx.output, handler_ctx = self.invoke(ctx, lambda h: handler(h, params), ctx.principal.account, ctx.region,
+        ctx.output, handler_ctx = self.invoke(ctx, lambda h: handler(h, params), ctx.principal.account, region,
                                               write)
         if cacheable:
             ctx.cache_fill = (key, generation, handler_ctx.changes_at)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from runnerlink.services import apprunner, ec2, sts
+from runnerlink.services import apprunner, ec2, iam, sts
 from runnerlink.services.base import ServicePackage
 
 
 def all_services() -> list[ServicePackage]:
-    return [apprunner.PACKAGE, ec2.PACKAGE, sts.PACKAGE]
+    return [apprunner.PACKAGE, ec2.PACKAGE, iam.PACKAGE, sts.PACKAGE]
