@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 from runnerlink import __version__, cli_apps, cli_log, cli_network, cli_policy, cli_workloads
-from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, Settings
+from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
 from runnerlink.runtime.sources import MappingError, SourceMap
 
 
@@ -38,6 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--container-engine", choices=("auto", "docker", "podman", "none"),
                        help="what runs image services (RUNNERLINK_CONTAINER_ENGINE, default auto: docker or podman "
                             "when one answers)")
+    serve.add_argument("--iam", choices=IAM_MODES,
+                       help="off: any access key works and no signature is checked (the default); enforce: every "
+                            "signature is verified and requests are authorized with the caller's IAM policies "
+                            "(RUNNERLINK_IAM)")
+    serve.add_argument("--root-credentials", action="append", default=[], metavar="ACCOUNT=KEYID:SECRET",
+                       help="an account's root access key and secret (repeatable; also RUNNERLINK_ROOT_CREDENTIALS, "
+                            "comma-separated). Without it an account's root signs with its 12-digit id as key "
+                            "and the secret 'test'")
 
     for name, help_text in (
         ("complete-handshake", "complete an App Runner connection's handshake (PENDING_HANDSHAKE → AVAILABLE)"),
@@ -79,14 +87,18 @@ def _serve(args: argparse.Namespace) -> int:
     from runnerlink.server.app import EdgeApp
     from runnerlink.server.app_front import front_protocol
 
-    settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
-                                 state=args.state, region=args.region,
-                                 lifecycle_delay=args.lifecycle_delay, log_level=args.log_level,
-                                 sources=tuple(args.source), images=tuple(args.image),
-                                 container_engine=args.container_engine)
+    from runnerlink.auth.credentials import parse_root_credentials
+
     try:
+        settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
+                                     state=args.state, region=args.region,
+                                     lifecycle_delay=args.lifecycle_delay, log_level=args.log_level,
+                                     sources=tuple(args.source), images=tuple(args.image),
+                                     container_engine=args.container_engine, iam=args.iam,
+                                     root_credentials=tuple(args.root_credentials) or None)
+        parse_root_credentials(settings.root_credentials)
         SourceMap.parse(list(settings.sources), list(settings.images), os.environ)
-    except MappingError as error:
+    except (MappingError, ValueError) as error:
         print(f"runnerlink serve: {error}", file=sys.stderr)
         return 2
     app = EdgeApp(settings, gateway=True)

@@ -1,7 +1,6 @@
-"""SigV4 Authorization parsing (header or presigned query) and the principal an access key stands for.
+"""SigV4 credential scope parsing (Authorization header or pre-signed query): the access key, date, region and service.
 
-Signatures are parsed and checked for shape but not verified: runnerlink holds no secret keys. A 12-digit access key id
-is taken as that account's root credential; any other key belongs to the default account.
+Which principal a key stands for is auth.credentials'; verifying the signature, auth.verify's.
 """
 
 from __future__ import annotations
@@ -9,18 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from runnerlink.auth.identity import Principal, root_principal
-from runnerlink.config import DEFAULT_ACCOUNT
 from runnerlink.errors import IncompleteSignature, MissingAuthenticationToken
 
 ALGORITHM = "AWS4-HMAC-SHA256"
-_ACCOUNT_KEY = re.compile(r"\d{12}")
 _SCOPE = re.compile(r"(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9.-]+)/aws4_request")
-# A client signs every request with the same credential scope (per key, day, region and service) and key: the parsed
-# forms are kept, bounded, so a request costs a dict lookup instead of a regex match and a new object.
+# A client signs every request with the same credential scope (per key, day, region and service): the parsed forms are
+# kept, bounded, so a request costs a dict lookup instead of a regex match and a new object.
 _CACHE_SIZE = 4096
 _credentials: dict[str, "Credential"] = {}
-_principals: dict[str, Principal] = {}
 
 
 @dataclass(frozen=True)
@@ -73,14 +68,6 @@ def _parse_credential(value: str) -> Credential:
             f"got '{value[:200]}'."
         )
     return Credential(match["key"], match["date"], match["region"], match["service"])
-
-
-def principal_for(access_key: str) -> Principal:
-    found = _principals.get(access_key)
-    if found is None:
-        account = access_key if _ACCOUNT_KEY.fullmatch(access_key) else DEFAULT_ACCOUNT
-        found = _remember(_principals, access_key, root_principal(account, access_key))
-    return found
 
 
 def _remember(cache: dict, key: str, value):

@@ -66,7 +66,10 @@ class EdgeApp:
         query_string = scope.get("query_string", b"")
         query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)) if query_string else {}
         path = scope["path"]
-        ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body)
+        raw_path = scope.get("raw_path")
+        ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body,
+                             raw_path=raw_path.decode("latin-1") if raw_path else None,
+                             raw_query=query_string.decode("latin-1"))
         if path.startswith(ADMIN_PREFIX):
             status, answer, answer_headers = admin.handle(self.pipeline, self.gateway, self.health, ctx,
                                                           path[len(ADMIN_PREFIX):], self.supervisor)

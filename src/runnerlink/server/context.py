@@ -9,7 +9,8 @@ from typing import Any
 
 from botocore.model import OperationModel
 
-from runnerlink.auth.sigv4 import Credential, Principal
+from runnerlink.auth.identity import Principal
+from runnerlink.auth.sigv4 import Credential
 from runnerlink.errors import AWSError
 from runnerlink.network.context import DIRECT, NetworkContext
 from runnerlink.services.base import ServicePackage
@@ -35,6 +36,10 @@ class RequestContext:
     headers: dict[str, str]  # lower-case names
     body: bytes
     network: NetworkContext = DIRECT
+    # The request target as received (percent-encoded path, query string), which SigV4 signed; None: rebuilt from
+    # path and query (contexts built in tests).
+    raw_path: str | None = None
+    raw_query: str | None = None
     request_id: str = field(default_factory=lambda: new_request_id())
     received_at: float = field(default_factory=time.time)
     # filled by the steps

@@ -254,7 +254,7 @@ class Gateway:
         query = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
         headers.pop("proxy-authorization", None)
         ctx = RequestContext(method=method, path=unquote(path), query=query, headers=headers, body=body,
-                             network=decision.network)
+                             network=decision.network, raw_path=path or "/", raw_query=query_string)
         self.pipeline.handle(ctx)
         return ctx
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from urllib.parse import quote, urlencode
 from typing import Any, Callable
 
-from runnerlink.auth.sigv4 import Credential, parse_authorization, principal_for
+from runnerlink.auth.credentials import Credentials
+from runnerlink.auth.refusals import Refused, error_for
+from runnerlink.auth.sigv4 import Credential, parse_authorization
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, ClientError, UnknownOperation
 from runnerlink.network.context import RUNNERLINK_ACTION
@@ -48,6 +51,8 @@ class Pipeline:
         self.traffic = TrafficLog(None if settings.in_memory else Path(settings.state) / "traffic.jsonl")
         self.authorizer = EndpointAuthorizer()
         self.read_cache = ReadCache(store)
+        identity = next((package.identity for package in packages if package.identity is not None), None)
+        self.credentials = Credentials(settings.iam, settings.root_credentials, store, identity)
         self.steps = [self.parse, self.authenticate, self.locate, self.authorize, self.dispatch]
         # Set by a server that runs applications (runnerlink serve): handlers learn whether a service's application
         # can run here, and the runtime hears of every committed write.
@@ -128,8 +133,20 @@ class Pipeline:
                 return
             raise
         ctx.region = credential.region
-        ctx.principal = principal_for(credential.access_key)
-        ctx.account = ctx.principal.account
+        try:
+            found = self.credentials.authenticate(
+                credential, ctx.method, ctx.raw_path if ctx.raw_path is not None else quote(ctx.path),
+                ctx.raw_query if ctx.raw_query is not None else urlencode(ctx.query, quote_via=quote), ctx.headers,
+                ctx.query, ctx.body, ctx.received_at)
+        except Refused as refused:
+            raise error_for(ctx.protocol.name, refused) from None
+        ctx.principal = found.principal
+        ctx.account = found.principal.account
+        if found.body is not ctx.body and ctx.operation is not None and ctx.package is not None:
+            # An aws-chunked body: the input is the payload it carried.
+            ctx.body = found.body
+            ctx.params = ctx.protocol.parse(ctx.operation, ctx.body, ctx.headers, ctx.package.spec.bad_input,
+                                            ctx.query)
 
     def locate(self, ctx: RequestContext) -> None:
         """The path is the network context: the internet for a request straight to the edge port, the one the subnet
@@ -298,6 +315,8 @@ def traffic_entry(ctx: RequestContext) -> dict:
         "requestId": ctx.request_id,
         "account": ctx.account or network.account,
         "principal": ctx.principal.arn if ctx.principal else None,
+        "principalKind": ctx.principal.kind if ctx.principal else None,
+        "accessKey": ctx.principal.access_key if ctx.principal else None,
         "service": service,
         "operation": ctx.operation_name or _named_operation(ctx),
         "admin": ctx.admin_action is not None,

@@ -1,11 +1,11 @@
-"""SigV4 Authorization parsing and principals: answers and errors, first time and (cached) every time after."""
+"""SigV4 credential scope parsing: answers and errors, first time and (cached) every time after."""
 
 from __future__ import annotations
 
 import pytest
 
 from runnerlink.auth import sigv4
-from runnerlink.auth.sigv4 import DEFAULT_ACCOUNT, parse_authorization, principal_for
+from runnerlink.auth.sigv4 import parse_authorization
 from runnerlink.errors import IncompleteSignature, MissingAuthenticationToken
 
 SCOPE = "111122223333/20240101/us-east-1/apprunner/aws4_request"
@@ -52,17 +52,7 @@ def test_presigned_query():
     assert parse_authorization(None, query).region == "us-east-1"
 
 
-def test_principals():
-    for _ in range(2):
-        assert principal_for("123456789012").account == "123456789012"
-        assert principal_for("123456789012").arn == "arn:aws:iam::123456789012:root"
-        other = principal_for("AKIAEXAMPLE")
-        assert (other.account, other.access_key) == (DEFAULT_ACCOUNT, "AKIAEXAMPLE")
-
-
-def test_the_caches_are_bounded():
+def test_the_cache_is_bounded():
     for index in range(sigv4._CACHE_SIZE + 10):
-        principal_for(f"KEY{index}")
         parse_authorization(header(f"KEY{index}/20240101/us-east-1/apprunner/aws4_request"))
-    assert len(sigv4._principals) <= sigv4._CACHE_SIZE
     assert len(sigv4._credentials) <= sigv4._CACHE_SIZE

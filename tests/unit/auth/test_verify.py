@@ -3,55 +3,14 @@ examples (the SigV4 test suite, S3's aws-chunked walk-throughs) give their docum
 
 from __future__ import annotations
 
+import hashlib
 import time
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth, SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from runnerlink.auth import chunked, verify
 from runnerlink.auth.refusals import BAD_SIGNATURE, PRESIGN_EXPIRED, SKEW, Refused
-from runnerlink.auth.sigv4 import parse_authorization
-
-KEY, SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-
-
-class Received:
-    """A request as the edge receives it: method, raw path and query, lower-case headers, body."""
-
-    def __init__(self, method: str, url: str, headers: dict, body: bytes):
-        parts = urlsplit(url)
-        self.method, self.path, self.query_string, self.body = method, parts.path or "/", parts.query, body
-        self.headers = {name.lower(): value for name, value in headers.items()}
-        self.headers.setdefault("host", parts.netloc)
-
-    @property
-    def query(self) -> dict:
-        return dict(parse_qsl(self.query_string, keep_blank_values=True))
-
-    def signed(self) -> verify.Signed:
-        scope = parse_authorization(self.headers.get("authorization"), self.query)
-        return verify.read_signed(self.headers, self.query, scope.access_key, scope.date, scope.region,
-                                  scope.service)
-
-    def check(self, secret: str = SECRET, now: float | None = None) -> bytes:
-        signed = self.signed()
-        verify.check_time(signed, time.time() if now is None else now)
-        return verify.verify(signed, self.method, self.path, self.query_string, self.headers, self.body, secret)
-
-
-def botocore_signed(method: str, url: str, body: bytes = b"", headers: dict | None = None, service: str = "sts",
-                    token: str | None = None, presign: int | None = None) -> Received:
-    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
-    credentials = Credentials(KEY, SECRET, token)
-    signer = SigV4QueryAuth(credentials, service, "us-east-1", expires=presign) if presign else \
-        SigV4Auth(credentials, service, "us-east-1")
-    signer.add_auth(request)
-    prepared = request.prepare()
-    return Received(method, prepared.url, dict(prepared.headers.items()), prepared.body or b"")
-
+from tests.unit.auth.signing import KEY, SECRET, Received, botocore_signed
 
 JSON = dict(method="POST", url="http://127.0.0.1:4566/", body=b'{"MaxResults": 5}', service="apprunner",
             headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AppRunner.ListServices"})
@@ -157,8 +116,6 @@ def test_content_sha256_header():
     received = botocore_signed(**{**QUERY, "headers": headers})
     received.body = b"Action=Anything"  # unsigned: any body
     received.check()
-    import hashlib
-
     headers = {**QUERY["headers"], "X-Amz-Content-SHA256": hashlib.sha256(QUERY["body"]).hexdigest()}
     received = botocore_signed(**{**QUERY, "headers": headers})
     received.check()
