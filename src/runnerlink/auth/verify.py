@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from botocore.auth import UNSIGNED_PAYLOAD, SigV4Auth
-from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
 from runnerlink.auth import chunked
@@ -33,6 +32,7 @@ MAX_SKEW = 15 * 60  # seconds between X-Amz-Date and the server's clock a header
 MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 _KEY_CACHE_SIZE = 1024
 _signing_keys: dict[tuple[str, str, str, str], bytes] = {}
+_timestamps: dict[str, float] = {}  # clients sign many requests within one second
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,15 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 def parse_timestamp(text: str) -> float:
     """Epoch seconds of an ISO 8601 basic timestamp (20150830T123600Z)."""
+    found = _timestamps.get(text)
+    if found is None:
+        if len(_timestamps) >= _KEY_CACHE_SIZE:
+            _timestamps.clear()
+        found = _timestamps[text] = _parse_timestamp(text)
+    return found
+
+
+def _parse_timestamp(text: str) -> float:
     if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (text[:8] + text[9:15]).isdigit():
         raise IncompleteSignature(f"Date must be in ISO-8601 'basic format'. Got '{text[:40]}'. See "
                                   f"http://en.wikipedia.org/wiki/ISO_8601")
@@ -140,12 +149,30 @@ def parse_timestamp(text: str) -> float:
                                   int(text[11:13]), int(text[13:15]), 0, 0, 0)))
 
 
+class _Headers(dict):
+    """Lower-case header names → values, with the HTTPHeaders reads SigV4Auth makes (case-insensitive lookups,
+    get_all); email.message's HTTPHeaders costs more than the rest of a verification."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and dict.__contains__(self, name.lower())
+
+    def __getitem__(self, name: str) -> str:
+        return dict.__getitem__(self, name.lower())
+
+    def get(self, name: str, default=None):  # type: ignore[override]
+        return dict.get(self, name.lower(), default)
+
+    def get_all(self, name: str, default=None) -> list[str] | None:
+        value = dict.get(self, name.lower())
+        return default if value is None else [value]
+
+
 class _Received:
     """The attributes of an AWSRequest that SigV4Auth's canonical request reads, from a received request."""
 
     __slots__ = ("method", "url", "headers", "body", "params", "context")
 
-    def __init__(self, method: str, url: str, headers: HTTPHeaders, body: bytes, params: list, timestamp: str):
+    def __init__(self, method: str, url: str, headers: _Headers, body: bytes, params: list, timestamp: str):
         self.method, self.url, self.headers, self.body, self.params = method, url, headers, body, params
         self.context = {"timestamp": timestamp}
 
@@ -157,26 +184,20 @@ class _ReceivedSigner(SigV4Auth):
         self._signed = signed
         self._key = key
 
-    def headers_to_sign(self, request) -> HTTPHeaders:
+    def headers_to_sign(self, request) -> _Headers:
         """The headers the request says it signed (a signed header it doesn't carry counts as empty)."""
-        names = self._signed.signed_headers
-        header_map = HTTPHeaders()
-        for name in names:
-            header_map[name] = request.headers.get(name, "")
-        return header_map
+        headers = request.headers
+        return _Headers((name, dict.get(headers, name, "")) for name in self._signed.signed_headers)
 
     def signature(self, string_to_sign: str, request) -> str:
         return hmac.new(self._key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 
     def signature_of(self, method: str, raw_path: str, raw_query: str, headers: dict[str, str], body: bytes) -> str:
-        request_headers = HTTPHeaders()
-        for name, value in headers.items():
-            request_headers[name] = value
         params = _query_pairs(raw_query, drop_signature=self._signed.presigned)
-        # http:// so SigV4Auth.payload hashes the body (botocore skips that only over https when told to).
+        # http:// so SigV4Auth.payload hashes the body (botocore skips that only over https when told to). With no
+        # parameters SigV4Auth reads the (empty) query from the URL.
         url = "http://" + headers.get("host", "") + (raw_path or "/")
-        # With no parameters SigV4Auth reads the (empty) query from the URL.
-        request = _Received(method, url, request_headers, body, params, self._signed.timestamp)
+        request = _Received(method, url, _Headers(headers), body, params, self._signed.timestamp)
         canonical = self.canonical_request(request)
         return self.signature(self.string_to_sign(request, canonical), request)
 

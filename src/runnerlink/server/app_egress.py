@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from runnerlink.auth.credentials import CONVENTION_SECRET
 from runnerlink.errors import AWSError
 from runnerlink.server.admin_workloads import settings_for
 from runnerlink.server.gateway import Gateway
@@ -57,9 +58,9 @@ class Egress:
         with self.pipeline.store.transaction(workload_index.INDEX_SCOPE, write=True) as tx:
             workload_index.put(tx, record)
         return {**settings_for(self.gateway, record), "NO_PROXY": LOCAL_NAMES, "no_proxy": LOCAL_NAMES,
-                # The service's account: an access key of 12 digits is that account's to runnerlink (issue 11 brings
-                # instance roles).
-                "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": "runnerlink-instance",
+                # The service's account: an access key of 12 digits is that account's root to runnerlink, whose secret
+                # is "test" in enforce mode (auth/credentials.py) until instance roles give the role's session.
+                "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": CONVENTION_SECRET,
                 "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
     def release(self, service: dict) -> list[str]:

@@ -126,20 +126,18 @@ class Pipeline:
         return spec, self.router.operation(spec, action)
 
     def authenticate(self, ctx: RequestContext) -> None:
+        """The access key's principal (auth/credentials.py); in enforce mode the signature is verified too, and a
+        refusal answered as the service words it (auth/refusals.py)."""
         try:
             credential = credential_of(ctx)
-        except AWSError:
-            if ctx.unemulated:  # refused anyway; the log names the sender when it can
+            ctx.region = credential.region
+            raw_path, raw_query = signed_target(ctx)
+            found = self.credentials.authenticate(credential, ctx.method, raw_path, raw_query, ctx.headers,
+                                                  ctx.query, ctx.body, ctx.received_at)
+        except (AWSError, Refused) as error:
+            if ctx.unemulated:  # refused anyway (authorize says why); the log names the sender when it can
                 return
-            raise
-        ctx.region = credential.region
-        try:
-            found = self.credentials.authenticate(
-                credential, ctx.method, ctx.raw_path if ctx.raw_path is not None else quote(ctx.path),
-                ctx.raw_query if ctx.raw_query is not None else urlencode(ctx.query, quote_via=quote), ctx.headers,
-                ctx.query, ctx.body, ctx.received_at)
-        except Refused as refused:
-            raise error_for(ctx.protocol.name, refused) from None
+            raise error_for(ctx.protocol.name, error) if isinstance(error, Refused) else error from None
         ctx.principal = found.principal
         ctx.account = found.principal.account
         if found.body is not ctx.body and ctx.operation is not None and ctx.package is not None:
@@ -279,6 +277,13 @@ def credential_of(ctx: RequestContext) -> Credential:
     if isinstance(ctx.credential, AWSError):
         raise ctx.credential
     return ctx.credential
+
+
+def signed_target(ctx: RequestContext) -> tuple[str, str]:
+    """The path and query string as received (what the client signed); rebuilt for a context made without them."""
+    raw_path = ctx.raw_path if ctx.raw_path is not None else quote(ctx.path)
+    raw_query = ctx.raw_query if ctx.raw_query is not None else urlencode(ctx.query, quote_via=quote)
+    return raw_path, raw_query
 
 
 def admin_scope(params: dict, default_region: str) -> tuple[str, str]:
