@@ -93,7 +93,7 @@ def test_validate_inline_entity_limit():
 
 def test_validate_usage_errors(tmp_path):
     assert runnerlink("policy", "validate", str(tmp_path / "missing.json"), "--type", "identity").returncode == 2
-    assert runnerlink("policy", "validate", "-", "--type", "trust", stdin="{}").returncode == 2  # argparse
+    assert runnerlink("policy", "validate", "-", "--type", "bucket", stdin="{}").returncode == 2  # argparse
 
 
 # --- simulate ----------------------------------------------------------------------------------------------------
