@@ -26,7 +26,7 @@ from runnerlink.services.base import PrincipalPolicies, ServicePackage
 IAM_OFF, IAM_ENFORCE = "off", "enforce"
 _ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 _ALLOW_ALL_IDENTITY = compile_policy(_ALLOW_ALL, "identity", name="allow-all stand-in")
-_ROOT_IDENTITY = compile_policy(_ALLOW_ALL, "identity", name="root user")
+ROOT_IDENTITY = compile_policy(_ALLOW_ALL, "identity", name="root user")
 _CACHE_LIMIT = 4096
 
 # How AccessDenied messages name each policy type (IAM UG, *Troubleshoot access denied error messages*).
@@ -177,7 +177,7 @@ class Authorizer:
         if not enforce:
             principals = CompiledIdentity((_ALLOW_ALL_IDENTITY,), (), (), {})
         elif principal.kind == ROOT:
-            principals = CompiledIdentity((_ROOT_IDENTITY,), (), (), {})
+            principals = CompiledIdentity((ROOT_IDENTITY,), (), (), {})
         else:
             principals = identity() if identity is not None else CompiledIdentity((), (), (), {})
 
@@ -261,12 +261,30 @@ def denial(package: ServicePackage, principal_arn: str, decision: dict) -> AWSEr
     wording = package.denial
     action, resource = decision["action"], decision["resource"]
     on = "" if resource == "*" and not wording.names_any_resource else f" on resource: {resource}"
-    words = POLICY_WORDS.get(decision.get("policy") or "endpoint", "policy")
-    article = "an" if words[0] in "aeiou" else "a"
-    why = (f"with an explicit deny in {article} {words}" if decision["result"] == EXPLICIT_DENY
-           else f"because no {words} allows the {action} action")
+    why = refusal_reason(decision["result"], decision.get("policy") or "endpoint", action)
     return AWSError(f"{wording.prefix}User: {principal_arn} is not authorized to perform: {action}{on} {why}",
                     code=wording.code, status=wording.status)
+
+
+def refusal_reason(result: str, policy_type: str, action: str) -> str:
+    """AWS's closing words: "with an explicit deny in a permissions boundary", "because no identity-based policy
+    allows the apprunner:CreateService action"."""
+    words = POLICY_WORDS.get(policy_type, "policy")
+    article = "an" if words[0] in "aeiou" else "a"
+    if result == EXPLICIT_DENY:
+        return f"with an explicit deny in {article} {words}"
+    return f"because no {words} allows the {action} action"
+
+
+def deciding(matched: list[MatchedStatement], blocked_by: list[str], result: str,
+             enforce: bool = True) -> tuple[str | None, MatchedStatement | None]:
+    """(the policy type that decided, its statement when one did) for an engine decision."""
+    if result == EXPLICIT_DENY:
+        return matched[0].policy_type, matched[0]
+    if result != ALLOWED:
+        return min(blocked_by, key=_BLOCK_ORDER.index), None
+    allowed = _deciding_allow(matched, enforce)
+    return (allowed.policy_type if allowed else None), allowed
 
 
 def _statement(info: MatchedStatement | None) -> dict | None:
