@@ -104,7 +104,8 @@ def row(entry: dict) -> tuple[str, ...]:
 # How the text output names a policy type (the traffic log's decision "policy").
 _POLICY_NAMES = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
                  "endpoint": "VPC endpoint policy", "resource": "resource-based policy", "trust": "trust policy",
-                 "scp": "service control policy", "rcp": "resource control policy"}
+                 "scp": "service control policy", "rcp": "resource control policy",
+                 "root": "the account's root user"}
 
 
 def decision_text(decision: dict | None) -> str:

@@ -214,6 +214,10 @@ class Authorizer:
                                     f"no statement in the {what} allows {act} on {arn}")
                 if allowed is None:
                     allowed = _deciding_allow(verdict.matched, enforce)
+        if allowed is not None and allowed.policy == ROOT_IDENTITY.name and principal.kind == ROOT:
+            decision.update(result=ALLOWED, action=action, resource=resources[0], missing=None, policy="root",
+                            policyName=None, statement=None)  # root: allowed what no policy refuses
+            return decision
         decision.update(result=ALLOWED, action=action, resource=resources[0], missing=None,
                         policy=allowed.policy_type if allowed else ("endpoint" if through else None),
                         policyName=allowed.policy if allowed else (network.endpoint if through else None),

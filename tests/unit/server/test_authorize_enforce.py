@@ -256,7 +256,9 @@ def test_a_policy_that_does_not_compile_allows_nothing(make):
 
 def test_root_is_allowed_but_endpoint_policies_still_apply(make):
     pipeline = make(principal=None)
-    assert create(pipeline).status == 200
+    created = create(pipeline)
+    assert created.status == 200 and created.decision["policy"] == "root"
+    assert created.decision["result"] == "allowed" and created.decision["mode"] == "enforce"
     assert pipeline.identity_source.reads == 0  # root has no identity policies to read
     endpoint = through_endpoint(doc({"Effect": "Allow", "Principal": "*", "Action": "apprunner:List*",
                                      "Resource": "*"}))
