@@ -125,24 +125,48 @@ class IdentityCache:
         return CompiledIdentity(*compiled, context, tuple(unreadable), tags)
 
 
+_STAND_IN = CompiledIdentity((_ALLOW_ALL_IDENTITY,), (), (), {})
+_ROOT = CompiledIdentity((ROOT_IDENTITY,), (), (), {})
+_NOBODY = CompiledIdentity((), (), (), {})
+
+
 class Authorizer:
     def __init__(self, mode: str = IAM_OFF) -> None:
         self.mode = mode
         self.policies = PolicyCache()
         self.identities = IdentityCache(self.policies)
+        # What a request is judged as depends only on its package, operation, input, region and account, so the
+        # same request bytes give the same Authorization (as the edge's read cache reasons about answers).
+        self._authorizations: dict[Hashable, Any] = {}
+
+    def authorization(self, package: ServicePackage, operation: str, params: dict, region: str, account: str,
+                      key: Hashable | None):
+        if key is None:
+            return package.authorize(operation, params, region, account)
+        key = (package.name, operation, region, account, key)
+        got = self._authorizations.get(key, self)
+        if got is self:
+            got = package.authorize(operation, params, region, account)
+            if len(self._authorizations) >= _CACHE_LIMIT:
+                self._authorizations.clear()
+            self._authorizations[key] = got
+        return got
 
     def authorize(self, package: ServicePackage, operation: str, params: dict, region: str, principal: Principal,
                   network: NetworkContext, keys: dict[str, Any],
                   resource_tags: Callable[[str], dict[str, str]] | None = None,
                   resource_policy: Callable[[str], str | None] | None = None,
-                  identity: Callable[[], CompiledIdentity] | None = None) -> dict | None:
+                  identity: Callable[[], CompiledIdentity] | None = None,
+                  request_key: Hashable | None = None) -> dict | None:
         """The decision for the traffic log: its "result" (allowed, explicitDeny, implicitDeny), the deciding policy's
         type ("policy") and name ("policyName"), its statement, the action and resource judged, and for an implicit
         deny what is missing. None when nothing judges the request (off mode, no endpoint on the path and no
         resource policy), or for an operation the service answers without authorization.
         `resource_tags(arn)`: a stored resource's tags, for aws:ResourceTag. `resource_policy(account)`: the
-        package's resource policy of this request, read in the resource's account, or None. `identity()`: the principal's compiled policies (enforce mode)."""
-        authorization = package.authorize(operation, params, region, principal.account)
+        package's resource policy of this request, read in the resource's account, or None. `identity()`: the
+        principal's compiled policies (enforce mode). `request_key`: the request's input bytes, when the same bytes
+        always mean the same input (its Authorization is then computed once)."""
+        authorization = self.authorization(package, operation, params, region, principal.account, request_key)
         if authorization is None:
             return None
         enforce = self.mode == IAM_ENFORCE
@@ -175,18 +199,18 @@ class Authorizer:
                                 f"the {POLICY_WORDS[kind]} can't be evaluated: {error}")
 
         if not enforce:
-            principals = CompiledIdentity((_ALLOW_ALL_IDENTITY,), (), (), {})
+            principals = _STAND_IN
         elif principal.kind == ROOT:
-            principals = CompiledIdentity((ROOT_IDENTITY,), (), (), {})
+            principals = _ROOT
         else:
-            principals = identity() if identity is not None else CompiledIdentity((), (), (), {})
+            principals = identity() if identity is not None else _NOBODY
 
         context = {**keys, **principals.context, **authorization.context} if principals.context else {
             **keys, **authorization.context}
         check_tags = resource_tags is not None and (principals.tests_resource_tags or any(
             "aws:resourcetag" in t.lower() for t in (network.endpoint_policy, text) if t))
         allowed: MatchedStatement | None = None
-        for act in (action, *authorization.also):
+        for act in (action, *authorization.also) if authorization.also else (action,):
             for arn in resources:
                 judged = context
                 if check_tags and arn != "*":
@@ -195,7 +219,8 @@ class Authorizer:
                                    identity=principals.identity, boundaries=principals.boundaries,
                                    session=principals.session, endpoint=endpoint, resource=resource,
                                    resource_required=resource is not None and trust)
-                decision["matched"] = [_matched(m) for m in verdict.matched]
+                if verdict.decision != ALLOWED:  # every statement that matched, for the log of a refusal
+                    decision["matched"] = [_matched(m) for m in verdict.matched]
                 if verdict.decision == EXPLICIT_DENY:
                     deny = verdict.matched[0]
                     decision.update(action=act, resource=arn)

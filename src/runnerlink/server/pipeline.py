@@ -175,7 +175,8 @@ class Pipeline:
 
         decision = self.authorizer.authorize(package, name, params, region, principal, ctx.network,
                                              ctx.condition_keys or {}, tags, policy_text,
-                                             lambda: self.principal_policies(ctx, principal))
+                                             lambda: self.principal_policies(ctx, principal),
+                                             (ctx.body, tuple(ctx.query.items())) if len(ctx.body) < 4096 else None)
         ctx.decision = decision
         if decision is not None and decision["result"] != "allowed":
             raise denial(package, principal.arn, decision)
