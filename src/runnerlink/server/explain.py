@@ -229,6 +229,8 @@ def run(pipeline, ctx, params: dict, aws_managed: AwsManaged | None = None) -> d
     if endpoint_id:
         record = pipeline.invoke(ctx, lambda h: VPC_ENDPOINT.get(h, endpoint_id), account, region, False)[0]
         text = record.get("PolicyDocument")
+        if str(record.get("ServiceName", "")).endswith(".apprunner.requests"):
+            text = None  # AWS supports no endpoint policy there: the gateway doesn't apply a stored one either
         context.setdefault("aws:SourceVpce", endpoint_id)
         context.setdefault("aws:SourceVpc", record.get("VpcId"))
         if text:
