@@ -11,7 +11,8 @@ from typing import Any, Iterable
 from runnerlink.policy.validate_types import POLICY_TYPES
 
 # Case keys holding one policy, a list of policies, or OU levels of policies: (policy type, `evaluate` argument).
-SINGLE = {"resourcePolicy": ("resource", "resource"), "sessionPolicy": ("session", "session")}
+SINGLE = {"resourcePolicy": ("resource", "resource"), "trustPolicy": ("trust", "resource"),
+          "sessionPolicy": ("session", "session")}
 LISTS = {"identityPolicies": ("identity", "identity"), "permissionBoundaries": ("boundary", "boundaries"),
          "vpcEndpointPolicies": ("endpoint", "endpoint")}
 LEVELS = {"serviceControlPolicies": ("scp", "scps"), "resourceControlPolicies": ("rcp", "rcps")}
@@ -22,7 +23,8 @@ SIMULATE_HELP = """\
 Input: one case, a JSON array of cases, {"cases": [...]}, or JSON lines. A case:
   {"id": "...", "request": {"principal": ARN, "action": "apprunner:CreateService", "resource": ARN or "*",
    "resourceAccount": "111122223333", "context": {"aws:SourceVpce": "vpce-...", "aws:TagKeys": ["team"]}},
-   "identityPolicies": [...], "resourcePolicy": {...}, "permissionBoundaries": [...], "vpcEndpointPolicies": [...],
+   "identityPolicies": [...], "resourcePolicy": {...} or "trustPolicy": {...} (a role's, for sts:AssumeRole: it
+   must allow too), "permissionBoundaries": [...], "vpcEndpointPolicies": [...],
    "sessionPolicy": {...}, "serviceControlPolicies": [{"orgIdentifier": "r-root", "policies": [...]}, ...],
    "resourceControlPolicies": [...]}
 Every policy key is optional; a policy is a document or {"name": "...", "policy": {...}}. SCP/RCP lists hold OU
@@ -213,6 +215,10 @@ def _request(raw: Any) -> Any:
 def _policies(case: dict) -> dict[str, Any]:
     """The compiled policies of a case, as `evaluate`'s keyword arguments."""
     policies: dict[str, Any] = {}
+    if case.get("resourcePolicy") is not None and case.get("trustPolicy") is not None:
+        raise CaseError("a case has a resourcePolicy or a trustPolicy, not both")
+    if case.get("trustPolicy") is not None:
+        policies["resource_required"] = True
     for key, (policy_type, argument) in SINGLE.items():
         if case.get(key) is not None:
             policies[argument] = _compile(case[key], policy_type, key)

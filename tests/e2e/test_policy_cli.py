@@ -216,3 +216,21 @@ def test_simulate_unreadable_input():
     result = runnerlink("policy", "simulate", "-", stdin='{"cases": [\n  {"id": 1,\n')
     assert result.returncode == 2
     assert "cannot read the cases: not JSON" in result.stderr
+
+
+def test_simulate_a_trust_policy_must_allow_too():
+    role = "arn:aws:iam::111122223333:role/target"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": "111122223333"}}]}
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    cases = [case("trusted", "sts:AssumeRole", resource=role, trustPolicy=trust, identityPolicies=[everything]),
+             case("no-identity", "sts:AssumeRole", resource=role, trustPolicy=trust),
+             case("untrusting", "sts:AssumeRole", resource=role, identityPolicies=[everything],
+                  trustPolicy={**trust, "Statement": [{**trust["Statement"][0],
+                                                       "Principal": {"Service": "apprunner.amazonaws.com"}}]}),
+             case("both", "sts:AssumeRole", resource=role, trustPolicy=trust, resourcePolicy=trust)]
+    trusted, no_identity, untrusting, both = lines(runnerlink("policy", "simulate", "-", stdin=json.dumps(cases)))
+    assert trusted["decision"] == "allowed"
+    assert no_identity["decision"] == "implicitDeny" and no_identity["blockedBy"] == ["identity"]
+    assert untrusting["decision"] == "implicitDeny" and untrusting["blockedBy"] == ["resource"]
+    assert "not both" in both["error"]
