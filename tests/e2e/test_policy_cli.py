@@ -183,7 +183,8 @@ def test_simulate_json_lines_with_a_bad_line_and_a_bad_policy():
      "request.context must be an object of condition keys"),
     ({"id": "x", "request": {"principal": ALICE, "action": "a:b"}, "identityPolicy": {}},
      "unknown case key(s): identityPolicy (expected description, id, identityPolicies, permissionBoundaries, "
-     "request, resourceControlPolicies, resourcePolicy, serviceControlPolicies, sessionPolicy, vpcEndpointPolicies)"),
+     "request, resourceControlPolicies, resourcePolicy, serviceControlPolicies, sessionPolicy, trustPolicy, "
+     "vpcEndpointPolicies)"),
     ({"id": "x", "request": {"principal": ALICE, "action": "a:b"}, "identityPolicies": {}},
      "identityPolicies must be a list of policies"),
     ({"id": "x", "request": {"principal": ALICE, "action": "a:b"}, "identityPolicies": [7]},
