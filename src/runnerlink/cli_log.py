@@ -101,16 +101,32 @@ def row(entry: dict) -> tuple[str, ...]:
             status)
 
 
+# How the text output names a policy type (the traffic log's decision "policy").
+_POLICY_NAMES = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
+                 "endpoint": "VPC endpoint policy", "resource": "resource-based policy", "trust": "trust policy",
+                 "scp": "service control policy", "rcp": "resource control policy",
+                 "root": "the account's root user"}
+
+
 def decision_text(decision: dict | None) -> str:
+    """The deciding policy and statement: "allowed by identity-based policy ListOnly (Lists)", "explicitDeny by
+    VPC endpoint policy vpce-… (#1)", "implicitDeny: no permissions boundary allows"."""
     if not decision:
         return "-"
     result = decision.get("result", "?")
+    kind = decision.get("policy")
+    words = _POLICY_NAMES.get(kind or "", kind or "policy")
+    name = decision.get("policyName") or (decision.get("endpoint") if kind == "endpoint" else None)
+    if kind == "trust" and name:
+        words = name  # "trust policy of arn:aws:iam::…:role/…"
+    elif name:
+        words = f"{words} {name}"
     statement = decision.get("statement")
     if statement:
-        name = statement.get("sid") or f"#{statement.get('index')}"
-        return f"{result} ({name})"
+        sid = statement.get("sid") or f"#{statement.get('index')}"
+        return f"{result} by {words} ({sid})" if kind else f"{result} ({sid})"
     if decision.get("default") and result == "allowed":
         return "allowed (default policy)"
     if result == "implicitDeny":
-        return "implicitDeny (no statement allows)"
-    return result
+        return f"implicitDeny: no {words} allows" if kind else "implicitDeny (no statement allows)"
+    return f"{result} by {words}" if kind else result

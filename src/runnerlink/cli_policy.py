@@ -11,7 +11,8 @@ from typing import Any, Iterable
 from runnerlink.policy.validate_types import POLICY_TYPES
 
 # Case keys holding one policy, a list of policies, or OU levels of policies: (policy type, `evaluate` argument).
-SINGLE = {"resourcePolicy": ("resource", "resource"), "sessionPolicy": ("session", "session")}
+SINGLE = {"resourcePolicy": ("resource", "resource"), "trustPolicy": ("trust", "resource"),
+          "sessionPolicy": ("session", "session")}
 LISTS = {"identityPolicies": ("identity", "identity"), "permissionBoundaries": ("boundary", "boundaries"),
          "vpcEndpointPolicies": ("endpoint", "endpoint")}
 LEVELS = {"serviceControlPolicies": ("scp", "scps"), "resourceControlPolicies": ("rcp", "rcps")}
@@ -22,7 +23,8 @@ SIMULATE_HELP = """\
 Input: one case, a JSON array of cases, {"cases": [...]}, or JSON lines. A case:
   {"id": "...", "request": {"principal": ARN, "action": "apprunner:CreateService", "resource": ARN or "*",
    "resourceAccount": "111122223333", "context": {"aws:SourceVpce": "vpce-...", "aws:TagKeys": ["team"]}},
-   "identityPolicies": [...], "resourcePolicy": {...}, "permissionBoundaries": [...], "vpcEndpointPolicies": [...],
+   "identityPolicies": [...], "resourcePolicy": {...} or "trustPolicy": {...} (a role's, for sts:AssumeRole: it
+   must allow too), "permissionBoundaries": [...], "vpcEndpointPolicies": [...],
    "sessionPolicy": {...}, "serviceControlPolicies": [{"orgIdentifier": "r-root", "policies": [...]}, ...],
    "resourceControlPolicies": [...]}
 Every policy key is optional; a policy is a document or {"name": "...", "policy": {...}}. SCP/RCP lists hold OU
@@ -50,8 +52,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                   description=SIMULATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     simulate.add_argument("file", help="the cases (JSON or JSON lines), or - for standard input")
 
+    explain = actions.add_parser(
+        "explain", help="decide a request against a running server's stored IAM state and endpoint policies",
+        description="Ask a running runnerlink whether PRINCIPAL may do ACTION (on RESOURCE, through ENDPOINT), as "
+                    "enforce mode would decide: the principal's stored identity policies (a user's and its groups', "
+                    "a role's; an assumed-role session ARN stands for its role), its permissions boundary, the "
+                    "endpoint's policy and, for sts:AssumeRole on a role, the role's trust policy. Prints the "
+                    "decision, the statements that matched and what blocked it. Exit status: 0 allowed, 1 denied, "
+                    "2 the question couldn't be asked.")
+    explain.add_argument("--principal", required=True, metavar="ARN",
+                         help="a user, role, assumed-role session or account root ARN")
+    explain.add_argument("--action", required=True, help="service:Action, e.g. apprunner:CreateService")
+    explain.add_argument("--resource", default="*", metavar="ARN", help='the resource ARN (default "*")')
+    explain.add_argument("--endpoint", metavar="VPCE", help="judge the request as sent through this VPC endpoint")
+    explain.add_argument("--region", help="the region of the endpoint (default: the server's)")
+    explain.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
+                         help="a condition key of the request (repeat a key for a multi-valued one)")
+    explain.add_argument("--json", action="store_true", help="print the decision as JSON")
+    explain.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
+
 
 def run(args: argparse.Namespace) -> int:
+    if args.policy_command == "explain":
+        return _explain(args)
     try:
         text = _read(args.file)
     except OSError as error:
@@ -192,6 +215,10 @@ def _request(raw: Any) -> Any:
 def _policies(case: dict) -> dict[str, Any]:
     """The compiled policies of a case, as `evaluate`'s keyword arguments."""
     policies: dict[str, Any] = {}
+    if case.get("resourcePolicy") is not None and case.get("trustPolicy") is not None:
+        raise CaseError("a case has a resourcePolicy or a trustPolicy, not both")
+    if case.get("trustPolicy") is not None:
+        policies["resource_required"] = True
     for key, (policy_type, argument) in SINGLE.items():
         if case.get(key) is not None:
             policies[argument] = _compile(case[key], policy_type, key)
@@ -245,3 +272,90 @@ def _compile(entry: Any, policy_type: str, location: str) -> Any:
     except PolicyError as error:
         messages = getattr(error, "messages", None) or [str(error)]
         raise CaseError(f"{name} ({policy_type} policy): {'; '.join(messages)}") from None
+
+
+# --- explain -----------------------------------------------------------------------------------------------------
+
+def explain_payload(args: argparse.Namespace) -> dict[str, Any]:
+    """The admin action's body; ValueError for a --context that isn't KEY=VALUE."""
+    context: dict[str, Any] = {}
+    for pair in args.context:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--context {pair!r}: give KEY=VALUE")
+        if key in context:
+            context[key] = [*(context[key] if isinstance(context[key], list) else [context[key]]), value]
+        else:
+            context[key] = value
+    payload: dict[str, Any] = {"principal": args.principal, "action": args.action, "resource": args.resource,
+                               "context": context}
+    if args.endpoint:
+        payload["endpoint"] = args.endpoint
+    if args.region:
+        payload["region"] = args.region
+    return payload
+
+
+def _explain(args: argparse.Namespace) -> int:
+    import urllib.error
+    import urllib.request
+
+    from runnerlink.config import Settings
+
+    try:
+        payload = explain_payload(args)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    request = urllib.request.Request(f"{base}/_runnerlink/iam/explain", data=json.dumps(payload).encode(),
+                                     method="POST", headers={"content-type": "application/json"})
+    try:
+        # Not through a proxy the shell may have set: the edge is local.
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        body = error.read().decode()
+        try:
+            print(json.loads(body).get("message") or body, file=sys.stderr)
+        except ValueError:
+            print(body, file=sys.stderr)
+        return 2
+    except urllib.error.URLError as error:
+        print(f"runnerlink is not reachable at {base}: {error.reason}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer, indent=2) if args.json else explain_text(answer))
+    return 0 if answer.get("allowed") else 1
+
+
+def _statement_text(m: dict) -> str:
+    sid = m.get("sid") or f"#{m.get('index')}"
+    return f"{m.get('effect')} {m.get('policyType')} {m.get('policy') or '-'} ({sid})"
+
+
+def explain_text(answer: dict) -> str:
+    """The decision for people: the verdict, what decided it, the policies considered, matched statements."""
+    lines = [f"{answer['decision']}: {answer['principal']} → {answer['action']} on {answer['resource']}"]
+    if answer.get("message"):
+        lines.append(f"  AWS would answer: {answer['message']}")
+    decided = answer.get("decidedBy")
+    if decided:
+        if decided.get("effect"):
+            lines.append(f"  decided by: {_statement_text(decided)}")
+        else:
+            name = f" {decided['policy']}" if decided.get("policy") else ""
+            lines.append(f"  decided by: no statement of the {decided['policyType']} policy{name} allows it")
+    policies = answer.get("policies") or {}
+    lines.append("  policies:")
+    for kind in ("identity", "boundary", "session", "endpoint", "resource"):
+        value = policies.get(kind)
+        shown = ", ".join(value) if isinstance(value, list) else value
+        lines.append(f"    {kind}: {shown or '-'}")
+    if answer.get("unresolved"):
+        lines.append(f"  not found (left out): {', '.join(answer['unresolved'])}")
+    lines.append("  matched statements:" if answer.get("matchedStatements") else "  matched statements: none")
+    lines += [f"    {_statement_text(m)}" for m in answer.get("matchedStatements") or ()]
+    if answer.get("blockedBy"):
+        lines.append(f"  blocked by: {', '.join(answer['blockedBy'])}")
+    return "\n".join(lines)

@@ -93,7 +93,7 @@ def test_validate_inline_entity_limit():
 
 def test_validate_usage_errors(tmp_path):
     assert runnerlink("policy", "validate", str(tmp_path / "missing.json"), "--type", "identity").returncode == 2
-    assert runnerlink("policy", "validate", "-", "--type", "trust", stdin="{}").returncode == 2  # argparse
+    assert runnerlink("policy", "validate", "-", "--type", "bucket", stdin="{}").returncode == 2  # argparse
 
 
 # --- simulate ----------------------------------------------------------------------------------------------------
@@ -183,7 +183,8 @@ def test_simulate_json_lines_with_a_bad_line_and_a_bad_policy():
      "request.context must be an object of condition keys"),
     ({"id": "x", "request": {"principal": ALICE, "action": "a:b"}, "identityPolicy": {}},
      "unknown case key(s): identityPolicy (expected description, id, identityPolicies, permissionBoundaries, "
-     "request, resourceControlPolicies, resourcePolicy, serviceControlPolicies, sessionPolicy, vpcEndpointPolicies)"),
+     "request, resourceControlPolicies, resourcePolicy, serviceControlPolicies, sessionPolicy, trustPolicy, "
+     "vpcEndpointPolicies)"),
     ({"id": "x", "request": {"principal": ALICE, "action": "a:b"}, "identityPolicies": {}},
      "identityPolicies must be a list of policies"),
     ({"id": "x", "request": {"principal": ALICE, "action": "a:b"}, "identityPolicies": [7]},
@@ -216,3 +217,21 @@ def test_simulate_unreadable_input():
     result = runnerlink("policy", "simulate", "-", stdin='{"cases": [\n  {"id": 1,\n')
     assert result.returncode == 2
     assert "cannot read the cases: not JSON" in result.stderr
+
+
+def test_simulate_a_trust_policy_must_allow_too():
+    role = "arn:aws:iam::111122223333:role/target"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": "111122223333"}}]}
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    cases = [case("trusted", "sts:AssumeRole", resource=role, trustPolicy=trust, identityPolicies=[everything]),
+             case("no-identity", "sts:AssumeRole", resource=role, trustPolicy=trust),
+             case("untrusting", "sts:AssumeRole", resource=role, identityPolicies=[everything],
+                  trustPolicy={**trust, "Statement": [{**trust["Statement"][0],
+                                                       "Principal": {"Service": "apprunner.amazonaws.com"}}]}),
+             case("both", "sts:AssumeRole", resource=role, trustPolicy=trust, resourcePolicy=trust)]
+    trusted, no_identity, untrusting, both = lines(runnerlink("policy", "simulate", "-", stdin=json.dumps(cases)))
+    assert trusted["decision"] == "allowed"
+    assert no_identity["decision"] == "implicitDeny" and no_identity["blockedBy"] == ["identity"]
+    assert untrusting["decision"] == "implicitDeny" and untrusting["blockedBy"] == ["resource"]
+    assert "not both" in both["error"]

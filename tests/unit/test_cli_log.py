@@ -17,3 +17,22 @@ def test_a_plain_workload_and_an_older_entry_read_as_the_workload_id():
              "outcome": "internet", "status": 200}
     assert row(entry)[SOURCE] == "wl-1/subnet-1/10.0.1.4"
     assert row({**entry, "workloadName": None})[SOURCE] == "wl-1/subnet-1/10.0.1.4"
+
+
+def test_the_decision_names_the_deciding_policy_and_statement():
+    from runnerlink.cli_log import decision_text
+
+    assert decision_text(None) == "-"
+    assert decision_text({"result": "allowed", "policy": "identity", "policyName": "ListOnly",
+                          "statement": {"sid": "Lists", "index": 0, "effect": "Allow"}}) == \
+        "allowed by identity-based policy ListOnly (Lists)"
+    assert decision_text({"result": "explicitDeny", "policy": "endpoint", "endpoint": "vpce-1",
+                          "statement": {"sid": None, "index": 1, "effect": "Deny"}}) == \
+        "explicitDeny by VPC endpoint policy vpce-1 (#1)"
+    assert decision_text({"result": "implicitDeny", "policy": "boundary", "policyName": None, "statement": None}) == \
+        "implicitDeny: no permissions boundary allows"
+    assert decision_text({"result": "implicitDeny", "policy": "trust", "statement": None,
+                          "policyName": "trust policy of arn:aws:iam::111122223333:role/r"}) == \
+        "implicitDeny: no trust policy of arn:aws:iam::111122223333:role/r allows"
+    assert decision_text({"result": "allowed", "policy": "endpoint", "default": True, "statement": None}) == \
+        "allowed (default policy)"

@@ -11,7 +11,7 @@ from .errors import PolicyError
 from .principals import PrincipalMatcher
 from .validate import validate
 
-POLICY_TYPES = frozenset({"identity", "resource", "endpoint", "boundary", "session", "scp", "rcp"})
+POLICY_TYPES = frozenset({"identity", "resource", "trust", "endpoint", "boundary", "session", "scp", "rcp"})
 _CACHE_LIMIT = 4096
 
 
@@ -117,8 +117,8 @@ def _statement(raw: Any, index: int, policy_type: str, name: str | None, variabl
     not_resource = "NotResource" in raw
     if "Resource" in raw or not_resource:
         entries = _strings(raw["NotResource" if not_resource else "Resource"])
-    elif policy_type == "resource":
-        entries = ["*"]  # trust policies carry no Resource: the resource is the policy's owner
+    elif policy_type == "trust":
+        entries = ["*"]  # trust policies carry no Resource: the resource is the policy's owner, the role
     else:
         raise PolicyError("Policy statement must contain resources.")
     resources = tuple(resource_pattern(e, variables) for e in entries)

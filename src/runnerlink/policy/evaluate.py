@@ -5,9 +5,17 @@ Order (IAM UG, *Policy evaluation logic* and *How AWS enforcement code logic eva
 2. the guardrails must each allow: the VPC endpoint policy, every SCP level, every RCP level;
 3. a grant: identity policies within the permissions boundary and the session policy, or a
    resource-based policy. In the same account a resource policy naming the exact user or session
-   ARN grants on its own; naming the role (or everyone) it is still limited by the boundary and the
-   session policy; naming the account it only delegates to IAM. Across accounts both sides must allow.
+   ARN, or everyone ("*"), grants on its own; naming the role it is still limited by the boundary and
+   the session policy; naming the account it only delegates to IAM. Across accounts both sides must allow.
 An endpoint policy, boundary, session policy, SCP or RCP never grants on its own.
+
+A role's trust policy is a resource policy that must allow whatever the account (`resource_required`):
+the identity side must allow too, except in the same account when the trust policy names the exact
+user or session ARN (IAM UG, *Cross-account policy evaluation logic* and *Granting a user permissions
+to switch roles*).
+
+A session's policies (the inline one and its managed PolicyArns) allow together: any of them allowing
+is the session policy allowing.
 
 Several policies in one slot (identity, boundaries, endpoint, one SCP/RCP level) allow when any of
 them allows, as iam-simulate treats its lists; AWS itself has one boundary per principal and one
@@ -18,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .compiler import CompiledPolicy, MatchedStatement
-from .principals import DIRECT, PRINCIPAL
+from .principals import DIRECT, EVERYONE, PRINCIPAL
 from .request import Request
 
 ALLOWED = "allowed"
@@ -86,12 +94,17 @@ def evaluate(
     resource: CompiledPolicy | None = None,
     boundaries: Sequence[CompiledPolicy] = (),
     endpoint: Sequence[CompiledPolicy] = (),
-    session: CompiledPolicy | None = None,
+    session: CompiledPolicy | Sequence[CompiledPolicy] | None = None,
     scps: Sequence[Sequence[CompiledPolicy]] = (),
     rcps: Sequence[Sequence[CompiledPolicy]] = (),
+    resource_required: bool = False,
 ) -> Decision:
-    """Decide one request. `scps` and `rcps` are levels (root → account), each a sequence of policies."""
+    """Decide one request. `scps` and `rcps` are levels (root → account), each a sequence of policies; a level
+    whose policies allow nothing (none at all, or none matching) is an implicit deny. `session` is one policy or
+    several that allow together. `resource_required`: the resource policy must allow (a role's trust policy)."""
     req = request
+    if isinstance(session, CompiledPolicy):
+        session = (session,)
     has_boundary = bool(boundaries)
     allows: list[MatchedStatement] = []
     denies: list[MatchedStatement] = []
@@ -108,7 +121,7 @@ def evaluate(
         if not ok:
             blocked.append(kind)
     boundary_ok = _scan_all(boundaries, req, has_boundary, allows, denies) if boundaries else True
-    session_ok = _scan(session, req, has_boundary, allows, denies) > 0 if session is not None else True
+    session_ok = _scan_all(session, req, has_boundary, allows, denies) if session else True
     resource_grant = _scan(resource, req, has_boundary, allows, denies) if resource is not None else 0
     identity_ok = _scan_all(identity, req, has_boundary, allows, denies) if identity else False
 
@@ -122,8 +135,11 @@ def evaluate(
     limits_ok = boundary_ok and session_ok
     if req.caller.account is None:  # anonymous or a service principal: only a resource policy can grant
         granted = resource_grant > 0
+    elif resource_required:
+        granted = resource_grant > 0 and (
+            (identity_ok and limits_ok) or (req.same_account and resource_grant == DIRECT))
     elif req.same_account:
-        granted = (identity_ok and limits_ok) or resource_grant == DIRECT or (
+        granted = (identity_ok and limits_ok) or resource_grant >= EVERYONE or (
             resource_grant == PRINCIPAL and limits_ok)
     else:
         granted = identity_ok and limits_ok and resource_grant > 0
@@ -135,6 +151,6 @@ def evaluate(
                 blocked.append("session")
             if not identity_ok:
                 blocked.append("identity")
-        if resource_grant == 0 and (req.caller.account is None or not req.same_account):
+        if resource_grant == 0 and (req.caller.account is None or not req.same_account or resource_required):
             blocked.append("resource")
     return Decision(IMPLICIT_DENY if blocked else ALLOWED, allows, blocked)

@@ -15,8 +15,13 @@ _ARN = re.compile(r"^arn:([^:]*):(iam|sts):([^:]*):(\d{12}|[^:]*):(.*)$", re.DOT
 
 WILDCARD = "*"
 # Kinds of grant a matching Principal entry makes, strongest first (same-account resource policies).
-DIRECT = 3  # the exact IAM user or session ARN: not limited by identity, boundary or session policies
-PRINCIPAL = 2  # a role ARN (or everyone): grants, but boundary and session policies still limit it
+DIRECT = 4  # the exact IAM user or session ARN: not limited by identity, boundary or session policies
+# Everyone ("*"): it names the caller's own ARN as much as any entry can, so within the account it grants like
+# DIRECT (IAM UG, *Policy evaluation logic*: resource-based policies and permissions boundaries). Kept apart from
+# DIRECT because a role's trust policy lets an identity without permissions assume the role only when it names
+# the exact user or session ARN.
+EVERYONE = 3
+PRINCIPAL = 2  # a role ARN: grants, but boundary and session policies still limit it
 ACCOUNT = 1  # the account: only delegates to the account's own IAM policies
 
 
@@ -67,7 +72,7 @@ def parse_caller(principal: str) -> Caller:
 
 def _aws_entry(value: str) -> tuple[str, int]:
     if value == "*":
-        return WILDCARD, PRINCIPAL
+        return WILDCARD, EVERYONE
     if _ACCOUNT.match(value):
         return "acct:" + value, ACCOUNT
     m = _ARN.match(value)
@@ -92,7 +97,7 @@ class PrincipalMatcher:
     def __init__(self, element: object) -> None:
         entries: dict[str, int] = {}
         if element == "*":
-            entries[WILDCARD] = PRINCIPAL
+            entries[WILDCARD] = EVERYONE
         elif isinstance(element, dict):
             for kind, values in element.items():
                 for value in values if isinstance(values, list) else [values]:
@@ -103,7 +108,7 @@ class PrincipalMatcher:
                     elif kind in ("Service", "Federated"):
                         key, grant = ("service:" if kind == "Service" else "federated:") + value, DIRECT
                         if value == "*":
-                            key = WILDCARD
+                            key, grant = WILDCARD, EVERYONE
                     elif kind == "CanonicalUser":
                         key, grant = "canonical:" + value, DIRECT
                     else:
@@ -114,7 +119,7 @@ class PrincipalMatcher:
 
     def grant(self, caller: Caller) -> int:
         """The strongest grant kind among entries naming the caller; 0 if none does."""
-        best = PRINCIPAL if self.everyone else 0
+        best = EVERYONE if self.everyone else 0
         for key in caller.keys:
             got = self.entries.get(key)
             if got is not None and got > best:
@@ -122,8 +127,14 @@ class PrincipalMatcher:
         return best
 
     def excludes(self, caller: Caller) -> bool:
-        """NotPrincipal: the caller is excluded only if every identity it holds is listed (IAM UG,
-        NotPrincipal: list the account and, for sessions, the role and the session too)."""
+        """NotPrincipal: the caller is excluded when any identity it holds is listed: its user or session ARN, its
+        role (which stands for the role's sessions, as in Principal), or its account (which stands for every
+        principal of the account, as in Principal). The IAM UG's advice to list the account along with a user or
+        role is about AWS possibly judging the account first; listing the account here excludes it already."""
         if self.everyone:
             return True
-        return bool(caller.keys) and all(k in self.entries for k in caller.keys)
+        entries = self.entries
+        for key in caller.keys:
+            if key in entries:
+                return True
+        return False

@@ -242,7 +242,8 @@ def _checks(policy: dict, statements: list[dict], rules: TypeRules) -> list[str]
     for statement in statements:
         for key in ("Action", "NotAction"):
             messages += filter(None, (_action_error(action) for action in _entries(statement, key)))
-    if not all(_entries(s, "Resource") or _entries(s, "NotResource") for s in statements):
+    if rules.resources_required and not all(_entries(s, "Resource") or _entries(s, "NotResource")
+                                          for s in statements):
         messages.append(NO_RESOURCES)
     if rules.organizations:
         messages += _organizations_checks(statements, rules)

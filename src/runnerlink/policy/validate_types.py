@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-POLICY_TYPES = ("identity", "resource", "endpoint", "boundary", "session", "scp", "rcp")
+# "trust": a role's trust policy (AssumeRolePolicyDocument), a resource-based policy without Resource elements.
+POLICY_TYPES = ("identity", "resource", "trust", "endpoint", "boundary", "session", "scp", "rcp")
 
 # IAM (PutUserPolicy, CreatePolicy …) and STS (the Policy parameter) accept only these characters.
 IAM_CHARACTERS = "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
@@ -31,6 +32,7 @@ class TypeRules:
     alphanumeric_sid: bool
     character_parameter: str | None  # the API parameter whose character pattern applies, when one does
     organizations: bool             # Organizations' own restrictions give its generic message
+    resources_required: bool = True  # every statement names Resource or NotResource (not so in trust policies)
 
 
 STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -45,6 +47,8 @@ RULES: dict[str, TypeRules] = {
                          "policy", False),
     "resource": TypeRules("required", False, frozenset({"Version", "Id", "Statement"}), False,
                           None, False),
+    "trust": TypeRules("required", False, frozenset({"Version", "Id", "Statement"}), False,
+                       None, False, resources_required=False),
     "endpoint": TypeRules("required", False, frozenset({"Version", "Id", "Statement"}), False,
                           None, False),
     # SCP and RCP element tables (Organizations User Guide) list no Id; RCPs have no NotAction and no NotPrincipal.

@@ -8,7 +8,7 @@ import json
 from typing import Callable
 
 from runnerlink.runtime.supervisor import Supervisor
-from runnerlink.server import admin_apps, admin_workloads, network_view
+from runnerlink.server import admin_apps, admin_workloads, explain, network_view
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline, admin_scope
@@ -32,6 +32,9 @@ def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dic
         return _json(*admin_apps.services(supervisor, pipeline.settings.port, ctx.query))
     if path == "apprunner/logs" and method == "GET":
         return _json(*admin_apps.service_logs(supervisor, ctx.query))
+    if path == "iam/explain" and method == "POST":  # the server's own action, whatever the IAM package declares
+        answered = pipeline.handle_admin(ctx, "iam", "explain", lambda c, p: explain.run(pipeline, c, p))
+        return answered.status, answered.response_body, answered.response_headers
     if path == "workloads" or path.startswith("workloads/"):
         answered = admin_workloads.handle(pipeline, gateway, ctx, path[len("workloads"):])
         if answered is not None:

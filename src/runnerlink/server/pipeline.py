@@ -19,11 +19,12 @@ from runnerlink.auth.sigv4 import Credential, parse_authorization
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, ClientError, UnknownOperation
 from runnerlink.network.context import RUNNERLINK_ACTION
-from runnerlink.server.authorize import EndpointAuthorizer, NotEmulated, denial
+from runnerlink.server.authorize import IAM_ENFORCE, Authorizer, CompiledIdentity, NotEmulated, denial
 from runnerlink.server.context import RequestContext
 from runnerlink.server.read_cache import ReadCache
 from runnerlink.server.traffic import TrafficLog
-from runnerlink.services.base import HandlerContext, RunCheck, ServicePackage, root_arn, run_handler
+from runnerlink.services.base import (GLOBAL_REGION, HandlerContext, IdentitySource, PrincipalPolicies, RunCheck,
+                                      ServicePackage, root_arn, run_handler)
 from runnerlink.store import Store
 from runnerlink.wire.json_protocol import JsonProtocol
 from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, read_form
@@ -49,7 +50,10 @@ class Pipeline:
         self.packages = {package.name: package for package in packages}
         self.router = Router([package.spec for package in packages])
         self.traffic = TrafficLog(None if settings.in_memory else Path(settings.state) / "traffic.jsonl")
-        self.authorizer = EndpointAuthorizer()
+        self.authorizer = Authorizer(settings.iam)
+        # The package that owns identities (IAM) tells principals' policies; without it a non-root principal has none.
+        self.identity_source: IdentitySource | None = next(
+            (package.identity for package in packages if package.identity is not None), None)
         self.read_cache = ReadCache(store)
         identity = next((package.identity for package in packages if package.identity is not None), None)
         self.credentials = Credentials(settings.iam, settings.root_credentials, store, identity)
@@ -152,8 +156,10 @@ class Pipeline:
         ctx.condition_keys = ctx.network.condition_keys(ctx.region, ctx.received_at)
 
     def authorize(self, ctx: RequestContext) -> None:
-        """Through a VPC endpoint, the endpoint's policy decides (identity policies aren't enforced). Runs before
-        dispatch, so the read cache never answers a request its policy refuses."""
+        """The Authorizer's decision (server/authorize.py): in the default mode only an endpoint policy on the path
+        and a package's resource policy (a role's trust policy) judge; in enforce mode every authorized operation is
+        judged with the principal's policies too. Runs before dispatch, so the read cache never answers a request its
+        policy refuses."""
         if ctx.unemulated:
             network = ctx.network
             route = {"endpoint": f"through {network.endpoint}", "internet": "over the internet"}.get(
@@ -162,9 +168,10 @@ class Pipeline:
                               f"{network.host or ctx.unemulated} went {route} and is recorded in the traffic log "
                               f"(runnerlink log), but no emulated service answers it.")
         assert ctx.package and ctx.operation and ctx.principal and ctx.region
-        if not ctx.network.through_endpoint:
-            return
         package, principal, region = ctx.package, ctx.principal, ctx.region
+        enforce = self.authorizer.mode == IAM_ENFORCE
+        if not enforce and not ctx.network.through_endpoint and package.resource_policy is None:
+            return  # nothing judges it: the fast path of the default mode
         tags: Callable[[str], dict[str, str]] | None = None
         if package.resource_tags is not None:
             resource_tags = package.resource_tags
@@ -173,12 +180,37 @@ class Pipeline:
                 return self.invoke(ctx, lambda h: resource_tags(h, arn), principal.account, region, False)[0]
 
             tags = stored_tags
+        name, params = ctx.operation.name, ctx.params or {}
+        policy_text: Callable[[str], str | None] | None = None
+        if package.resource_policy is not None:
+            hook, scope_region = package.resource_policy, package.scope_region or region
 
-        decision = self.authorizer.authorize(package, ctx.operation.name, ctx.params or {}, region, principal.arn,
-                                             principal.account, ctx.network, ctx.condition_keys or {}, tags)
+            def policy_text(account: str) -> str | None:
+                return self.invoke(ctx, lambda h: hook(h, name, params), account, scope_region, False)[0]
+
+        decision = self.authorizer.authorize(package, name, params, region, principal, ctx.network,
+                                             ctx.condition_keys or {}, tags, policy_text,
+                                             lambda: self.principal_policies(ctx, principal),
+                                             (ctx.body, tuple(ctx.query.items())) if len(ctx.body) < 4096 else None)
         ctx.decision = decision
         if decision is not None and decision["result"] != "allowed":
             raise denial(package, principal.arn, decision)
+
+    def principal_policies(self, ctx: RequestContext | None, principal) -> CompiledIdentity:
+        """A principal's compiled policies: read (one read transaction of "<account>/global") only when the store
+        changed since they were last read."""
+        generation = self.store.generation()
+        return self.authorizer.identities.get(principal, generation, lambda p: self.read_policies(ctx, p))
+
+    def read_policies(self, ctx: RequestContext | None, principal) -> PrincipalPolicies:
+        source = self.identity_source
+        if source is None:
+            return PrincipalPolicies()
+        if ctx is None:
+            return run_handler(self.store, lambda h: source.policies(h.tx, principal), principal.account,
+                               GLOBAL_REGION, write=False, lifecycle_delay=self.settings.lifecycle_delay)[0]
+        return self.invoke(ctx, lambda h: source.policies(h.tx, principal), principal.account, GLOBAL_REGION,
+                           False)[0]
 
     def dispatch(self, ctx: RequestContext) -> None:
         assert ctx.package and ctx.operation and ctx.principal and ctx.region

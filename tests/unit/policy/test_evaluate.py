@@ -210,6 +210,59 @@ def test_session_policy_never_grants_on_its_own():
     assert evaluate(req(SESSION), session=policy("session", allow())).blocked_by == ["identity"]
 
 
+def test_several_session_policies_allow_together():
+    # An inline session policy and managed PolicyArns: any of them allowing is the session policy allowing.
+    only_s3, only_apprunner = policy("session", allow("s3:*")), policy("session", allow("apprunner:Describe*"))
+    assert evaluate(req(SESSION), identity=[ALLOW_ALL], session=[only_s3, only_apprunner]).allowed
+    assert evaluate(req(SESSION), identity=[ALLOW_ALL], session=(only_s3,)).blocked_by == ["session"]
+    denying = policy("session", deny("apprunner:*"))
+    assert evaluate(req(SESSION), identity=[ALLOW_ALL],
+                    session=[only_apprunner, denying]).decision == "explicitDeny"
+    assert evaluate(req(SESSION), identity=[ALLOW_ALL], session=[]).allowed  # no session policy: no limit
+
+
+def test_scp_level_of_policies_matching_nothing_denies():
+    # A level whose policies' statements all miss the request (or only deny other actions) allows nothing.
+    only_s3 = policy("scp", allow("s3:*"))
+    deny_ec2 = policy("scp", deny("ec2:*"))
+    assert evaluate(req(), identity=[ALLOW_ALL], scps=[[only_s3, deny_ec2]]).blocked_by == ["scp"]
+    assert evaluate(req(), identity=[ALLOW_ALL], scps=[[policy("scp", allow())], []]).blocked_by == ["scp"]
+    assert evaluate(req(), identity=[ALLOW_ALL], scps=[]).allowed  # no organization: no SCP applies
+
+
+def trust(principal, **extra):
+    return policy("trust", {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra})
+
+
+def assume(principal=ALICE):
+    return Request(principal, "sts:AssumeRole", f"arn:aws:iam::{A}:role/target")
+
+
+def test_trust_policy_must_allow_even_when_the_identity_allows():
+    d = evaluate(assume(), identity=[ALLOW_ALL], resource=trust({"Service": "apprunner.amazonaws.com"}),
+                 resource_required=True)
+    assert d.decision == "implicitDeny" and d.blocked_by == ["resource"]
+
+
+def test_trust_policy_naming_the_account_or_everyone_needs_the_identity_side():
+    for element in ({"AWS": A}, {"AWS": "*"}, "*"):
+        d = evaluate(assume(), resource=trust(element), resource_required=True)
+        assert d.blocked_by == ["identity"], element
+        assert evaluate(assume(), identity=[ALLOW_ALL], resource=trust(element), resource_required=True).allowed
+
+
+def test_trust_policy_naming_the_exact_user_needs_no_identity_permission_in_the_same_account():
+    assert evaluate(assume(), resource=trust({"AWS": ALICE}), resource_required=True).allowed
+    assert evaluate(assume(SESSION), resource=trust({"AWS": SESSION}), resource_required=True).allowed
+    # naming the caller's role is not naming the session
+    assert evaluate(assume(SESSION), resource=trust({"AWS": ROLE}),
+                    resource_required=True).blocked_by == ["identity"]
+    # across accounts the identity side always has to allow
+    bob = Request(BOB_B, "sts:AssumeRole", f"arn:aws:iam::{A}:role/target")
+    assert evaluate(bob, resource=trust({"AWS": BOB_B}), resource_required=True).blocked_by == ["identity"]
+    assert evaluate(bob, resource=trust({"AWS": BOB_B}), identity=[ALLOW_ALL], resource_required=True).allowed
+
+
 # --- resource-based policies in the same account (IAM UG, *Policy evaluation logic*, resource-based) ---
 
 S3_GET = "s3:GetObject"
@@ -284,11 +337,23 @@ def test_resource_grant_still_needs_the_guardrails():
     assert evaluate(s3req(), resource=bucket({"AWS": ALICE}), scps=[[scp]]).blocked_by == ["scp"]
 
 
-def test_wildcard_principal_grant_in_same_account():
-    # "*" grants to everyone; treated like a role grant: still within the boundary (unsure in AWS).
+def test_wildcard_principal_grant_in_same_account_is_not_limited_by_implicit_denies():
+    # issue 11 / IAM UG: within the account a resource policy allowing "*" grants a user or a role session even
+    # when its permissions boundary or session policy implicitly denies; an explicit deny still wins.
     assert evaluate(s3req(), resource=bucket("*")).decision == "allowed"
     boundary = policy("boundary", allow("ec2:*"))
-    assert evaluate(s3req(), resource=bucket({"AWS": "*"}), boundaries=[boundary]).decision == "implicitDeny"
+    for element in ("*", {"AWS": "*"}):
+        assert evaluate(s3req(), resource=bucket(element), boundaries=[boundary]).decision == "allowed"
+        assert evaluate(s3req(SESSION), resource=bucket(element), boundaries=[boundary],
+                        session=policy("session", allow("ec2:*"))).decision == "allowed"
+    assert evaluate(s3req(), resource=bucket({"AWS": "*"}),
+                    boundaries=[policy("boundary", deny("s3:*"))]).decision == "explicitDeny"
+
+
+def test_wildcard_principal_grant_across_accounts_still_needs_the_identity_side():
+    r = Request(BOB_B, S3_GET, BUCKET_OBJ, resource_account=A)
+    assert evaluate(r, resource=bucket({"AWS": "*"})).blocked_by == ["identity"]
+    assert evaluate(r, resource=bucket({"AWS": "*"}), identity=[policy("identity", allow(S3_GET))]).allowed
 
 
 # --- cross-account (IAM UG, *Cross-account policy evaluation logic*) ---------------------------------

@@ -164,20 +164,40 @@ def test_account_principal_matches_every_principal_of_the_account_cross_account(
 
 
 def test_not_principal_with_deny_excludes_listed_principals():
-    # IAM UG, NotPrincipal: list the account too, and the role and session for assumed roles.
-    element = {"AWS": [ALICE, f"arn:aws:iam::{A}:root"]}
+    # IAM UG, NotPrincipal: "deny access to all principals except the principal specified".
+    element = {"AWS": [ALICE, f"arn:aws:iam::{B}:root"]}
     assert resource_decision(element, ALICE, "NotPrincipal", "Deny", [ALL]).decision == "allowed"
     bob = f"arn:aws:iam::{A}:user/bob"
     assert resource_decision(element, bob, "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
 
 
-def test_not_principal_must_list_every_identity_of_the_caller():
-    only_user = {"AWS": ALICE}
-    assert resource_decision(only_user, ALICE, "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
-    role_only = {"AWS": [ROLE, f"arn:aws:iam::{A}:root"]}
-    assert resource_decision(role_only, SESSION, "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
-    full = {"AWS": [ROLE, SESSION, f"arn:aws:iam::{A}:root"]}
-    assert resource_decision(full, SESSION, "NotPrincipal", "Deny", [ALL]).decision == "allowed"
+def test_not_principal_excludes_a_caller_any_of_whose_identities_is_listed():
+    # issue 11: a Deny with NotPrincipal naming a role doesn't deny that role's sessions, nor naming a user that
+    # user (without the account listed too).
+    assert resource_decision({"AWS": ALICE}, ALICE, "NotPrincipal", "Deny", [ALL]).decision == "allowed"
+    assert resource_decision({"AWS": ROLE}, SESSION, "NotPrincipal", "Deny", [ALL]).decision == "allowed"
+    assert resource_decision({"AWS": SESSION}, SESSION, "NotPrincipal", "Deny", [ALL]).decision == "allowed"
+    # Another session of another role, or another user, is still denied.
+    other = f"arn:aws:sts::{A}:assumed-role/other/s1"
+    assert resource_decision({"AWS": ROLE}, other, "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
+    assert resource_decision({"AWS": ROLE}, ALICE, "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
+
+
+def test_not_principal_naming_the_account_excludes_its_principals():
+    for element in ({"AWS": A}, {"AWS": f"arn:aws:iam::{A}:root"}):
+        assert resource_decision(element, SESSION, "NotPrincipal", "Deny", [ALL]).decision == "allowed"
+        bob = f"arn:aws:iam::{B}:user/bob"
+        assert resource_decision(element, bob, "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
+
+
+def test_not_principal_deny_applies_to_anonymous_callers():
+    assert resource_decision({"AWS": ALICE}, "*", "NotPrincipal", "Deny", [ALL]).decision == "explicitDeny"
+
+
+def test_allow_with_not_principal_naming_the_caller_does_not_allow_it():
+    # issue 11: an Allow with NotPrincipal naming the caller must not allow it (same account, no identity policy).
+    assert resource_decision({"AWS": ALICE}, ALICE, "NotPrincipal").decision == "implicitDeny"
+    assert resource_decision({"AWS": ROLE}, SESSION, "NotPrincipal").decision == "implicitDeny"
 
 
 def test_not_principal_deny_always_applies_to_a_principal_with_a_boundary():

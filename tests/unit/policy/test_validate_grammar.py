@@ -259,4 +259,11 @@ def test_bytes_and_other_inputs():
 
 def test_unknown_policy_type():
     with pytest.raises(ValueError):
-        validate(stmt(Action="*", Resource="*"), "trust")
+        validate(stmt(Action="*", Resource="*"), "bucket")
+
+
+def test_trust_policies_need_no_resource():
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                        "Principal": {"Service": "tasks.apprunner.amazonaws.com"}}]}
+    assert validate(document, "trust") == []
+    assert validate(document, "resource") == ["Policy statement must contain resources."]
