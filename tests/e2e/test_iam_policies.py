@@ -239,3 +239,27 @@ def test_aws_cli_policy_round_trip(server, account, tmp_path):
     aws("attach-user-policy", "--user-name", "cli", "--policy-arn", arn)
     assert aws("list-attached-user-policies", "--user-name", "cli")["AttachedPolicies"] == [
         {"PolicyName": "cli", "PolicyArn": arn}]
+
+
+def test_account_summary_and_authorization_details(iam, account):
+    iam.create_user(UserName="sum")
+    iam.create_group(GroupName="sumg")
+    iam.add_user_to_group(GroupName="sumg", UserName="sum")
+    arn = iam.create_policy(PolicyName="sump", PolicyDocument=document("s3:A"))["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="sum", PolicyArn=arn)
+    iam.attach_group_policy(GroupName="sumg", PolicyArn=ADMIN)
+    iam.put_user_policy(UserName="sum", PolicyName="inl", PolicyDocument=document("s3:B"))
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["Users"], summary["Groups"], summary["Policies"], summary["PolicyVersionsInUse"]) == (1, 1, 1, 1)
+    assert (summary["AccessKeysPerUserQuota"], summary["UserPolicySizeQuota"]) == (2, 2048)
+    details = iam.get_account_authorization_details()
+    [user] = details["UserDetailList"]
+    assert user["GroupList"] == ["sumg"] and user["UserPolicyList"][0]["PolicyDocument"]["Statement"][0]["Action"] \
+        == "s3:B"
+    assert user["AttachedManagedPolicies"] == [{"PolicyName": "sump", "PolicyArn": arn}]
+    assert details["GroupDetailList"][0]["AttachedManagedPolicies"][0]["PolicyArn"] == ADMIN
+    assert sorted(p["Arn"] for p in details["Policies"]) == sorted([ADMIN, arn])  # only the AWS policies in use
+    only_users = iam.get_account_authorization_details(Filter=["User"])
+    assert (len(only_users["UserDetailList"]), only_users["GroupDetailList"], only_users["Policies"]) == (1, [], [])
+    pages = list(iam.get_paginator("get_account_authorization_details").paginate(PaginationConfig={"PageSize": 1}))
+    assert len(pages) == 4

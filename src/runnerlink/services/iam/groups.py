@@ -28,8 +28,8 @@ def create_group(ctx: HandlerContext, params: dict) -> dict:
 
 def get_group_(ctx: HandlerContext, params: dict) -> dict:
     record = get_group(ctx.tx, params["GroupName"])
-    users = [list_view(u) for u in (ctx.tx.get(entities.USER, n) for n in entities.members_of(ctx.tx, record["GroupName"]))
-             if u is not None]
+    members = (ctx.tx.get(entities.USER, n) for n in entities.members_of(ctx.tx, record["GroupName"]))
+    users = [list_view(u) for u in members if u is not None]
     return {"Group": public(record), **page(users, params, "Users")}
 
 
