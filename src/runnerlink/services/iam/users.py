@@ -108,4 +108,6 @@ HANDLERS = {
     "PutUserPermissionsBoundary": put_user_permissions_boundary,
     "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
 }
-READ_ONLY = {"GetUser", "ListUsers", "ListUserTags"}
+# GetUser without UserName answers the caller, and the edge's read cache keys answers by account and input, not by
+# principal: it stays out of READ_ONLY so one caller's answer is never served to another.
+READ_ONLY = {"ListUsers", "ListUserTags"}
