@@ -7,7 +7,6 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import public
 from runnerlink.services.iam.records import attachments, documents, entities, inline, managed
 from runnerlink.services.iam.records.paging import page
-from runnerlink.services.iam.records.users import ACCESS_KEY
 
 INSTANCE_PROFILE = "iam_instance_profile"
 

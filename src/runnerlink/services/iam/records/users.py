@@ -8,7 +8,7 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.common import public
 from runnerlink.services.iam import ids
 from runnerlink.services.iam.records import attachments, inline
-from runnerlink.services.iam.records.entities import MEMBER, USER, get_user, not_a_user, user_by_arn
+from runnerlink.services.iam.records.entities import MEMBER, USER, not_a_user, user_by_arn
 from runnerlink.store import Transaction
 
 ACCESS_KEY = "iam_access_key"
