@@ -7,11 +7,12 @@ Each operations module exports HANDLERS (operation → handler) and READ_ONLY; a
 from __future__ import annotations
 
 from runnerlink.services.base import GLOBAL_REGION, ServicePackage
-from runnerlink.services.iam import authorization
+from runnerlink.services.iam import (access_keys, account, authorization, entity_policies, groups, managed_policies,
+                                    users)
 from runnerlink.services.iam.errors import IAMValidationError
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS: tuple = ()
+_OPERATIONS: tuple = (users, groups, managed_policies, entity_policies, access_keys, account)
 
 
 def _package() -> ServicePackage:

@@ -1,0 +1,83 @@
+"""Users, groups and roles as stored (kinds iam_user, iam_group, iam_group_member; iam_role is the roles module's),
+their lookups with AWS's NoSuchEntity wording, and the names IAM compares without case."""
+
+from __future__ import annotations
+
+from runnerlink.services.common import TagRules, merge_tags
+from runnerlink.services.iam.errors import IAMError, already_exists, invalid_input, limit_exceeded, no_such_entity
+from runnerlink.store import Transaction
+
+USER = "iam_user"
+GROUP = "iam_group"
+MEMBER = "iam_group_member"
+ROLE = "iam_role"
+
+TAG_RULES = TagRules(
+    reserved=lambda key: invalid_input("Tag keys starting with 'aws:' are reserved for internal AWS use."),
+    too_many=lambda limit: limit_exceeded(f"The number of tags has reached the maximum limit of {limit}."),
+)
+
+_NOUNS = {USER: "user", GROUP: "group", ROLE: "role"}
+
+
+def get(tx: Transaction, kind: str, name: str) -> dict:
+    record = tx.get(kind, name)
+    if record is None:
+        raise no_such_entity(f"The {_NOUNS[kind]} with name {name} cannot be found.")
+    return record
+
+
+def get_user(tx: Transaction, name: str) -> dict:
+    return get(tx, USER, name)
+
+
+def get_group(tx: Transaction, name: str) -> dict:
+    return get(tx, GROUP, name)
+
+
+def get_role(tx: Transaction, name: str) -> dict:
+    return get(tx, ROLE, name)
+
+
+def check_new_name(tx: Transaction, kind: str, name: str) -> None:
+    """IAM names are unique without regard to case: "Bob" can't be created beside "bob"."""
+    lowered = name.lower()
+    field = "UserName" if kind == USER else "GroupName" if kind == GROUP else "RoleName"
+    if tx.get(kind, name) is not None or any(r[field].lower() == lowered for r in tx.scan(kind)):
+        raise already_exists(f"{_NOUNS[kind].capitalize()} with name {name} already exists.")
+
+
+def user_by_arn(tx: Transaction, arn: str) -> dict | None:
+    return next((u for u in tx.scan(USER) if u["Arn"] == arn), None)
+
+
+def groups_of(tx: Transaction, user_name: str) -> list[str]:
+    return [m["GroupName"] for m in tx.scan(MEMBER, parent=user_name)]
+
+
+def members_of(tx: Transaction, group_name: str) -> list[str]:
+    return [m["UserName"] for m in tx.scan(MEMBER) if m["GroupName"] == group_name]
+
+
+def tags(params: dict) -> list[dict]:
+    return merge_tags(params.get("Tags"), TAG_RULES)
+
+
+def tag(record: dict, new: list | None) -> None:
+    merged = {t["Key"]: t["Value"] for t in record.get("Tags", [])}
+    merged.update({t["Key"]: t["Value"] for t in merge_tags(new, TAG_RULES)})
+    record["Tags"] = merge_tags([{"Key": k, "Value": v} for k, v in merged.items()], TAG_RULES)
+
+
+def untag(record: dict, keys: list[str]) -> None:
+    drop = set(keys)
+    record["Tags"] = [t for t in record.get("Tags", []) if t["Key"] not in drop]
+
+
+def path_prefix_filter(records: list[dict], params: dict) -> list[dict]:
+    prefix = params.get("PathPrefix") or "/"
+    return [r for r in records if r.get("Path", "/").startswith(prefix)]
+
+
+def not_a_user(message: str = "Must specify userName when calling with non-User credentials") -> IAMError:
+    return IAMError("ValidationError", message, 400)

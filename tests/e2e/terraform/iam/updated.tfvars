@@ -1,0 +1,1 @@
+policy_actions = ["apprunner:ListServices", "apprunner:DescribeService"]
