@@ -7,11 +7,11 @@ Each operations module exports HANDLERS (operation → handler) and READ_ONLY; a
 from __future__ import annotations
 
 from runnerlink.services.base import GLOBAL_REGION, ServicePackage
-from runnerlink.services.iam import authorization
+from runnerlink.services.iam import authorization, identity, instance_profiles, roles, service_linked_roles
 from runnerlink.services.iam.errors import IAMValidationError
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS: tuple = ()
+_OPERATIONS: tuple = (roles, instance_profiles, service_linked_roles)
 
 
 def _package() -> ServicePackage:
@@ -27,6 +27,7 @@ def _package() -> ServicePackage:
         authorize=authorization.authorize,
         denial=authorization.DENIAL,
         scope_region=GLOBAL_REGION,
+        identity=identity.SOURCE,
     )
 
 
