@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from runnerlink.auth.keys import new_unique_id
 from runnerlink.policy import validate
-from runnerlink.services.base import HandlerContext
+from runnerlink.services.base import GLOBAL_REGION, HandlerContext
 from runnerlink.services.common import public
 from runnerlink.services.iam import ids
 from runnerlink.services.iam.errors import (IAMError, delete_conflict, malformed_policy, no_such_entity,
@@ -113,8 +113,9 @@ def check_deletable(tx: Transaction, role: dict) -> None:
 
 
 def mark_used(tx: Transaction, role: dict, at: float, region: str) -> None:
-    """RoleLastUsed: when and in which region the role's credentials were last issued."""
-    role["_last_used"] = {"LastUsedDate": at, "Region": region}
+    """RoleLastUsed: when (and in which region, when the handler knows it) the role's credentials were last issued.
+    A global service's handler runs in the "global" scope region, which is not a region to report."""
+    role["_last_used"] = {"LastUsedDate": at} if region == GLOBAL_REGION else {"LastUsedDate": at, "Region": region}
     tx.put(KIND, role["RoleName"], role)
 
 
