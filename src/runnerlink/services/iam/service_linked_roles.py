@@ -8,7 +8,6 @@ import uuid
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.iam.errors import invalid_input, no_such_entity
 from runnerlink.services.iam.records import roles, service_linked
-from runnerlink.services.iam.records.policies import ATTACHMENT, INLINE
 
 _NAME = "AWSServiceRoleFor"
 
@@ -28,7 +27,7 @@ def create_service_linked_role(ctx: HandlerContext, params: dict) -> dict:
     role = roles.new(ctx, name, service.trust_policy, path=service.path, description=params.get("Description"),
                      service_linked=True)
     policy_name = service.policy_arn.rsplit("/", 1)[-1]
-    ctx.tx.put(ATTACHMENT, f"role/{name}/{service.policy_arn}",
+    ctx.tx.put(roles.ATTACHMENT, f"role/{name}/{service.policy_arn}",
                {"PolicyArn": service.policy_arn, "PolicyName": policy_name}, parent=f"role/{name}")
     return {"Role": roles.view(role, last_used=False)}
 
@@ -40,7 +39,7 @@ def delete_service_linked_role(ctx: HandlerContext, params: dict) -> dict:
     name = role["RoleName"]
     principal = role["Path"].strip("/").split("/", 1)[-1]
     task = f"task/aws-service-role/{principal}/{name}/{uuid.uuid4()}"
-    for kind in (ATTACHMENT, INLINE):
+    for kind in (roles.ATTACHMENT, roles.INLINE):
         for record in ctx.tx.scan(kind, parent=f"role/{name}"):
             key = record.get("PolicyArn") or record["PolicyName"]
             ctx.tx.delete(kind, f"role/{name}/{key}")

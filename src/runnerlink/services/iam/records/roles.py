@@ -13,11 +13,13 @@ from runnerlink.services.iam import ids
 from runnerlink.services.iam.errors import (IAMError, delete_conflict, malformed_policy, no_such_entity,
                                             unmodifiable)
 from runnerlink.services.iam.records import entity_tags
-from runnerlink.services.iam.records.policies import ATTACHMENT, INLINE, managed_document
+from runnerlink.services.iam.records.policies import managed_document
 from runnerlink.store import Transaction
 
 KIND = "iam_role"
 INSTANCE_PROFILE = "iam_instance_profile"
+INLINE = "iam_inline_policy"  # the identity contract's kinds of a role's policies (parent "role/<name>")
+ATTACHMENT = "iam_attachment"
 DEFAULT_MAX_SESSION = 3600
 TRUST_POLICY_LIMIT = 2048  # the ACLSizePerRole quota's default
 
