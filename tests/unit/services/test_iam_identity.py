@@ -96,8 +96,8 @@ def test_a_user_has_its_and_its_groups_policies_and_its_boundary(store):
         ctx.tx.put("iam_attachment", f"group/devs/{managed}", {"PolicyArn": managed, "PolicyName": "s3all"},
                    parent="group/devs")
         got = identity.policies(ctx.tx, identity.resolve(ctx.tx, "AKIAEXAMPLEKEY000001"))
-    assert got.identity == (("own", ALLOW_S3), ("s3all", ALLOW_S3))
-    assert got.boundary == ("bound", BOUNDARY) and got.session == ()
+    assert got.identity == (("own", ALLOW_S3), (managed, ALLOW_S3))  # a managed policy is named by its ARN
+    assert got.boundary == (boundary, BOUNDARY) and got.session == ()
 
 
 def test_root_has_no_policies(store):
@@ -134,8 +134,8 @@ def test_a_role_session_has_the_roles_policies_boundary_and_its_session_policies
         creds = identity.mint_role_session(ctx.tx, role, "s", 900, NOW, policies=[BOUNDARY], policy_arns=[managed])
         got = identity.policies(ctx.tx, identity.resolve(ctx.tx, creds["AccessKeyId"]))
     assert got.identity == (("inline", ALLOW_S3),)
-    assert got.boundary == ("bound", BOUNDARY)
-    assert got.session == (("session policy 1", BOUNDARY), ("s3all", ALLOW_S3))
+    assert got.boundary == (boundary, BOUNDARY)
+    assert got.session == (("session policy 1", BOUNDARY), (managed, ALLOW_S3))
 
 
 def test_a_deleted_roles_sessions_have_no_policies(store):

@@ -67,7 +67,7 @@ def _boundary(tx: Transaction, entity: dict | None) -> tuple[str, str] | None:
     if not arn:
         return None
     document = entity_policies.managed_document(tx, arn)
-    return (arn.rsplit("/", 1)[-1], document) if document is not None else None
+    return (arn, document) if document is not None else None
 
 
 def _session_policies(tx: Transaction, session: dict | None) -> tuple[tuple[str, str], ...]:
@@ -77,7 +77,7 @@ def _session_policies(tx: Transaction, session: dict | None) -> tuple[tuple[str,
     for arn in session.get("_policy_arns", []):
         document = entity_policies.managed_document(tx, arn)
         if document is not None:
-            found.append((arn.rsplit("/", 1)[-1], document))
+            found.append((arn, document))
     return tuple(found)
 
 

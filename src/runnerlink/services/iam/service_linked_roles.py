@@ -28,7 +28,8 @@ def create_service_linked_role(ctx: HandlerContext, params: dict) -> dict:
                      service_linked=True)
     policy_name = service.policy_arn.rsplit("/", 1)[-1]
     ctx.tx.put(roles.ATTACHMENT, f"role/{name}/{service.policy_arn}",
-               {"PolicyArn": service.policy_arn, "PolicyName": policy_name}, parent=f"role/{name}")
+               {"PolicyArn": service.policy_arn, "PolicyName": policy_name, "_owner": ["role", name]},
+               parent=f"role/{name}")
     return {"Role": roles.view(role, last_used=False)}
 
 

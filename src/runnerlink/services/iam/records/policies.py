@@ -19,7 +19,7 @@ def _entity_policies(tx: Transaction, parent: str) -> tuple[tuple[str, str], ...
     for attachment in tx.scan(ATTACHMENT, parent=parent):
         document = managed_document(tx, attachment["PolicyArn"])
         if document is not None:
-            found.append((attachment["PolicyName"], document))
+            found.append((attachment["PolicyArn"], document))  # managed policies are named by ARN
     return tuple(found)
 
 
