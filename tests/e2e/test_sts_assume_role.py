@@ -148,3 +148,14 @@ def test_aws_cli_assume_role(server, iam, account, tmp_path):
     answer = json.loads(result.stdout)
     assert answer["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/cli-target/cli"
     assert answer["Credentials"]["AccessKeyId"].startswith("ASIA")
+
+
+def test_get_federation_token_as_root(sts, account):
+    before = time.time()
+    got = sts.get_federation_token(Name="visitor", DurationSeconds=7200, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "apprunner:List*", "Resource": "*"}]}))
+    assert got["FederatedUser"] == {"FederatedUserId": f"{account}:visitor",
+                                    "Arn": f"arn:aws:sts::{account}:federated-user/visitor"}
+    expires = got["Credentials"]["Expiration"].astimezone(timezone.utc).timestamp()
+    assert before + 3600 - 2 <= expires <= time.time() + 3600 + 1  # root's federated sessions: an hour at most
+    assert got["Credentials"]["AccessKeyId"].startswith("ASIA") and got["PackedPolicySize"] > 0

@@ -214,3 +214,26 @@ def test_get_session_token_refuses_session_credentials_and_caps_root_at_an_hour(
     assert error.value.code == "AccessDenied"
     got = call(store, session_token.get_session_token, {"DurationSeconds": 7200}, f"arn:aws:iam::{ACCOUNT}:root")
     assert got["Credentials"]["Expiration"] == NOW + 3600
+
+
+def test_a_federated_user_is_limited_by_its_session_policies_and_has_none_without(store):
+    from runnerlink.services.sts import federation
+
+    user = put_user(store)
+    managed = put_managed(store, "s3all", ALLOW_S3)
+    with context(store) as ctx:
+        ctx.tx.put("iam_attachment", f"user/alice/{managed}", {"PolicyArn": managed, "PolicyName": "s3all"},
+                   parent="user/alice")
+    got = call(store, federation.get_federation_token, {"Name": "bob", "Policy": BOUNDARY}, user["Arn"])
+    assert got["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT}:bob",
+                                    "Arn": f"arn:aws:sts::{ACCOUNT}:federated-user/bob"}
+    bare = call(store, federation.get_federation_token, {"Name": "carol"}, user["Arn"])
+    with context(store) as ctx:
+        principal = identity.resolve(ctx.tx, got["Credentials"]["AccessKeyId"])
+        assert principal.kind == principals.FEDERATED_USER and principal.user_id == f"{ACCOUNT}:bob"
+        limited = identity.policies(ctx.tx, principal)
+        assert limited.identity == ((managed, ALLOW_S3),) and limited.session == (("session policy 1", BOUNDARY),)
+        assert identity.policies(ctx.tx, identity.resolve(ctx.tx, bare["Credentials"]["AccessKeyId"])).identity == ()
+    with pytest.raises(ClientError) as error:
+        call(store, federation.get_federation_token, {"Name": "dave"}, f"arn:aws:sts::{ACCOUNT}:assumed-role/r/s")
+    assert error.value.code == "AccessDenied"

@@ -18,6 +18,8 @@ SESSION = "sts_session"
 ASSUMED_ROLE = "assumed-role"
 SESSION_TOKEN = "session-token"
 FEDERATED_USER = "federated-user"
+# What root may do, for a federated user that root federated: its session policies alone limit it.
+_ROOT_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 _KINDS = {ASSUMED_ROLE: principals.ASSUMED_ROLE, FEDERATED_USER: principals.FEDERATED_USER}
 
 
@@ -93,12 +95,18 @@ def policies(tx: Transaction, principal: Principal) -> PrincipalPolicies:
             return PrincipalPolicies(tags=tags)
         return PrincipalPolicies(identity=entity_policies.role_policies(tx, role["RoleName"]),
                                  boundary=_boundary(tx, role), session=_session_policies(tx, session), tags=tags)
+    session_policies = _session_policies(tx, session)
+    if principal.kind == principals.FEDERATED_USER:
+        if not session_policies:  # a federated user without session policies has no permissions
+            return PrincipalPolicies(tags=tags)
+        if session is not None and not session.get("UserName"):  # federated by the account's root
+            return PrincipalPolicies(identity=(("root", _ROOT_POLICY),), session=session_policies, tags=tags)
     user_name = principal.name or ""
     user = tx.get(USER, user_name)
     if user is None:
         return PrincipalPolicies(tags=tags)
     return PrincipalPolicies(identity=entity_policies.user_policies(tx, user_name), boundary=_boundary(tx, user),
-                             session=_session_policies(tx, session), tags=tags)
+                             session=session_policies, tags=tags)
 
 
 def _mint(tx: Transaction, account: str, duration_seconds: int, now: float, fields: dict) -> dict:
@@ -133,6 +141,19 @@ def mint_user_session(tx: Transaction, account: str, user: dict | None, duration
         fields = {"Kind": SESSION_TOKEN, "Arn": f"arn:aws:iam::{account}:root", "UserId": account}
     else:
         fields = {"Kind": SESSION_TOKEN, "Arn": user["Arn"], "UserId": user["UserId"], "UserName": user["UserName"]}
+    return _mint(tx, account, duration_seconds, now, fields)
+
+
+def mint_federated_session(tx: Transaction, account: str, user: dict | None, name: str, duration_seconds: int,
+                           now: float, *, policies: list[str] = (), policy_arns: list[str] = (),
+                           tags: dict[str, str] | None = None) -> dict:
+    """GetFederationToken's credentials: a federated user limited by its session policies and its federator's
+    (an IAM user's, or root's) permissions."""
+    fields = {"Kind": FEDERATED_USER, "Arn": f"arn:aws:sts::{account}:federated-user/{name}",
+              "UserId": f"{account}:{name}", "SessionName": name, "_policies": list(policies),
+              "_policy_arns": list(policy_arns), "_tags": dict(tags or {}), "_transitive": []}
+    if user is not None:
+        fields["UserName"] = user["UserName"]
     return _mint(tx, account, duration_seconds, now, fields)
 
 

@@ -1,4 +1,4 @@
-"""AWS STS (2011-06-15): AssumeRole, GetSessionToken, GetCallerIdentity, GetAccessKeyInfo.
+"""AWS STS (2011-06-15): AssumeRole, GetSessionToken, GetFederationToken, GetCallerIdentity, GetAccessKeyInfo.
 
 STS is global here: its sessions are stored with the account's IAM records ("<account>/global"), a role session in
 the role's account (its ASIA key carries that account).
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from runnerlink.errors import ValidationError
 from runnerlink.services.base import GLOBAL_REGION, ServicePackage
-from runnerlink.services.sts import assume_role, authorization, caller, session_token
+from runnerlink.services.sts import assume_role, authorization, caller, federation, session_token
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS = (assume_role, caller, session_token)
+_OPERATIONS = (assume_role, caller, federation, session_token)
 
 
 def _package() -> ServicePackage:
