@@ -237,3 +237,44 @@ def test_a_federated_user_is_limited_by_its_session_policies_and_has_none_withou
     with pytest.raises(ClientError) as error:
         call(store, federation.get_federation_token, {"Name": "dave"}, f"arn:aws:sts::{ACCOUNT}:assumed-role/r/s")
     assert error.value.code == "AccessDenied"
+
+
+def test_the_resource_policy_hook_gives_the_trust_policy_the_engine_takes(store):
+    from runnerlink.policy import compile_policy
+
+    role = make_role(store, account=OTHER, trust_policy=trust(f"arn:aws:iam::{ACCOUNT}:root"))
+    with context(store, ACCOUNT) as ctx:  # the caller's scope: the role is read in its own account's
+        text = assume_role.trust_policy(ctx, "AssumeRole", {"RoleArn": role["Arn"], "RoleSessionName": "s1"})
+        missing = assume_role.trust_policy(ctx, "AssumeRole", {"RoleArn": f"arn:aws:iam::{OTHER}:role/none"})
+        other_op = assume_role.trust_policy(ctx, "GetSessionToken", {})
+    assert json.loads(text)["Statement"][0]["Resource"] == role["Arn"]
+    assert compile_policy(text, "resource").statements
+    assert missing is None and other_op is None
+
+
+def test_assume_role_authorization_carries_sts_condition_keys():
+    from runnerlink.services.sts import authorization
+
+    params = {"RoleArn": f"arn:aws:iam::{OTHER}:role/app", "RoleSessionName": "s1", "ExternalId": "x1",
+              "SourceIdentity": "alice", "Tags": [{"Key": "team", "Value": "blue"}], "TransitiveTagKeys": ["team"]}
+    grant = authorization.authorize("AssumeRole", params, "us-east-1", ACCOUNT)
+    assert grant.action == "sts:AssumeRole" and grant.resources == (params["RoleArn"],)
+    assert grant.also == ("sts:TagSession", "sts:SetSourceIdentity")
+    assert grant.context == {"sts:RoleSessionName": "s1", "sts:ExternalId": "x1", "sts:SourceIdentity": "alice",
+                             "aws:RequestTag/team": "blue", "aws:TagKeys": ["team"],
+                             "sts:TransitiveTagKeys": ["team"]}
+    plain = authorization.authorize("AssumeRole", {"RoleArn": params["RoleArn"], "RoleSessionName": "s1"},
+                                    "us-east-1", ACCOUNT)
+    assert plain.also == () and plain.context == {"sts:RoleSessionName": "s1"}
+    assert authorization.authorize("GetCallerIdentity", {}, "us-east-1", ACCOUNT) is None
+
+
+def test_get_caller_identity_user_ids_for_every_kind_of_principal(store):
+    from runnerlink.services.sts import caller
+
+    user = put_user(store)
+    role = make_role(store)
+    ids = {arn: call(store, caller.get_caller_identity, {}, arn)["UserId"] for arn in (
+        f"arn:aws:iam::{ACCOUNT}:root", user["Arn"], f"arn:aws:sts::{ACCOUNT}:assumed-role/app/job",
+        f"arn:aws:sts::{ACCOUNT}:federated-user/bob")}
+    assert list(ids.values()) == [ACCOUNT, user["UserId"], f"{role['RoleId']}:job", f"{ACCOUNT}:bob"]
