@@ -34,6 +34,11 @@ class Transaction(ABC):
         """Every record of a kind, in the order they were first put; with parent (one id or several), only the
         records put with that parent (one of those), found through an index, without reading the others."""
 
+    def in_scope(self, scope: str) -> "Transaction":
+        """Another scope inside this same unit of work: it sees what is committed there, and its writes commit or
+        roll back with this transaction (STS reads a role of another account and stores the session there)."""
+        raise NotImplementedError
+
 
 # Databases written before records had a parent get it from this top-level member on first open: the rule every
 # writer followed when the parent column was added (EC2 records belong to the VPC named by their "VpcId").

@@ -19,6 +19,15 @@ class _MemoryTransaction(Transaction):
         self._store = store
         self._scope = scope
         self._pending: dict[tuple[str, str], object] = {}  # (kind, key) → (JSON bytes, parent) or _DELETED
+        self._others: dict[str, _MemoryTransaction] = {}  # in_scope views, committed with this one
+
+    def in_scope(self, scope: str) -> Transaction:
+        if scope == self._scope:
+            return self
+        found = self._others.get(scope)
+        if found is None:
+            found = self._others[scope] = _MemoryTransaction(self._store, scope)
+        return found
 
     def get(self, kind: str, key: str) -> dict | None:
         found = self._pending.get((kind, key))
@@ -56,6 +65,8 @@ class _MemoryTransaction(Transaction):
         return [orjson.loads(text) for _, text in sorted(table.values(), key=lambda row: row[0])]
 
     def _commit(self) -> None:
+        for other in self._others.values():
+            other._commit()
         if self._pending:
             self._store._generation += 1
         children = self._store._children

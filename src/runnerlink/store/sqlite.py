@@ -34,10 +34,25 @@ INDEXES = "CREATE INDEX IF NOT EXISTS records_by_parent ON records (scope, kind,
 
 
 class _SqliteTransaction(Transaction):
-    def __init__(self, conn: sqlite3.Connection, scope: str):
+    def __init__(self, conn: sqlite3.Connection, scope: str, owner: "_SqliteTransaction | None" = None):
         self._conn = conn
         self._scope = scope
-        self.wrote = False
+        self._owner = owner  # the transaction this one is a view of (in_scope): its `wrote` counts for both
+        self._wrote = False
+
+    @property
+    def wrote(self) -> bool:
+        return self._owner.wrote if self._owner is not None else self._wrote
+
+    @wrote.setter
+    def wrote(self, value: bool) -> None:
+        if self._owner is not None:
+            self._owner.wrote = value
+        else:
+            self._wrote = value
+
+    def in_scope(self, scope: str) -> Transaction:
+        return _SqliteTransaction(self._conn, scope, self._owner or self)
 
     def get(self, kind: str, key: str) -> dict | None:
         row = self._conn.execute(

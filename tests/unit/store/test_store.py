@@ -207,3 +207,21 @@ def test_sqlite_read_transaction_that_cannot_upgrade_raises_conflict(tmp_path):
         tx.put("thing", "seeded", {"n": 2})
     first.close()
     second.close()
+
+
+def test_in_scope_reads_and_writes_another_scope_in_the_same_unit_of_work(store):
+    with store.transaction("b/global", write=True) as tx:
+        tx.put("role", "r", {"n": 1})
+    with store.transaction("a/global", write=True) as tx:
+        other = tx.in_scope("b/global")
+        assert other.get("role", "r") == {"n": 1}
+        assert tx.get("role", "r") is None  # the transaction's own scope is unchanged
+        other.put("session", "s", {"n": 2})
+    with store.transaction("b/global") as tx:
+        assert tx.get("session", "s") == {"n": 2}
+    with pytest.raises(RuntimeError):
+        with store.transaction("a/global", write=True) as tx:
+            tx.in_scope("b/global").put("session", "lost", {"n": 3})
+            raise RuntimeError("handler failed")
+    with store.transaction("b/global") as tx:
+        assert tx.get("session", "lost") is None  # rolled back with the transaction it belongs to

@@ -7,12 +7,13 @@ Each operations module exports HANDLERS (operation → handler) and READ_ONLY; a
 from __future__ import annotations
 
 from runnerlink.services.base import GLOBAL_REGION, ServicePackage
-from runnerlink.services.iam import (access_keys, account, authorization, entity_policies, groups, managed_policies,
-                                    users)
+from runnerlink.services.iam import (access_keys, account, authorization, entity_policies, groups, identity,
+                                    instance_profiles, managed_policies, roles, service_linked_roles, users)
 from runnerlink.services.iam.errors import IAMValidationError
 from runnerlink.wire.routing import ServiceSpec
 
-_OPERATIONS: tuple = (users, groups, managed_policies, entity_policies, access_keys, account)
+_OPERATIONS: tuple = (users, groups, managed_policies, entity_policies, access_keys, account, roles, instance_profiles,
+                      service_linked_roles)
 
 
 def _package() -> ServicePackage:
@@ -28,6 +29,7 @@ def _package() -> ServicePackage:
         authorize=authorization.authorize,
         denial=authorization.DENIAL,
         scope_region=GLOBAL_REGION,
+        identity=identity.SOURCE,
     )
 
 

@@ -1,22 +1,34 @@
-"""AWS STS (2011-06-15): GetCallerIdentity, so clients such as Terraform learn the account of their access key."""
+"""AWS STS (2011-06-15): AssumeRole, GetSessionToken, GetFederationToken, GetCallerIdentity, GetAccessKeyInfo.
+
+STS is global here: its sessions are stored with the account's IAM records ("<account>/global"), a role session in
+the role's account (its ASIA key carries that account).
+"""
 
 from __future__ import annotations
 
 from runnerlink.errors import ValidationError
-from runnerlink.services.base import HandlerContext, ServicePackage
-from runnerlink.services.sts import authorization
+from runnerlink.services.base import GLOBAL_REGION, ServicePackage
+from runnerlink.services.sts import assume_role, authorization, caller, federation, session_token
 from runnerlink.wire.routing import ServiceSpec
 
-
-def get_caller_identity(ctx: HandlerContext, params: dict) -> dict:
-    # An account-root credential's UserId is the account id itself, as on AWS.
-    return {"UserId": ctx.account, "Account": ctx.account, "Arn": ctx.principal_arn}
+_OPERATIONS = (assume_role, caller, federation, session_token)
 
 
-PACKAGE = ServicePackage(
-    spec=ServiceSpec(model_name="sts", signing_name="sts", validation_error=ValidationError),
-    handlers={"GetCallerIdentity": get_caller_identity},
-    read_only=frozenset({"GetCallerIdentity"}),
-    authorize=authorization.authorize,
-    denial=authorization.DENIAL,
-)
+def _package() -> ServicePackage:
+    handlers: dict = {}
+    read_only: set[str] = set()
+    for module in _OPERATIONS:
+        handlers.update(module.HANDLERS)
+        read_only.update(module.READ_ONLY)
+    return ServicePackage(
+        spec=ServiceSpec(model_name="sts", signing_name="sts", validation_error=ValidationError),
+        handlers=handlers,
+        read_only=frozenset(read_only),
+        authorize=authorization.authorize,
+        denial=authorization.DENIAL,
+        resource_policy=assume_role.trust_policy,
+        scope_region=GLOBAL_REGION,
+    )
+
+
+PACKAGE = _package()
