@@ -15,6 +15,7 @@ its instances anew with new tokens; a deleted service's tokens are revoked.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -28,6 +29,7 @@ from runnerlink.services.apprunner.instance_role import (
 from runnerlink.services.base import GLOBAL_REGION
 from runnerlink.store import Store
 
+log = logging.getLogger("runnerlink.edge")
 PATH = "credentials"  # under /_runnerlink/
 FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 AUTHORIZATION_TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
@@ -97,6 +99,10 @@ class InstanceCredentials:
             if self._on_refused is not None and said != str(refusal):
                 self._on_refused(grant.service_arn, str(refusal))
             return 403, {"code": "AssumeRoleUnauthorizedAccess", "message": str(refusal)}
+        except Exception:  # a bug of ours: still a JSON answer the SDKs quote, and the server log has the trace
+            log.exception("minting instance role credentials for %s failed", grant.service_arn)
+            return 500, {"code": "InternalError", "message": "runnerlink could not mint the instance role's "
+                         "credentials. See the runnerlink server log."}
         fresh = {"AccessKeyId": session["AccessKeyId"], "SecretAccessKey": session["SecretAccessKey"],
                  "Token": session["SessionToken"], "Expiration": _iso(session["Expiration"]),
                  "RoleArn": grant.role_arn, "_expires": float(session["Expiration"])}
