@@ -8,9 +8,10 @@ the path AWS would give them.
 
 The workload is the service's (Owner: its ARN, Name: "apprunner:<service>", which the traffic log shows with each
 request) and is made once per network placement, so restarts and resumes reuse it; the application runs with the
-proxy, CA-bundle, credential and Region variables: with an instance role, the container credentials endpoint's
-(server/app_credentials.py) instead of the account's root key. A placement whose subnet or groups are gone fails the deployment
-(ValueError → "egress: …"); release() removes the service's workloads once it is deleted.
+proxy, CA-bundle, credential and Region variables (with an instance role, the container credentials endpoint's of
+server/app_credentials.py instead of the account's root key). A placement whose subnet or groups are gone fails the
+deployment (ValueError → "egress: …"); release() removes the service's workloads (and instance-role tokens) once it
+is deleted.
 """
 
 from __future__ import annotations

@@ -100,11 +100,11 @@ def credentials(edge, fake, clock):
     edge.credentials = None
 
 
-def put_role(edge, name: str, document: str, account: str = ACCOUNT, max_duration: int = 3600) -> str:
+def put_role(edge, name: str, document: str, account: str = ACCOUNT) -> str:
     arn = f"arn:aws:iam::{account}:role/{name}"
     with edge.store.transaction(f"{account}/global", write=True) as tx:
         tx.put("iam_role", name, {"RoleName": name, "RoleId": "AROAEXAMPLEEXAMPLE123", "Arn": arn, "Path": "/",
-                                  "AssumeRolePolicyDocument": document, "MaxSessionDuration": max_duration})
+                                  "AssumeRolePolicyDocument": document, "MaxSessionDuration": 3600})
     return arn
 
 
@@ -171,12 +171,6 @@ def test_a_session_is_kept_until_refresh_before_expiration_then_minted_anew(edge
     second = fetch(env[FULL_URI], env[AUTHORIZATION_TOKEN])[1]
     assert second["AccessKeyId"] != first["AccessKeyId"] and second["Expiration"] > first["Expiration"]
     assert len(fake.minted) == 2
-
-
-def test_a_short_max_session_duration_is_not_exceeded(edge, credentials, fake):
-    env = credentials.grant(service(put_role(edge, "short-role", trust(), max_duration=3600)))
-    assert fetch(env[FULL_URI], env[AUTHORIZATION_TOKEN])[0] == 200
-    assert fake.minted[-1][2] == 3600
 
 
 def test_a_role_not_trusting_app_runners_tasks_principal_is_refused_with_a_clear_message(edge, credentials, fake):

@@ -20,7 +20,7 @@ from runnerlink.policy.request import Request
 from runnerlink.store import Transaction
 
 TASKS_PRINCIPAL = "tasks.apprunner.amazonaws.com"
-SESSION_SECONDS = 3600  # within every role's MaxSessionDuration (at least an hour)
+SESSION_SECONDS = 3600  # within every role's MaxSessionDuration (IAM's least is an hour)
 _ROLE_ARN = re.compile(r"arn:(?P<partition>aws[\w-]*):iam::(?P<account>\d{12}):role(?P<path>/(?:[^/]+/)*)"
                        r"(?P<name>[\w+=,.@-]{1,64})")
 
@@ -67,8 +67,7 @@ def assume_instance_role(tx: Transaction, identity: Identity, role_arn: str, ser
     if not trusts_app_runner(role.get("AssumeRolePolicyDocument") or "", role_arn, service_arn, service_account):
         raise RoleRefused(f"{refused}: its trust policy does not allow the service principal {TASKS_PRINCIPAL} to "
                           f"call sts:AssumeRole.")
-    duration = min(SESSION_SECONDS, int(role.get("MaxSessionDuration") or SESSION_SECONDS))
-    return identity.mint_role_session(tx, role, session_name, duration, now)
+    return identity.mint_role_session(tx, role, session_name, SESSION_SECONDS, now)
 
 
 def trusts_app_runner(document: str, role_arn: str, service_arn: str, service_account: str) -> bool:
