@@ -135,10 +135,22 @@ def test_with_an_instance_role_the_app_gets_the_endpoint_and_a_token_not_a_key(s
     status, body = fetch(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"], "someone-elses-token")
     assert (status, body["code"]) == (401, "InvalidToken")
 
-    # Deleted: its token is revoked.
+    uri = env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    assert fetch(uri, token)[0] != 401  # known (what it answers is IAM's: the tests below)
+
+    # The token ends with its instance: paused, the instance is stopped; resumed, a new instance has a new token.
+    apprunner.pause_service(ServiceArn=service["ServiceArn"])
+    wait_settled(apprunner, service["ServiceArn"])
+    wait_for(lambda: fetch(uri, token)[0] == 401)
+    apprunner.resume_service(ServiceArn=service["ServiceArn"])
+    assert wait_settled(apprunner, service["ServiceArn"])["Status"] == "RUNNING"
+    resumed = get_json(server, service["ServiceUrl"], "/env")["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    assert resumed != token and fetch(uri, resumed)[0] != 401
+
+    # Deleted: no token of the service fetches anything.
     apprunner.delete_service(ServiceArn=service["ServiceArn"])
     wait_settled(apprunner, service["ServiceArn"], timeout=20)
-    wait_for(lambda: fetch(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"], token)[0] == 401)
+    wait_for(lambda: fetch(uri, resumed)[0] == 401)
 
 
 @AFTER_IAM

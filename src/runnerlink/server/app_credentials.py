@@ -8,8 +8,8 @@ ContainerProvider, the JS and Go SDKs' alike) sends the token as the Authorizati
 
 Each answer is a session of the instance role minted through IAM (services/apprunner/instance_role.py), kept while
 more than REFRESH_BEFORE of it remains (botocore refreshes 15 minutes before expiry, so it never gets a session it
-would refresh at once) and minted anew after that. Tokens live in this server's memory: a restarted server starts
-its instances anew with new tokens; a deleted service's tokens are revoked.
+would refresh at once) and minted anew after that. Tokens live in this server's memory and end with their instance
+(stopped, replaced, paused) or their service (deleted); a restarted server starts its instances with new ones.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Mapping
 
 from runnerlink.services.apprunner.instance_role import (
     IdentityLoader, RoleRefused, assume_instance_role, iam_identity,
@@ -73,6 +73,13 @@ class InstanceCredentials:
             self._grants[token] = _Grant(service["ServiceArn"], service["ServiceName"], account, role_arn,
                                          session_name=service["ServiceId"])
         return {FULL_URI: self.uri, AUTHORIZATION_TOKEN: token}
+
+    def forget(self, environment: Mapping[str, str]) -> None:
+        """The instance given this environment (grant's answer) has stopped: its token fetches nothing more."""
+        token = environment.get(AUTHORIZATION_TOKEN)
+        if token:
+            with self._lock:
+                self._grants.pop(token, None)
 
     def revoke(self, service_arn: str) -> None:
         """The service is deleted: its instances' tokens fetch nothing more."""

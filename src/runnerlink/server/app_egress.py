@@ -68,6 +68,11 @@ class Egress:
         # No instance role: the service's account (an access key of 12 digits is that account's root to runnerlink).
         return {**environment, "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": "runnerlink-instance"}
 
+    def forget(self, environment: Mapping[str, str]) -> None:
+        """The instance started with this environment has stopped: its instance-role token fetches nothing more."""
+        if self.credentials is not None:
+            self.credentials.forget(environment)
+
     def release(self, service: dict) -> list[str]:
         """Remove the service's workloads (it is deleted): those in its account and in App Runner's. Their ids."""
         arn = service["ServiceArn"]

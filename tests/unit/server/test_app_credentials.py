@@ -228,6 +228,15 @@ def test_each_instance_has_its_own_token_and_a_deleted_service_s_are_revoked(edg
     assert fetch(second[FULL_URI], second[AUTHORIZATION_TOKEN])[0] == 401
 
 
+def test_a_stopped_instance_s_token_ends_with_it(edge, credentials):
+    role = put_role(edge, "ending-role", trust())
+    stopped, running = credentials.grant(service(role)), credentials.grant(service(role))
+    credentials.forget(stopped)
+    assert fetch(stopped[FULL_URI], stopped[AUTHORIZATION_TOKEN])[0] == 401
+    assert fetch(running[FULL_URI], running[AUTHORIZATION_TOKEN])[0] == 200
+    credentials.forget({})  # an instance without a role: nothing to end
+
+
 def test_without_applications_the_endpoint_is_not_there(edge):
     assert edge.credentials is None
     status, body = fetch(f"http://127.0.0.1:{edge.settings.port}/_runnerlink/credentials", "x")
