@@ -27,10 +27,12 @@ _PRIVATE_PREFIXES = ("RUNNERLINK_", "AWS_", "HTTP_PROXY", "HTTPS_PROXY", "http_p
                      "no_proxy", "PYTEST_", "VIRTUAL_ENV")
 
 
-# What the egress settings give an application that only makes sense on this host (not inside a container).
+# What the egress settings give an application that only makes sense on this host (not inside a container): the
+# gateway, the CA bundle's path, and the container credentials endpoint on the host's loopback address.
 HOST_ONLY = frozenset({"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy",
                        "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE",
-                       "NODE_EXTRA_CA_CERTS"})
+                       "NODE_EXTRA_CA_CERTS", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                       "AWS_CONTAINER_AUTHORIZATION_TOKEN"})
 
 
 class DeployFailure(Exception):

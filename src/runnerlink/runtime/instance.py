@@ -8,7 +8,7 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO, Callable, Mapping, Sequence
 
 from runnerlink.runtime import orphans
 from runnerlink.runtime.logs import APPLICATION, BUILD, ServiceLog
@@ -41,6 +41,7 @@ class Instance:
         self.deployment = deployment
         self._stop_argv = list(stop_argv) if stop_argv else None
         self._stopped = threading.Event()
+        self.on_stop: Callable[[], None] | None = None  # what ends with the instance (its credentials token …)
         self.process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self._noted = orphans.note(apps_dir, self.process.pid) if apps_dir is not None else None
@@ -63,6 +64,9 @@ class Instance:
         _kill_group(self.process)
         if self._noted is not None:
             orphans.forget(self._noted)
+        if self.on_stop is not None:
+            on_stop, self.on_stop = self.on_stop, None
+            on_stop()
         self._pump.join(timeout=STOP_GRACE)
 
 

@@ -47,7 +47,8 @@ LISTEN_POLL = 0.02  # how often a starting instance's port is tried before its f
 WORKER_GRACE = 10.0  # seconds stop() waits for deployments in progress to let go of their instances
 # Egress: the environment a service's application runs with so its outbound requests take its network's path
 # (proxy, CA bundle, credentials), from the service record; raises ValueError when that network can't be had. It may
-# have release(service), called once a service is deleted, to remove what it placed for the service.
+# have release(service), called once a service is deleted, to remove what it placed for the service, and
+# forget(environment), called once the instance started with that environment stops (its credentials token ends).
 Egress = Callable[[dict], Mapping[str, str]]
 
 
@@ -376,10 +377,18 @@ class Supervisor:
         extra.setdefault("AWS_REGION", _scope(service["ServiceArn"])[1])
         extra.setdefault("AWS_DEFAULT_REGION", extra["AWS_REGION"])
         name = f"runnerlink-{service['ServiceName']}-{built.deployment[:8]}"
+        forget = getattr(self._egress, "forget", None)
         try:
-            return deploy.launch(built, _free_port(), extra, service_log, name, self.apps_dir)
-        except OSError as error:
-            raise DeployFailure(f"the instance could not start: {error}") from None
+            instance = deploy.launch(built, _free_port(), extra, service_log, name, self.apps_dir)
+        except BaseException as error:  # no instance: what was granted for it ends now
+            if forget is not None:
+                forget(extra)
+            if isinstance(error, OSError):
+                raise DeployFailure(f"the instance could not start: {error}") from None
+            raise
+        if forget is not None:
+            instance.on_stop = lambda: forget(extra)
+        return instance
 
     def _await_health(self, service: dict, instance: Instance, service_log: ServiceLog) -> None:
         """Health checks until the instance is healthy; DeployFailure when it is unhealthy or exits."""

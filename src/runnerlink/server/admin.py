@@ -8,7 +8,8 @@ import json
 from typing import Callable
 
 from runnerlink.runtime.supervisor import Supervisor
-from runnerlink.server import admin_apps, admin_workloads, explain, network_view
+from runnerlink.server import admin_apps, admin_workloads, app_credentials, explain, network_view
+from runnerlink.server.app_credentials import InstanceCredentials
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline, admin_scope
@@ -21,11 +22,14 @@ JSON = [(b"content-type", b"application/json")]
 
 
 def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dict], ctx: RequestContext,
-           path: str, supervisor: Supervisor | None = None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+           path: str, supervisor: Supervisor | None = None, credentials: InstanceCredentials | None = None,
+           ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     """(status, body, headers) of a request to /_runnerlink/<path>."""
     method = ctx.method
     if path in ("health", "status"):
         return _json(200, health())
+    if path == app_credentials.PATH and method == "GET" and credentials is not None:
+        return _json(*credentials.answer(ctx.headers.get("authorization")))
     if path == "traffic" and method == "GET":
         return _json(*_traffic(pipeline, ctx.query))
     if path == "apprunner/services" and method == "GET":

@@ -12,13 +12,16 @@ from urllib.parse import parse_qsl
 from runnerlink import __version__
 from runnerlink.config import Settings
 from runnerlink.errors import AWSError, RequestTooLarge
+from runnerlink.runtime.logs import ServiceLog
 from runnerlink.runtime.sources import SourceMap
 from runnerlink.runtime.supervisor import Supervisor
 from runnerlink.server import admin, app_egress
+from runnerlink.server.app_credentials import InstanceCredentials, edge_url
 from runnerlink.server.app_proxy import AppProxy, host_of
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
+from runnerlink.services.apprunner.ids import parse_arn
 from runnerlink.services.registry import all_services
 from runnerlink.store import Store, open_store
 from runnerlink.wire import json_protocol
@@ -44,6 +47,7 @@ class EdgeApp:
         self.gateway: Gateway | None = None
         self.supervisor: Supervisor | None = None
         self.app_proxy: AppProxy | None = None
+        self.credentials: InstanceCredentials | None = None  # the applications' container credentials endpoint
         self._apps_temp: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -72,7 +76,8 @@ class EdgeApp:
                              raw_query=query_string.decode("latin-1"))
         if path.startswith(ADMIN_PREFIX):
             status, answer, answer_headers = admin.handle(self.pipeline, self.gateway, self.health, ctx,
-                                                          path[len(ADMIN_PREFIX):], self.supervisor)
+                                                          path[len(ADMIN_PREFIX):], self.supervisor,
+                                                          self.credentials)
             await _send(send, status, answer, answer_headers)
             return
         self.pipeline.handle(ctx)
@@ -130,14 +135,22 @@ class EdgeApp:
             apps_dir = Path(self._apps_temp)
         else:
             apps_dir = Path(settings.state) / "apps"
+        self.credentials = InstanceCredentials(self.store, edge_url(settings.host, settings.port),
+                                               on_refused=lambda arn, why: self._say_refused(arn, why))
         supervisor = Supervisor(self.store, settings.lifecycle_delay, sources, apps_dir, settings.container_engine,
-                                egress=app_egress.Egress(self.pipeline, gateway))
+                                egress=app_egress.Egress(self.pipeline, gateway, self.credentials))
         self.pipeline.run_check = supervisor.run_check
         self.pipeline.after_write.append(supervisor.poke)
         gateway.app_proxy = self.app_proxy = AppProxy(supervisor)
         self.app_proxy.record = self.pipeline.traffic.append
         self.supervisor = supervisor
         supervisor.start()
+
+    def _say_refused(self, service_arn: str, reason: str) -> None:
+        """A refused instance-role fetch, in the service's log (`runnerlink logs`) beside the application's own."""
+        if self.supervisor is not None:
+            service_id = parse_arn(service_arn).parts[-1]
+            ServiceLog(self.supervisor.apps_dir / service_id).event(f"Instance role credentials refused: {reason}")
 
 
 async def _read_body(receive, limit: int) -> bytes:

@@ -8,8 +8,10 @@ the path AWS would give them.
 
 The workload is the service's (Owner: its ARN, Name: "apprunner:<service>", which the traffic log shows with each
 request) and is made once per network placement, so restarts and resumes reuse it; the application runs with the
-proxy, CA-bundle, credential and Region variables. A placement whose subnet or groups are gone fails the deployment
-(ValueError → "egress: …"); release() removes the service's workloads once it is deleted.
+proxy, CA-bundle, credential and Region variables (with an instance role, the container credentials endpoint's of
+server/app_credentials.py instead of the account's root key). A placement whose subnet or groups are gone fails the
+deployment (ValueError → "egress: …"); release() removes the service's workloads (and instance-role tokens) once it
+is deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Mapping
 from runnerlink.auth.credentials import CONVENTION_SECRET
 from runnerlink.errors import AWSError
 from runnerlink.server.admin_workloads import settings_for
+from runnerlink.server.app_credentials import InstanceCredentials
 from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline
 from runnerlink.services import workload_index
@@ -37,9 +40,10 @@ LOCAL_NAMES = "localhost,127.0.0.1,::1"
 
 
 class Egress:
-    def __init__(self, pipeline: Pipeline, gateway: Gateway):
+    def __init__(self, pipeline: Pipeline, gateway: Gateway, credentials: InstanceCredentials | None = None):
         self.pipeline = pipeline
         self.gateway = gateway
+        self.credentials = credentials
 
     def __call__(self, service: dict) -> Mapping[str, str]:
         """The environment the service's application runs with; ValueError when its network can't be had."""
@@ -57,16 +61,26 @@ class Egress:
                            write=True)
         with self.pipeline.store.transaction(workload_index.INDEX_SCOPE, write=True) as tx:
             workload_index.put(tx, record)
-        return {**settings_for(self.gateway, record), "NO_PROXY": LOCAL_NAMES, "no_proxy": LOCAL_NAMES,
-                # The service's account: an access key of 12 digits is that account's root to runnerlink, whose secret
-                # is "test" in enforce mode (auth/credentials.py) until instance roles give the role's session.
-                "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": CONVENTION_SECRET,
-                "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+        environment = {**settings_for(self.gateway, record), "NO_PROXY": LOCAL_NAMES, "no_proxy": LOCAL_NAMES,
+                       "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+        role = self.credentials.grant(service) if self.credentials is not None else {}
+        if role:  # the SDKs' chain reaches the container provider only when no key is in the environment
+            return {**environment, **role}
+        # No instance role: the service's account. An access key of 12 digits is that account's root to runnerlink,
+        # whose secret is "test" in enforce mode (auth/credentials.py).
+        return {**environment, "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": CONVENTION_SECRET}
+
+    def forget(self, environment: Mapping[str, str]) -> None:
+        """The instance started with this environment has stopped: its instance-role token fetches nothing more."""
+        if self.credentials is not None:
+            self.credentials.forget(environment)
 
     def release(self, service: dict) -> list[str]:
         """Remove the service's workloads (it is deleted): those in its account and in App Runner's. Their ids."""
         arn = service["ServiceArn"]
         region, account = _region_account(arn)
+        if self.credentials is not None:
+            self.credentials.revoke(arn)
         removed: list[str] = []
         for scope in dict.fromkeys([(account, region), (APP_RUNNER_ACCOUNT, region)]):
             removed += self._run(scope, lambda ctx: _remove_owned(ctx, arn), write=True)
