@@ -13,7 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink.config import DEFAULT_ACCOUNT, Settings
+from runnerlink.config import Settings
 
 # Variables that would send a program's AWS requests around the gateway, to a fixed URL: unset in a workload.
 _ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
@@ -48,7 +48,7 @@ def add_parser(commands) -> None:
 
 
 def _common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--account", help="the account (default: AWS_ACCESS_KEY_ID when it is an account id)")
+    command.add_argument("--account", help="the account (default: the account of AWS_ACCESS_KEY_ID, as the server resolves it)")
     command.add_argument("--region", help="the region (default: AWS_REGION, AWS_DEFAULT_REGION, runnerlink's)")
     command.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
 
@@ -162,14 +162,10 @@ def _is_aws_name(entry: str) -> bool:
 # --- talking to the server --------------------------------------------------------------------------------------------
 
 def _place(base: str, args: argparse.Namespace) -> dict:
-    payload = {"account": args.account or _default_account(), "region": args.region or _default_region(),
+    payload = {"account": args.account, "accessKey": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+               "region": args.region or _default_region(),
                "subnet": args.subnet, "securityGroups": args.security_groups or [], "publicIp": args.public_ip}
     return _call(base, "POST", "workloads", payload)
-
-
-def _default_account() -> str:
-    key = os.environ.get("AWS_ACCESS_KEY_ID", "")
-    return key if len(key) == 12 and key.isdigit() else DEFAULT_ACCOUNT
 
 
 def _default_region() -> str:

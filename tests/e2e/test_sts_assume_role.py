@@ -97,7 +97,7 @@ def test_the_trust_policy_decides(iam, sts, account):
     only_bob = make_role(iam, account, name="bobs", trust_policy=trust(f"arn:aws:iam::{account}:user/bob"))
     assert error_of(sts.assume_role, RoleArn=only_bob["Arn"], RoleSessionName="s1") == (
         "AccessDenied", f"User: arn:aws:iam::{account}:root is not authorized to perform: sts:AssumeRole on "
-                        f"resource: {only_bob['Arn']}")
+                        f"resource: {only_bob['Arn']} because no resource-based policy allows the sts:AssumeRole action")
     no_tags = make_role(iam, account, name="plain", trust_policy=trust(f"arn:aws:iam::{account}:root"))
     sts.assume_role(RoleArn=no_tags["Arn"], RoleSessionName="s1")
     # Session tags need sts:TagSession in the trust policy too.
@@ -106,7 +106,7 @@ def test_the_trust_policy_decides(iam, sts, account):
     missing = f"arn:aws:iam::{account}:role/nothing-here"
     assert error_of(sts.assume_role, RoleArn=missing, RoleSessionName="s1") == (
         "AccessDenied", f"User: arn:aws:iam::{account}:root is not authorized to perform: sts:AssumeRole on "
-                        f"resource: {missing}")
+                        f"resource: {missing} because no resource-based policy allows the sts:AssumeRole action")
 
 
 def test_a_role_of_another_account_is_assumed_there(server, account):

@@ -40,7 +40,7 @@ def _create(pipeline: Pipeline, gateway: Gateway | None, ctx: RequestContext, pa
     if not isinstance(params.get("subnet"), str):
         raise AdminError('Send {"subnet": "subnet-…", "account": …, "region": …, "securityGroups": […], '
                          '"publicIp": true|false|null}.')
-    ctx.account = account = str(params.get("account") or DEFAULT_ACCOUNT)
+    ctx.account = account = str(params.get("account") or _account_of(pipeline, params.get("accessKey")))
     ctx.region = region = str(params.get("region") or pipeline.settings.region)
     groups = params.get("securityGroups") or []
     public_ip = params.get("publicIp")
@@ -60,6 +60,15 @@ def _create(pipeline: Pipeline, gateway: Gateway | None, ctx: RequestContext, pa
         workload_index.put(tx, record)
     return {"workload": workloads.public_view(record), "proxy": gateway.proxy_url(record),
             "caBundle": gateway.ca_bundle, "environment": settings_for(gateway, record)}
+
+
+def _account_of(pipeline: Pipeline, access_key: object) -> str:
+    """The account an access key acts in, as the edge resolves it (an account isn't a secret: GetAccessKeyInfo tells
+    it too); the default account without one."""
+    if not isinstance(access_key, str) or not access_key:
+        return DEFAULT_ACCOUNT
+    principal = pipeline.credentials.principal(access_key)
+    return principal.account if principal is not None else DEFAULT_ACCOUNT
 
 
 def _list(pipeline: Pipeline, ctx: RequestContext) -> dict:

@@ -84,7 +84,8 @@ class Pipeline:
         answer = run_handler(self.store, handler, account, region, write=write,
                              lifecycle_delay=self.settings.lifecycle_delay, request_id=ctx.request_id,
                              principal_arn=ctx.principal.arn if ctx.principal else root_arn(account),
-                             now=ctx.received_at, network=ctx.network, run_check=self.run_check)
+                             now=ctx.received_at, network=ctx.network, run_check=self.run_check,
+                             principal=ctx.principal)
         if write:
             for hook in self.after_write:
                 hook()
@@ -223,7 +224,8 @@ class Pipeline:
         scope = f"{ctx.principal.account}/{region}"
         cacheable = not write and ctx.protocol.name in CACHEABLE_PROTOCOLS
         if cacheable:
-            key = (scope, name, ctx.body, tuple(ctx.query.items()))
+            # By principal too: an answer may be the caller's own (IAM GetUser, STS GetCallerIdentity).
+            key = (scope, ctx.principal.arn, name, ctx.body, tuple(ctx.query.items()))
             cached, generation = self.read_cache.lookup(key, ctx.received_at)
             if cached is not None:
                 ctx.response_body, ctx.from_cache = cached, True

@@ -36,6 +36,7 @@ class HandlerContext:
     # The edge's read cache and the gateway's path cache keep what they derived until then.
     changes_at: float = math.inf
     run_check: RunCheck | None = None
+    principal: Principal | None = None  # the caller as authenticated (its session, access key); None: root
 
     def note_change(self, at: float) -> None:
         """Note that the answer depends on whether ctx.now has reached `at`: it may change then."""
@@ -53,7 +54,8 @@ def root_arn(account: str) -> str:
 @contextmanager
 def open_context(store: Store, account: str, region: str, *, write: bool, lifecycle_delay: float,
                  request_id: str = "", principal_arn: str | None = None, now: float | None = None,
-                 network: NetworkContext = DIRECT, run_check: RunCheck | None = None) -> Iterator[HandlerContext]:
+                 network: NetworkContext = DIRECT, run_check: RunCheck | None = None,
+                 principal: Principal | None = None) -> Iterator[HandlerContext]:
     """A handler context inside one store transaction of the account and region: committed when the block ends,
     rolled back if it raises. Every caller of a handler or a record lookup (the edge, the gateway, admin actions)
     goes through here; a lookup made for no request in particular (the gateway's path decisions) has no request id."""
@@ -61,7 +63,7 @@ def open_context(store: Store, account: str, region: str, *, write: bool, lifecy
         yield HandlerContext(account=account, region=region, now=time.time() if now is None else now, tx=tx,
                              lifecycle_delay=lifecycle_delay, request_id=request_id,
                              principal_arn=principal_arn or root_arn(account), network=network,
-                             run_check=run_check)
+                             run_check=run_check, principal=principal)
 
 
 def run_handler(store: Store, handler: Callable[[HandlerContext], Any], account: str, region: str, *, write: bool,

@@ -177,7 +177,8 @@ def test_the_handler_leaves_the_trust_policy_to_the_edge_but_refuses_a_missing_r
              f"arn:aws:iam::{ACCOUNT}:user/bob")
     assert denied.value.code == "AccessDenied"
     assert denied.value.message == (f"User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: "
-                                    f"sts:AssumeRole on resource: {missing}")
+                                    f"sts:AssumeRole on resource: {missing} because no resource-based policy allows the "
+                                    "sts:AssumeRole action")
 
 
 def test_a_cross_account_session_belongs_to_the_roles_account(store):

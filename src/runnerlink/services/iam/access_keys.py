@@ -66,4 +66,4 @@ HANDLERS = {
     "DeleteAccessKey": delete_access_key,
     "GetAccessKeyLastUsed": get_access_key_last_used,
 }
-READ_ONLY = {"GetAccessKeyLastUsed"}  # ListAccessKeys may answer the caller (see users.READ_ONLY)
+READ_ONLY = {"ListAccessKeys", "GetAccessKeyLastUsed"}

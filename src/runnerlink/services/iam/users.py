@@ -108,6 +108,5 @@ HANDLERS = {
     "PutUserPermissionsBoundary": put_user_permissions_boundary,
     "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
 }
-# GetUser without UserName answers the caller, and the edge's read cache keys answers by account and input, not by
-# principal: it stays out of READ_ONLY so one caller's answer is never served to another.
-READ_ONLY = {"ListUsers", "ListUserTags"}
+# GetUser without UserName answers the caller: the edge's read cache keys answers by principal too.
+READ_ONLY = {"GetUser", "ListUsers", "ListUserTags"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runnerlink.auth.identity import ASSUMED_ROLE
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.iam import identity
 from runnerlink.services.iam.records import roles as iam_roles
@@ -16,6 +17,14 @@ def _is_role_session(arn: str) -> bool:
     return ":assumed-role/" in arn
 
 
+def _caller_session(ctx: HandlerContext) -> dict | None:
+    """The stored session of a caller that is itself a role session (role chaining), else None."""
+    principal = ctx.principal
+    if principal is None or principal.kind != ASSUMED_ROLE or principal.account != ctx.account:
+        return None
+    return identity.session(ctx.tx, principal.access_key)
+
+
 def assume_role(ctx: HandlerContext, params: dict) -> dict:
     role_arn, caller = params["RoleArn"], ctx.principal_arn
     policies = session_inputs.session_policy(params.get("Policy"))
@@ -25,6 +34,10 @@ def assume_role(ctx: HandlerContext, params: dict) -> dict:
     if found is None:
         raise access_denied(caller, "sts:AssumeRole", role_arn)
     tx, role = found  # its trust policy was judged by the edge, through trust_policy below, in every mode
+    caller_session = _caller_session(ctx)
+    if caller_session is not None:
+        tags, transitive = session_inputs.with_inherited(tags, transitive, caller_session.get("_tags", {}),
+                                                         caller_session.get("_transitive", []))
     duration = params.get("DurationSeconds")
     if duration is not None:
         if _is_role_session(caller) and duration > CHAINED_LIMIT:

@@ -14,8 +14,10 @@ def validation(message: str) -> ClientError:
 
 
 def access_denied(caller: str, action: str, resource: str) -> ClientError:
-    return sts_error("AccessDenied", f"User: {caller} is not authorized to perform: {action} on resource: {resource}",
-                     403)
+    """A role that doesn't exist has no trust policy to allow the caller: answered as the edge answers a trust policy
+    that doesn't, so a refusal doesn't tell whether the role exists."""
+    return sts_error("AccessDenied", f"User: {caller} is not authorized to perform: {action} on resource: {resource} "
+                                     f"because no resource-based policy allows the {action} action", 403)
 
 
 def malformed_policy(message: str) -> ClientError:

@@ -58,3 +58,15 @@ def packed_size(policies: list[str], arns: list[str], tags: dict[str, str]) -> i
         raise sts_error("PackedPolicyTooLarge", f"Packed policy consumes {percent}% of allotted space, please use "
                                                 f"smaller policy.")
     return percent
+
+
+def with_inherited(tags: dict[str, str], transitive: list[str], inherited: dict[str, str],
+                   inherited_keys: list[str]) -> tuple[dict[str, str], list[str]]:
+    """A chained session's tags: the caller session's transitive tags pass on, still transitive, and can't be set
+    anew (IAM UG, "Chaining roles with session tags"; the error's wording is runnerlink's, AWS's is unconfirmed)."""
+    passed = {key: value for key, value in inherited.items() if key in inherited_keys}
+    clash = sorted(k for k in tags if k.lower() in {p.lower() for p in passed})
+    if clash:
+        raise validation(f"The transitive tag key {clash[0]} of the calling session can't be overridden in a role "
+                         f"chaining session.")
+    return {**passed, **tags}, [*passed, *(k for k in transitive if k not in passed)]
