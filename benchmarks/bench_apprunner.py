@@ -190,8 +190,9 @@ def variant(raw: bytes, counter: int) -> bytes:
     return raw[:-VARY_BITS - 1] + whitespace(counter) + raw[-1:]
 
 
-def signed_request(url: str, target: str, payload: dict) -> Request:
-    """Sign once, properly (runnerlink does not verify signatures, but these would pass on AWS's side)."""
+def signed_request(url: str, target: str, payload: dict, key: str = ACCOUNT, secret: str = "test-secret-key",
+                   token: str | None = None) -> Request:
+    """Sign once, properly (runnerlink verifies signatures only with --iam enforce; these pass there and on AWS)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -204,7 +205,7 @@ def signed_request(url: str, target: str, payload: dict) -> Request:
         "X-Amz-Target": target,
         "User-Agent": "runnerlink-bench/1",
     })
-    SigV4Auth(Credentials(ACCOUNT, "test-secret-key"), "apprunner", REGION).add_auth(request)
+    SigV4Auth(Credentials(key, secret, token), "apprunner", REGION).add_auth(request)
     headers = [(name, value) for name, value in request.headers.items() if name.lower() != "content-length"]
     headers.sort(key=lambda item: item[0].lower() != "host")
     headers.append(("Content-Length", str(len(body))))
@@ -284,7 +285,7 @@ def setup_services(url: str, count: int) -> list[str]:
     return arns
 
 
-def build_requests(url: str, arns: list[str]) -> list[tuple[Request, callable]]:
+def build_requests(url: str, arns: list[str], **credentials: str) -> list[tuple[Request, callable]]:
     middle = arns[len(arns) // 2]
     page = min(20, len(arns))
 
@@ -295,8 +296,8 @@ def build_requests(url: str, arns: list[str]) -> list[tuple[Request, callable]]:
         return len(body.get("ServiceSummaryList", [])) == page and (len(arns) <= 20 or "NextToken" in body)
 
     return [
-        (signed_request(url, "AppRunner.DescribeService", {"ServiceArn": middle}), check_describe),
-        (signed_request(url, "AppRunner.ListServices", {"MaxResults": 20}), check_list),
+        (signed_request(url, "AppRunner.DescribeService", {"ServiceArn": middle}, **credentials), check_describe),
+        (signed_request(url, "AppRunner.ListServices", {"MaxResults": 20}, **credentials), check_list),
     ]
 
 

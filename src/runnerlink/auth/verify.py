@@ -1,12 +1,11 @@
 """SigV4 verification of a received request (Authorization header or pre-signed query string), given the secret.
 
-botocore's own signer computes what the client should have signed: `_ReceivedSigner` is a `SigV4Auth` driven with the
-received request instead of an outgoing one — the signed headers are those the request names (not botocore's
-choice), the canonical query is built from the received parameters (decoded, then encoded as SigV4 says, through
-botocore's `_canonical_query_string_params`), the canonical URI is the received raw path (which botocore encodes once
-more, as every service but S3 expects), and the timestamp is the request's X-Amz-Date. Only the signing key is
-derived here, so it can be cached per (secret, date, region, service). The aws-chunked payload variants botocore
-can't read back are decoded by `auth.chunked`.
+`canonical_request` builds what the client should have signed from the received request: the signed headers are
+those the request names, the canonical query is built from the received parameters (decoded, then encoded as SigV4
+says), the canonical URI is the received raw path (encoded once more, through botocore's normalize_url_path, as every
+service but S3 expects), and the timestamp is the request's X-Amz-Date. The tests hold it to botocore's SigV4Auth and
+SigV4QueryAuth (requests they sign verify; any change fails) and to AWS's published test vectors. The signing key is
+cached per (secret, date, region, service). The aws-chunked payload variants are decoded by `auth.chunked`.
 
 Pure: no store, no clock of its own (`now` is given). A refusal is a `Refused` with its kind; the edge words it in
 the service's shape (`auth.refusals`).
@@ -19,10 +18,10 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
-from botocore.auth import UNSIGNED_PAYLOAD, SigV4Auth
-from botocore.credentials import Credentials
+from botocore.auth import UNSIGNED_PAYLOAD
+from botocore.utils import normalize_url_path
 
 from runnerlink.auth import chunked
 from runnerlink.auth.refusals import BAD_SIGNATURE, PRESIGN_EXPIRED, SKEW, Refused
@@ -33,6 +32,9 @@ MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 _KEY_CACHE_SIZE = 1024
 _signing_keys: dict[tuple[str, str, str, str], bytes] = {}
 _timestamps: dict[str, float] = {}  # clients sign many requests within one second
+_canonical_uris: dict[str, str] = {}
+_signed_header_lists: dict[str, tuple[str, ...]] = {}
+ALGORITHM = "AWS4-HMAC-SHA256"
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,10 @@ def verify(signed: Signed, method: str, raw_path: str, raw_query: str, headers: 
     if content_sha and content_sha in chunked.STREAMING:
         if signed.presigned:
             raise Refused(BAD_SIGNATURE, f"x-amz-content-sha256 {content_sha} can't be used with a pre-signed URL.")
-        expected = _ReceivedSigner(signed, key).signature_of(method, raw_path, raw_query, headers, body)
+        expected = signature_of(signed, key, method, raw_path, raw_query, headers, body)
         _compare(expected, signed.signature)
         return chunked.decode(content_sha, body, key, signed.timestamp, signed.scope, signed.signature)
-    expected = _ReceivedSigner(signed, key).signature_of(method, raw_path, raw_query, headers, body)
+    expected = signature_of(signed, key, method, raw_path, raw_query, headers, body)
     _compare(expected, signed.signature)
     if content_sha and content_sha != UNSIGNED_PAYLOAD and content_sha != hashlib.sha256(body).hexdigest():
         raise Refused(BAD_SIGNATURE, "The provided 'x-amz-content-sha256' header does not match what was computed.")
@@ -149,57 +151,37 @@ def _parse_timestamp(text: str) -> float:
                                   int(text[11:13]), int(text[13:15]), 0, 0, 0)))
 
 
-class _Headers(dict):
-    """Lower-case header names → values, with the HTTPHeaders reads SigV4Auth makes (case-insensitive lookups,
-    get_all); email.message's HTTPHeaders costs more than the rest of a verification."""
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and dict.__contains__(self, name.lower())
-
-    def __getitem__(self, name: str) -> str:
-        return dict.__getitem__(self, name.lower())
-
-    def get(self, name: str, default=None):  # type: ignore[override]
-        return dict.get(self, name.lower(), default)
-
-    def get_all(self, name: str, default=None) -> list[str] | None:
-        value = dict.get(self, name.lower())
-        return default if value is None else [value]
-
-
-class _Received:
-    """The attributes of an AWSRequest that SigV4Auth's canonical request reads, from a received request."""
-
-    __slots__ = ("method", "url", "headers", "body", "params", "context")
-
-    def __init__(self, method: str, url: str, headers: _Headers, body: bytes, params: list, timestamp: str):
-        self.method, self.url, self.headers, self.body, self.params = method, url, headers, body, params
-        self.context = {"timestamp": timestamp}
+def canonical_request(signed: Signed, method: str, raw_path: str, raw_query: str, headers: dict[str, str],
+                      body: bytes) -> str:
+    """SigV4's canonical request of a received request (the AWS General Reference's "Create a canonical request"):
+    the signed headers are those the request names, the canonical URI is the received path encoded once more (as
+    every service but S3 expects), the query decoded and re-encoded, sorted. botocore's SigV4Auth builds the same
+    text for outgoing requests — the tests check the two agree — but driving it with a received request costs
+    several times this, on every request of enforce mode."""
+    uri = _canonical_uris.get(raw_path)
+    if uri is None:
+        uri = quote(normalize_url_path(raw_path or "/"), safe="/~")
+        if len(_canonical_uris) >= _KEY_CACHE_SIZE:
+            _canonical_uris.clear()
+        _canonical_uris[raw_path] = uri
+    query = _canonical_query(raw_query, signed.presigned) if raw_query else ""
+    names = signed.signed_headers  # sorted and distinct (_header_names)
+    lines = [f"{name}:{' '.join(headers.get(name, '').split())}" for name in names]
+    payload = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    return f"{method.upper()}\n{uri}\n{query}\n" + "\n".join(lines) + f"\n\n{';'.join(names)}\n{payload}"
 
 
-class _ReceivedSigner(SigV4Auth):
-    def __init__(self, signed: Signed, key: bytes):
-        # The secret stays out: signature() below signs with the cached derived key.
-        super().__init__(Credentials(signed.access_key, ""), signed.service, signed.region)
-        self._signed = signed
-        self._key = key
+def signature_of(signed: Signed, key: bytes, method: str, raw_path: str, raw_query: str, headers: dict[str, str],
+                 body: bytes) -> str:
+    canonical = canonical_request(signed, method, raw_path, raw_query, headers, body)
+    to_sign = f"{ALGORITHM}\n{signed.timestamp}\n{signed.scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    return hmac.digest(key, to_sign.encode(), "sha256").hex()
 
-    def headers_to_sign(self, request) -> _Headers:
-        """The headers the request says it signed (a signed header it doesn't carry counts as empty)."""
-        headers = request.headers
-        return _Headers((name, dict.get(headers, name, "")) for name in self._signed.signed_headers)
 
-    def signature(self, string_to_sign: str, request) -> str:
-        return hmac.new(self._key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-
-    def signature_of(self, method: str, raw_path: str, raw_query: str, headers: dict[str, str], body: bytes) -> str:
-        params = _query_pairs(raw_query, drop_signature=self._signed.presigned)
-        # http:// so SigV4Auth.payload hashes the body (botocore skips that only over https when told to). With no
-        # parameters SigV4Auth reads the (empty) query from the URL.
-        url = "http://" + headers.get("host", "") + (raw_path or "/")
-        request = _Received(method, url, _Headers(headers), body, params, self._signed.timestamp)
-        canonical = self.canonical_request(request)
-        return self.signature(self.string_to_sign(request, canonical), request)
+def _canonical_query(raw_query: str, drop_signature: bool) -> str:
+    pairs = sorted((quote(name, safe="-_.~"), quote(value, safe="-_.~"))
+                   for name, value in _query_pairs(raw_query, drop_signature))
+    return "&".join(f"{name}={value}" for name, value in pairs)
 
 
 def _query_pairs(raw_query: str, drop_signature: bool) -> list[tuple[str, str]]:
@@ -228,7 +210,13 @@ def _authorization_parts(header: str) -> dict[str, str]:
 
 
 def _header_names(text: str) -> tuple[str, ...]:
-    return tuple(name.strip().lower() for name in text.split(";") if name.strip())
+    found = _signed_header_lists.get(text)  # a client names the same headers on every request
+    if found is None:
+        if len(_signed_header_lists) >= _KEY_CACHE_SIZE:
+            _signed_header_lists.clear()
+        found = _signed_header_lists[text] = tuple(sorted({name.strip().lower() for name in text.split(";")
+                                                           if name.strip()}))
+    return found
 
 
 def _compare(expected: str, given: str) -> None:

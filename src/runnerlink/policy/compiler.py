@@ -1,6 +1,7 @@
 """compile_policy: a policy document parsed once into matchers."""
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,14 +60,17 @@ class CompiledStatement:
 class CompiledPolicy:
     """An immutable, pre-compiled policy. `statements` keeps document order."""
 
-    __slots__ = ("policy_type", "name", "version", "statements", "_by_action")
+    __slots__ = ("policy_type", "name", "version", "statements", "context_keys", "_by_action")
 
     def __init__(self, policy_type: str, name: str | None, version: str | None,
-                 statements: tuple[CompiledStatement, ...]) -> None:
+                 statements: tuple[CompiledStatement, ...], context_keys: frozenset[str] = frozenset()) -> None:
         self.policy_type = policy_type
         self.name = name
         self.version = version
         self.statements = statements
+        # Every condition key the policy reads (its conditions' keys and its policy variables), lower-cased: a
+        # decision depends on the request's context only through these, so callers may memoize on their values.
+        self.context_keys = context_keys
         self._by_action: dict[str, tuple[CompiledStatement, ...]] = {}
 
     def for_action(self, action_lc: str) -> tuple[CompiledStatement, ...]:
@@ -155,4 +159,20 @@ def compile_policy(document: dict | str, policy_type: str, name: str | None = No
     if not items:
         raise PolicyError(SYNTAX)
     statements = tuple(_statement(s, i, policy_type, name, variables) for i, s in enumerate(items))
-    return CompiledPolicy(policy_type, name, version, statements)
+    return CompiledPolicy(policy_type, name, version, statements, _context_keys(items))
+
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def _context_keys(statements: list) -> frozenset[str]:
+    keys: set[str] = set()
+    for statement in statements:
+        condition = statement.get("Condition") if isinstance(statement, dict) else None
+        if isinstance(condition, dict):
+            for block in condition.values():
+                if isinstance(block, dict):
+                    keys.update(str(key).lower() for key in block)
+        for variable in _VARIABLE.findall(json.dumps(statement)):
+            keys.add(variable.split(",", 1)[0].strip().lower())
+    return frozenset(keys)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Hashable
 from runnerlink.auth.identity import ROOT, Principal
 from runnerlink.errors import AWSError, ClientError
 from runnerlink.network.context import NetworkContext
-from runnerlink.policy import (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, CompiledPolicy, MatchedStatement,
+from runnerlink.policy import (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, CompiledPolicy, Decision, MatchedStatement,
                                PolicyError, Request, compile_policy, evaluate)
 from runnerlink.services.base import PrincipalPolicies, ServicePackage
 
@@ -138,6 +138,7 @@ class Authorizer:
         # What a request is judged as depends only on its package, operation, input, region and account, so the
         # same request bytes give the same Authorization (as the edge's read cache reasons about answers).
         self._authorizations: dict[Hashable, Any] = {}
+        self._verdicts: dict[Hashable, tuple[CompiledIdentity, tuple[CompiledPolicy, ...], Decision]] = {}
 
     def authorization(self, package: ServicePackage, operation: str, params: dict, region: str, account: str,
                       key: Hashable | None):
@@ -151,6 +152,30 @@ class Authorizer:
                 self._authorizations.clear()
             self._authorizations[key] = got
         return got
+
+    def _verdict(self, principal_arn: str, action: str, arn: str, context: dict[str, Any],
+                 principals: CompiledIdentity, endpoint: tuple[CompiledPolicy, ...], resource: CompiledPolicy | None,
+                 trust: bool) -> Decision:
+        """evaluate(), memoized: a decision depends on the request's context only through the condition keys the
+        policies read (CompiledPolicy.context_keys), so requests that agree on those get the same decision. The
+        memo holds the compiled policies it was made with, so a recompiled policy is a new entry."""
+        policies = (*principals.identity, *principals.boundaries, *principals.session, *endpoint,
+                    *((resource,) if resource is not None else ()))
+        read = frozenset().union(*(policy.context_keys for policy in policies)) if policies else frozenset()
+        values = tuple(sorted((k.lower(), tuple(v) if isinstance(v, list) else v) for k, v in context.items()
+                              if k.lower() in read)) if read else ()
+        key = (id(principals), tuple(map(id, policies)), principal_arn, action, arn, trust, values)
+        found = self._verdicts.get(key)
+        if found is not None and found[0] is principals and all(a is b for a, b in zip(found[1], policies)):
+            return found[2]
+        verdict = evaluate(Request(principal_arn, action, arn, context=context),
+                           identity=principals.identity, boundaries=principals.boundaries,
+                           session=principals.session, endpoint=endpoint, resource=resource,
+                           resource_required=resource is not None and trust)
+        if len(self._verdicts) >= _CACHE_LIMIT:
+            self._verdicts.clear()
+        self._verdicts[key] = (principals, policies, verdict)
+        return verdict
 
     def authorize(self, package: ServicePackage, operation: str, params: dict, region: str, principal: Principal,
                   network: NetworkContext, keys: dict[str, Any],
@@ -215,10 +240,7 @@ class Authorizer:
                 judged = context
                 if check_tags and arn != "*":
                     judged = {**context, **{f"aws:ResourceTag/{k}": v for k, v in (resource_tags(arn) or {}).items()}}
-                verdict = evaluate(Request(principal.arn, act, arn, context=judged),
-                                   identity=principals.identity, boundaries=principals.boundaries,
-                                   session=principals.session, endpoint=endpoint, resource=resource,
-                                   resource_required=resource is not None and trust)
+                verdict = self._verdict(principal.arn, act, arn, judged, principals, endpoint, resource, trust)
                 if verdict.decision != ALLOWED:  # every statement that matched, for the log of a refusal
                     decision["matched"] = [_matched(m) for m in verdict.matched]
                 if verdict.decision == EXPLICIT_DENY:
