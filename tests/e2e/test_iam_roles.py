@@ -168,11 +168,20 @@ def test_app_runner_service_linked_roles(iam, account):
     assert error_of(iam.update_assume_role_policy, RoleName="AWSServiceRoleForAppRunner",
                     PolicyDocument=json.dumps(TRUST)) == protected
     assert error_of(iam.update_role, RoleName="AWSServiceRoleForAppRunner", MaxSessionDuration=7200) == protected
+    assert error_of(iam.put_role_policy, RoleName="AWSServiceRoleForAppRunner", PolicyName="more",
+                    PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})) == protected
+    slr_policy = "arn:aws:iam::aws:policy/aws-service-role/AppRunnerServiceRolePolicy"
+    assert error_of(iam.detach_role_policy, RoleName="AWSServiceRoleForAppRunner", PolicyArn=slr_policy) == protected
+    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(
+        RoleName="AWSServiceRoleForAppRunner")["AttachedPolicies"]] == [slr_policy]
+    assert iam.get_policy(PolicyArn=slr_policy)["Policy"]["AttachmentCount"] == 1
     iam.update_role_description(RoleName="AWSServiceRoleForAppRunner", Description="edited")  # allowed on AWS too
     task = iam.delete_service_linked_role(RoleName="AWSServiceRoleForAppRunner")["DeletionTaskId"]
     assert task.startswith("task/aws-service-role/apprunner.amazonaws.com/AWSServiceRoleForAppRunner/")
     assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
     assert error_of(iam.get_role, RoleName="AWSServiceRoleForAppRunner")[0] == "NoSuchEntity"
+    assert iam.get_policy(PolicyArn=slr_policy)["Policy"]["AttachmentCount"] == 0
     iam.create_service_linked_role(AWSServiceName="apprunner.amazonaws.com")  # the name is free again
 
 

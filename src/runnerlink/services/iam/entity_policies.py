@@ -6,21 +6,26 @@ from __future__ import annotations
 from typing import Callable
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.iam.records import attachments, documents, entities, inline, managed
+from runnerlink.services.iam.records import attachments, documents, entities, inline, managed, roles
 from runnerlink.services.iam.records.paging import page
 
 _ENTITIES = {"User": ("user", entities.USER, "UserName"), "Group": ("group", entities.GROUP, "GroupName"),
              "Role": ("role", entities.ROLE, "RoleName")}
 
 
-def _owner(ctx: HandlerContext, params: dict, label: str) -> tuple[str, str]:
+def _owner(ctx: HandlerContext, params: dict, label: str, change: bool = False) -> tuple[str, str]:
+    """(entity type, name) of the entity the request names; for a change, a service-linked role is refused
+    (UnmodifiableEntity: only its service changes it)."""
     entity, kind, field = _ENTITIES[label]
-    return entity, entities.get(ctx.tx, kind, params[field])[field]
+    record = entities.get(ctx.tx, kind, params[field])
+    if change and entity == "role":
+        roles.modifiable(record)
+    return entity, record[field]
 
 
 def _put(label: str) -> Callable:
     def handler(ctx: HandlerContext, params: dict) -> dict:
-        entity, name = _owner(ctx, params, label)
+        entity, name = _owner(ctx, params, label, change=True)
         documents.check(params["PolicyDocument"], entity=entity, name=name)
         inline.put(ctx.tx, entity, name, params["PolicyName"], params["PolicyDocument"])
         return {}
@@ -45,7 +50,7 @@ def _list(label: str) -> Callable:
 
 def _delete(label: str) -> Callable:
     def handler(ctx: HandlerContext, params: dict) -> dict:
-        entity, name = _owner(ctx, params, label)
+        entity, name = _owner(ctx, params, label, change=True)
         inline.delete(ctx.tx, entity, name, params["PolicyName"])
         return {}
     return handler
@@ -53,7 +58,7 @@ def _delete(label: str) -> Callable:
 
 def _attach(label: str) -> Callable:
     def handler(ctx: HandlerContext, params: dict) -> dict:
-        entity, name = _owner(ctx, params, label)
+        entity, name = _owner(ctx, params, label, change=True)
         attachments.attach(ctx.tx, entity, name, params["PolicyArn"])
         return {}
     return handler
@@ -61,7 +66,7 @@ def _attach(label: str) -> Callable:
 
 def _detach(label: str) -> Callable:
     def handler(ctx: HandlerContext, params: dict) -> dict:
-        entity, name = _owner(ctx, params, label)
+        entity, name = _owner(ctx, params, label, change=True)
         attachments.detach(ctx.tx, entity, name, params["PolicyArn"])
         return {}
     return handler

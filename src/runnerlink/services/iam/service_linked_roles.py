@@ -7,7 +7,7 @@ import uuid
 
 from runnerlink.services.base import HandlerContext
 from runnerlink.services.iam.errors import invalid_input, no_such_entity
-from runnerlink.services.iam.records import roles, service_linked
+from runnerlink.services.iam.records import attachments, inline, roles, service_linked
 
 _NAME = "AWSServiceRoleFor"
 
@@ -26,10 +26,7 @@ def create_service_linked_role(ctx: HandlerContext, params: dict) -> dict:
                             f"suffix.")
     role = roles.new(ctx, name, service.trust_policy, path=service.path, description=params.get("Description"),
                      service_linked=True)
-    policy_name = service.policy_arn.rsplit("/", 1)[-1]
-    ctx.tx.put(roles.ATTACHMENT, f"role/{name}/{service.policy_arn}",
-               {"PolicyArn": service.policy_arn, "PolicyName": policy_name, "_owner": ["role", name]},
-               parent=f"role/{name}")
+    attachments.attach(ctx.tx, "role", name, service.policy_arn, service_linked=True)
     return {"Role": roles.view(role, last_used=False)}
 
 
@@ -40,10 +37,10 @@ def delete_service_linked_role(ctx: HandlerContext, params: dict) -> dict:
     name = role["RoleName"]
     principal = role["Path"].strip("/").split("/", 1)[-1]
     task = f"task/aws-service-role/{principal}/{name}/{uuid.uuid4()}"
-    for kind in (roles.ATTACHMENT, roles.INLINE):
-        for record in ctx.tx.scan(kind, parent=f"role/{name}"):
-            key = record.get("PolicyArn") or record["PolicyName"]
-            ctx.tx.delete(kind, f"role/{name}/{key}")
+    for attached in attachments.of(ctx.tx, "role", name):
+        attachments.detach(ctx.tx, "role", name, attached["PolicyArn"])
+    for record in inline.of(ctx.tx, "role", name):
+        inline.delete(ctx.tx, "role", name, record["PolicyName"])
     ctx.tx.delete(roles.KIND, name)
     ctx.tx.put(service_linked.DELETION_TASK, task, {"DeletionTaskId": task, "Status": "SUCCEEDED"})
     return {"DeletionTaskId": task}
