@@ -34,8 +34,7 @@ provider "aws" {
   skip_metadata_api_check     = true
   max_retries                 = 2
 
-  # Every call stays local. iam: to learn the account id the provider tries iam:GetUser before sts:GetCallerIdentity;
-  # runnerlink answers it with an error (IAM is not emulated) instead of the request leaving for iam.amazonaws.com.
+  # Every call stays local: IAM and STS are emulated too (the provider also learns its account from iam:GetUser).
   endpoints {
     apprunner = var.runnerlink_endpoint
     ec2       = var.runnerlink_endpoint

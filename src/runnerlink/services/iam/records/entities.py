@@ -3,19 +3,14 @@ their lookups with AWS's NoSuchEntity wording, and the names IAM compares withou
 
 from __future__ import annotations
 
-from runnerlink.services.common import TagRules, merge_tags
 from runnerlink.services.iam.errors import IAMError, already_exists, invalid_input, limit_exceeded, no_such_entity
+from runnerlink.services.iam.records import entity_tags
 from runnerlink.store import Transaction
 
 USER = "iam_user"
 GROUP = "iam_group"
 MEMBER = "iam_group_member"
 ROLE = "iam_role"
-
-TAG_RULES = TagRules(
-    reserved=lambda key: invalid_input("Tag keys starting with 'aws:' are reserved for internal AWS use."),
-    too_many=lambda limit: limit_exceeded(f"The number of tags has reached the maximum limit of {limit}."),
-)
 
 _NOUNS = {USER: "user", GROUP: "group", ROLE: "role"}
 
@@ -60,18 +55,18 @@ def members_of(tx: Transaction, group_name: str) -> list[str]:
 
 
 def tags(params: dict) -> list[dict]:
-    return merge_tags(params.get("Tags"), TAG_RULES)
+    """A create request's tags, by the rules every IAM entity shares (records/entity_tags.py)."""
+    found = entity_tags.checked(params.get("Tags"))
+    entity_tags.too_many_on_create(found)
+    return found
 
 
 def tag(record: dict, new: list | None) -> None:
-    merged = {t["Key"]: t["Value"] for t in record.get("Tags", [])}
-    merged.update({t["Key"]: t["Value"] for t in merge_tags(new, TAG_RULES)})
-    record["Tags"] = merge_tags([{"Key": k, "Value": v} for k, v in merged.items()], TAG_RULES)
+    record["Tags"] = entity_tags.merged(record.get("Tags", []), new or [], "resource")
 
 
 def untag(record: dict, keys: list[str]) -> None:
-    drop = set(keys)
-    record["Tags"] = [t for t in record.get("Tags", []) if t["Key"] not in drop]
+    record["Tags"] = entity_tags.without(record.get("Tags", []), keys)
 
 
 def path_prefix_filter(records: list[dict], params: dict) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Tags of IAM entities (roles, instance profiles): AWS's rules and errors, shared by create and Tag*/Untag*."""
+"""Tags of IAM entities (users, roles, managed policies, instance profiles): AWS's rules and errors, shared by create and
+Tag*/Untag*."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ def checked(tags: list[dict] | None) -> list[dict]:
 
 
 def merged(current: list[dict], new: list[dict], what: str) -> list[dict]:
-    """current with new set over it (a key matching case-insensitively is replaced); at most 50."""
-    incoming = checked(new)
-    replaced = {tag["Key"].lower() for tag in incoming}
-    tags = [tag for tag in current if tag["Key"].lower() not in replaced] + incoming
+    """current with new set over it: a key matching case-insensitively keeps its place and takes the new key and
+    value, others are added at the end; at most 50."""
+    incoming = {tag["Key"].lower(): tag for tag in checked(new)}
+    tags = [incoming.pop(tag["Key"].lower(), tag) for tag in current] + list(incoming.values())
     if len(tags) > TAG_LIMIT:
         raise IAMError("LimitExceeded", f"The number of tags has reached the maximum limit of {TAG_LIMIT} for "
                        f"{what}.", 409)
