@@ -1,14 +1,11 @@
 """A running service's application gets its instance role (issue 11): with InstanceConfiguration.InstanceRoleArn it
 runs with the container credentials variables (no access key of its own), boto3's default chain reads the role's
 session from runnerlink's endpoint, and its STS GetCallerIdentity answers the assumed-role session's ARN. A role
-whose trust policy doesn't allow tasks.apprunner.amazonaws.com is refused with a clear message.
-
-The tests marked AFTER_IAM need services/iam (its identity module mints the sessions, the IAM API makes the roles):
-until that is merged they are expected to fail (xfail, strict), and once it is they must pass."""
+whose trust policy doesn't allow tasks.apprunner.amazonaws.com is refused: by CreateService, as on AWS, and by the
+endpoint when the trust changes later."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import textwrap
 import urllib.error
@@ -20,9 +17,6 @@ import pytest
 from tests.conftest import wait_for
 from tests.e2e.app_helpers import FAST_HEALTH, code_source, get_json, wait_settled
 
-IAM_MERGED = importlib.util.find_spec("runnerlink.services.iam.identity") is not None
-AFTER_IAM = pytest.mark.xfail(not IAM_MERGED, strict=True,
-                              reason="needs services/iam/identity.py (mint_role_session, get_role) and the IAM API")
 TASKS_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "tasks.apprunner.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 BUILD_TRUST = TASKS_TRUST.replace("tasks.apprunner", "build.apprunner")
@@ -153,8 +147,7 @@ def test_with_an_instance_role_the_app_gets_the_endpoint_and_a_token_not_a_key(s
     wait_for(lambda: fetch(uri, resumed)[0] == 401)
 
 
-@AFTER_IAM
-def test_after_iam_merge_the_app_calls_sts_as_its_instance_role_session(server, account, apprunner, tmp_path):
+def test_the_app_calls_sts_as_its_instance_role_session(server, account, apprunner, tmp_path):
     role = make_role(server, account, "app-instance-role", TASKS_TRUST)
     service = deploy(apprunner, tmp_path, "whoami", role)
     answer = get_json(server, service["ServiceUrl"], "/whoami")
@@ -164,11 +157,26 @@ def test_after_iam_merge_the_app_calls_sts_as_its_instance_role_session(server, 
     assert answer["UserId"].startswith("AROA") and answer["UserId"].endswith(f":{service['ServiceId']}")
 
 
-@AFTER_IAM
-def test_after_iam_merge_a_role_not_trusting_app_runners_tasks_principal_is_refused(server, account, apprunner,
-                                                                                    tmp_path):
-    role = make_role(server, account, "build-only-role", BUILD_TRUST)
-    service = deploy(apprunner, tmp_path, "refused", role)
+def test_a_role_not_trusting_app_runners_tasks_principal_is_refused(server, account, apprunner, tmp_path):
+    iam = server.client("iam", account=account)
+    untrusting = make_role(server, account, "build-only-role", BUILD_TRUST)
+    directory = tmp_path / "refused"
+    directory.mkdir()
+    (directory / "server.py").write_text(APP)
+    (directory / "apprunner.yaml").write_text(APPRUNNER_YAML)
+    with pytest.raises(apprunner.exceptions.InvalidRequestException) as refused:
+        apprunner.create_service(ServiceName="refused", SourceConfiguration=code_source(f"file://{directory}"),
+                                 InstanceConfiguration={"InstanceRoleArn": untrusting})
+    assert refused.value.response["Error"]["Message"] == f"Error in assuming instance role {untrusting}"
+
+    # A role that stops trusting App Runner after the service was created: its next instance gets no session.
+    role = make_role(server, account, "trusted-then-not", TASKS_TRUST)
+    service = deploy(apprunner, tmp_path, "later-refused", role)
+    iam.update_assume_role_policy(RoleName="trusted-then-not", PolicyDocument=BUILD_TRUST)
+    apprunner.pause_service(ServiceArn=service["ServiceArn"])
+    wait_settled(apprunner, service["ServiceArn"])
+    apprunner.resume_service(ServiceArn=service["ServiceArn"])
+    assert wait_settled(apprunner, service["ServiceArn"])["Status"] == "RUNNING"
     answer = get_json(server, service["ServiceUrl"], "/whoami")
     assert (answer["ok"], answer["code"]) == (False, "CredentialRetrievalError"), answer
     assert (f"Error in assuming instance role {role}: its trust policy does not allow the service principal "

@@ -9,7 +9,6 @@ module only decides whether App Runner may assume the role and asks for the sess
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable, Protocol
 
@@ -17,6 +16,7 @@ from runnerlink.policy.compiler import compile_policy
 from runnerlink.policy.errors import PolicyError
 from runnerlink.policy.evaluate import evaluate
 from runnerlink.policy.request import Request
+from runnerlink.services.apprunner.errors import InvalidRequest
 from runnerlink.store import Transaction
 
 TASKS_PRINCIPAL = "tasks.apprunner.amazonaws.com"
@@ -74,8 +74,7 @@ def trusts_app_runner(document: str, role_arn: str, service_arn: str, service_ac
     """Whether the role's trust policy lets tasks.apprunner.amazonaws.com call sts:AssumeRole on it for the service
     (aws:SourceAccount and aws:SourceArn name the service, so confused-deputy conditions on them work)."""
     try:
-        parsed = json.loads(document)
-        policy = compile_policy(_with_resource(parsed, role_arn), "resource")
+        policy = compile_policy(document, "trust")
     except (ValueError, PolicyError, TypeError, AttributeError):
         return False
     request = Request(TASKS_PRINCIPAL, "sts:AssumeRole", role_arn, resource_account=service_account,
@@ -83,14 +82,22 @@ def trusts_app_runner(document: str, role_arn: str, service_arn: str, service_ac
     return evaluate(request, resource=policy).allowed
 
 
-def _with_resource(document: dict, role_arn: str) -> dict:
-    """The trust policy as a resource policy of the role: a trust policy names no Resource (the role is implied),
-    which the resource-policy grammar requires."""
-    statements = document.get("Statement")
-    listed = statements if isinstance(statements, list) else [statements]
-    resourced = [{**s, "Resource": role_arn} if isinstance(s, dict) and "Resource" not in s and "NotResource" not in s
-                 else s for s in listed]
-    return {**document, "Statement": resourced}
-
-
 IdentityLoader = Callable[[], Identity]
+
+
+def check_configured(tx: Transaction, identity: Identity, record: dict) -> None:
+    """CreateService/UpdateService: a service whose instance role exists in its account but doesn't trust App
+    Runner is refused at once, as AWS refuses it ("Error in assuming instance role …"). A role ARN IAM has no record
+    of is accepted (services configured before IAM was emulated, or for IAM kept elsewhere): its application is
+    refused credentials when it asks for them."""
+    role_arn = (record.get("InstanceConfiguration") or {}).get("InstanceRoleArn")
+    match = _ROLE_ARN.fullmatch(role_arn or "")
+    if match is None or match["account"] != record["ServiceArn"].split(":")[4]:
+        return
+    role = identity.get_role(tx.in_scope(f"{match['account']}/global"), match["name"])
+    if role is None or role.get("Arn") != role_arn:
+        return
+    service_account = match["account"]
+    if not trusts_app_runner(role.get("AssumeRolePolicyDocument") or "", role_arn, record["ServiceArn"],
+                             service_account):
+        raise InvalidRequest(f"Error in assuming instance role {role_arn}")

@@ -7,6 +7,7 @@ view and its operations live in records.services and records.operations.
 from __future__ import annotations
 
 import runnerlink.services.apprunner.ids as ids
+from runnerlink.services.apprunner import instance_role
 from runnerlink.services.apprunner.errors import InvalidRequest, InvalidState, ServiceQuotaExceeded
 from runnerlink.services.apprunner.inputs import TAG_RULES, bad_token
 from runnerlink.services.apprunner.records import custom_domains as custom_domain_records
@@ -63,6 +64,7 @@ def create_service(ctx: HandlerContext, params: dict) -> dict:
         "_tags": merge_tags(params.get("Tags"), TAG_RULES),
     }
     configure(ctx, record, params, creating=True)
+    instance_role.check_configured(ctx.tx, instance_role.iam_identity(), record)
     if "EncryptionConfiguration" in params:
         record["EncryptionConfiguration"] = params["EncryptionConfiguration"]
     op_id = operation_records.start_operation(ctx, record, "CREATE_SERVICE", RUNNING)
@@ -79,6 +81,7 @@ def update_service(ctx: HandlerContext, params: dict) -> dict:
     _require_running(record, "update", also=(CREATE_FAILED,))  # updating is how a failed creation is fixed
     deployment_records.remember_configuration(record)
     configure(ctx, record, params, creating=False)
+    instance_role.check_configured(ctx.tx, instance_role.iam_identity(), record)
     op_id = operation_records.start_operation(ctx, record, "UPDATE_SERVICE", RUNNING)
     ctx.tx.put(SERVICE, record["ServiceArn"], record)
     return {"Service": view(ctx, record), "OperationId": op_id}

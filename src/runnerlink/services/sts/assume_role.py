@@ -7,7 +7,7 @@ from runnerlink.services.base import HandlerContext
 from runnerlink.services.iam import identity
 from runnerlink.services.iam.records import roles as iam_roles
 from runnerlink.services.sts.errors import access_denied, validation
-from runnerlink.services.sts.records import roles, session_inputs, trust
+from runnerlink.services.sts.records import roles, session_inputs
 
 DEFAULT_DURATION = 3600
 CHAINED_LIMIT = 3600
@@ -64,15 +64,14 @@ def assume_role(ctx: HandlerContext, params: dict) -> dict:
 
 
 def trust_policy(ctx: HandlerContext, operation: str, params: dict) -> str | None:
-    """The resource_policy hook: AssumeRole's role's trust policy (with the role as its Resource), None when the
-    role doesn't exist or the operation has none."""
+    """The resource_policy hook: AssumeRole's role's trust policy, None when the role doesn't exist or the
+    operation has none."""
     if operation != "AssumeRole":
         return None
     found = roles.find(ctx, params.get("RoleArn", ""))
     if found is None:
         return None
-    role = found[1]
-    return trust.evaluable(role["AssumeRolePolicyDocument"], role["Arn"])
+    return found[1]["AssumeRolePolicyDocument"]  # judged by the edge as a "trust" policy (no Resource: the role)
 
 
 HANDLERS = {"AssumeRole": assume_role}
