@@ -229,3 +229,33 @@ def test_role_chaining_passes_transitive_session_tags_that_identity_policies_tes
     apprunner = client(enforcing, "apprunner", untransitive["AccessKeyId"], untransitive["SecretAccessKey"],
                        untransitive["SessionToken"])
     assert denied(apprunner.list_services)[0] == "AccessDeniedException"
+
+
+def test_an_inactive_or_deleted_access_key_no_longer_signs(enforcing):
+    key, secret = user_with_policy(enforcing, "rotated", policy(allow("apprunner:List*")))
+    apprunner = client(enforcing, "apprunner", key, secret)
+    assert apprunner.list_services()["ServiceSummaryList"] is not None
+    iam = root(enforcing, "iam")
+    iam.update_access_key(UserName="rotated", AccessKeyId=key, Status="Inactive")
+    assert denied(apprunner.list_services)[0] == "UnrecognizedClientException"
+    iam.update_access_key(UserName="rotated", AccessKeyId=key, Status="Active")
+    assert apprunner.list_services()["ServiceSummaryList"] is not None
+    iam.delete_access_key(UserName="rotated", AccessKeyId=key)
+    assert denied(client(enforcing, "sts", key, secret).get_caller_identity)[0] == "InvalidClientTokenId"
+
+
+def test_policy_explain_answers_for_a_stored_user(enforcing):
+    user_with_policy(enforcing, "explained", policy(allow("apprunner:List*", sid="ListOnly")))
+    arn = f"arn:aws:iam::{ACCOUNT}:user/explained"
+
+    def explain(action: str) -> tuple[int, dict]:
+        done = subprocess.run([sys.executable, "-m", "runnerlink", "policy", "explain", "--principal", arn,
+                               "--action", action, "--json", "--endpoint-url", enforcing.url],
+                              capture_output=True, text=True, timeout=30)
+        return done.returncode, json.loads(done.stdout)
+
+    code, allowed = explain("apprunner:ListServices")
+    assert code == 0 and allowed["decision"] == "allowed", allowed
+    code, refused = explain("apprunner:CreateService")
+    assert code == 1 and refused["decision"] == "implicitDeny", refused
+    assert "identity" in json.dumps(refused["blockedBy"])
