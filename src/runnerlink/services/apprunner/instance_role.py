@@ -9,7 +9,6 @@ module only decides whether App Runner may assume the role and asks for the sess
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Protocol
 
 from runnerlink.policy.compiler import compile_policy
@@ -17,12 +16,11 @@ from runnerlink.policy.errors import PolicyError
 from runnerlink.policy.evaluate import evaluate
 from runnerlink.policy.request import Request
 from runnerlink.services.apprunner.errors import InvalidRequest
+from runnerlink.services.iam.ids import parse_role_arn
 from runnerlink.store import Transaction
 
 TASKS_PRINCIPAL = "tasks.apprunner.amazonaws.com"
 SESSION_SECONDS = 3600  # within every role's MaxSessionDuration (IAM's least is an hour)
-_ROLE_ARN = re.compile(r"arn:(?P<partition>aws[\w-]*):iam::(?P<account>\d{12}):role(?P<path>/(?:[^/]+/)*)"
-                       r"(?P<name>[\w+=,.@-]{1,64})")
 
 
 class RoleRefused(Exception):
@@ -47,8 +45,8 @@ def iam_identity() -> Identity:
 
 def role_account(role_arn: str) -> str | None:
     """The account of an IAM role ARN, or None when it isn't one."""
-    match = _ROLE_ARN.fullmatch(role_arn)
-    return match["account"] if match else None
+    parsed = parse_role_arn(role_arn)
+    return parsed[0] if parsed else None
 
 
 def assume_instance_role(tx: Transaction, identity: Identity, role_arn: str, service_arn: str, service_account: str,
@@ -56,12 +54,13 @@ def assume_instance_role(tx: Transaction, identity: Identity, role_arn: str, ser
     """A session of the service's instance role, minted in tx (the role account's "<account>/global" scope):
     {AccessKeyId, SecretAccessKey, SessionToken, Expiration (epoch)}. RoleRefused when App Runner can't assume it."""
     refused = f"Error in assuming instance role {role_arn}"
-    match = _ROLE_ARN.fullmatch(role_arn)
-    if match is None:
+    parsed = parse_role_arn(role_arn)
+    if parsed is None:
         raise RoleRefused(f"{refused}: it is not an IAM role ARN.")
-    if match["account"] != service_account:
+    account, name = parsed
+    if account != service_account:
         raise RoleRefused(f"{refused}: an instance role must belong to the service's account {service_account}.")
-    role = identity.get_role(tx, match["name"])
+    role = identity.get_role(tx, name)
     if role is None or role.get("Arn") != role_arn:
         raise RoleRefused(f"{refused}: the role does not exist.")
     if not trusts_app_runner(role.get("AssumeRolePolicyDocument") or "", role_arn, service_arn, service_account):
@@ -91,13 +90,13 @@ def check_configured(tx: Transaction, identity: Identity, record: dict) -> None:
     of is accepted (services configured before IAM was emulated, or for IAM kept elsewhere): its application is
     refused credentials when it asks for them."""
     role_arn = (record.get("InstanceConfiguration") or {}).get("InstanceRoleArn")
-    match = _ROLE_ARN.fullmatch(role_arn or "")
-    if match is None or match["account"] != record["ServiceArn"].split(":")[4]:
+    parsed = parse_role_arn(role_arn or "")
+    if parsed is None or parsed[0] != record["ServiceArn"].split(":")[4]:
         return
-    role = identity.get_role(tx.in_scope(f"{match['account']}/global"), match["name"])
+    service_account, name = parsed
+    role = identity.get_role(tx.in_scope(f"{service_account}/global"), name)
     if role is None or role.get("Arn") != role_arn:
         return
-    service_account = match["account"]
     if not trusts_app_runner(role.get("AssumeRolePolicyDocument") or "", role_arn, record["ServiceArn"],
                              service_account):
         raise InvalidRequest(f"Error in assuming instance role {role_arn}")

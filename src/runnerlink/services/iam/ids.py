@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 DEFAULT_PATH = "/"
 AWS_MANAGED_ACCOUNT = "aws"  # arn:aws:iam::aws:policy/… are AWS managed policies
+_ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):role(/(?:[^/]+/)*)?([\w+=,.@-]{1,64})")
 
 
 def arn(account: str, resource_type: str, path: str | None, name: str) -> str:
@@ -33,3 +36,9 @@ def instance_profile_arn(account: str, name: str, path: str | None = None) -> st
 def name_of(an_arn: str) -> str:
     """The last path segment of an IAM ARN (a role's, a policy's …)."""
     return an_arn.rsplit("/", 1)[-1]
+
+
+def parse_role_arn(role_arn: str) -> tuple[str, str] | None:
+    """(account, role name) of a role ARN (any path), None for anything else."""
+    match = _ROLE_ARN.fullmatch(role_arn)
+    return (match[1], match[3]) if match else None

@@ -3,7 +3,7 @@ their lookups with AWS's NoSuchEntity wording, and the names IAM compares withou
 
 from __future__ import annotations
 
-from runnerlink.services.iam.errors import IAMError, already_exists, invalid_input, limit_exceeded, no_such_entity
+from runnerlink.services.iam.errors import IAMError, already_exists, no_such_entity
 from runnerlink.services.iam.records import entity_tags
 from runnerlink.store import Transaction
 
@@ -28,10 +28,6 @@ def get_user(tx: Transaction, name: str) -> dict:
 
 def get_group(tx: Transaction, name: str) -> dict:
     return get(tx, GROUP, name)
-
-
-def get_role(tx: Transaction, name: str) -> dict:
-    return get(tx, ROLE, name)
 
 
 def check_new_name(tx: Transaction, kind: str, name: str) -> None:

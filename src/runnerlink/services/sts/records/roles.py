@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from runnerlink.services.base import GLOBAL_REGION, HandlerContext
 from runnerlink.services.iam import identity
+from runnerlink.services.iam.ids import parse_role_arn
 from runnerlink.store import Transaction
-
-_ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role(/(?:[^/]+/)*)?([\w+=,.@-]+)")
-
-
-def parse(role_arn: str) -> tuple[str, str] | None:
-    """(account, role name) of a role ARN, None for anything else."""
-    match = _ROLE_ARN.fullmatch(role_arn)
-    return (match[1], match[3]) if match else None
-
 
 def scope_of(ctx: HandlerContext, account: str) -> Transaction:
     """The transaction of the account's global scope: the request's own, or a view of another account's."""
@@ -24,7 +14,7 @@ def scope_of(ctx: HandlerContext, account: str) -> Transaction:
 
 def find(ctx: HandlerContext, role_arn: str) -> tuple[Transaction, dict] | None:
     """(the role account's transaction, the role) for a role ARN naming an existing role, else None."""
-    parsed = parse(role_arn)
+    parsed = parse_role_arn(role_arn)
     if parsed is None:
         return None
     tx = scope_of(ctx, parsed[0])
