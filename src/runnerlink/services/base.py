@@ -107,6 +107,17 @@ class Denial:
     names_any_resource: bool = True
 
 
+def handler_tables(modules: tuple) -> tuple[dict[str, Handler], frozenset[str]]:
+    """The handlers and read-only operations of a package made of operation modules, each exporting HANDLERS and
+    READ_ONLY."""
+    handlers: dict[str, Handler] = {}
+    read_only: set[str] = set()
+    for module in modules:
+        handlers.update(module.HANDLERS)
+        read_only.update(module.READ_ONLY)
+    return handlers, frozenset(read_only)
+
+
 GLOBAL_REGION = "global"  # the scope region of global services' records: "<account>/global"
 
 

@@ -6,7 +6,7 @@ Each operations module exports HANDLERS (operation → handler) and READ_ONLY; a
 
 from __future__ import annotations
 
-from runnerlink.services.base import GLOBAL_REGION, ServicePackage
+from runnerlink.services.base import GLOBAL_REGION, ServicePackage, handler_tables
 from runnerlink.services.iam import (access_keys, account, authorization, entity_policies, groups, identity,
                                     instance_profiles, managed_policies, roles, service_linked_roles, users)
 from runnerlink.services.iam.errors import IAMValidationError
@@ -17,15 +17,11 @@ _OPERATIONS: tuple = (users, groups, managed_policies, entity_policies, access_k
 
 
 def _package() -> ServicePackage:
-    handlers: dict = {}
-    read_only: set[str] = set()
-    for module in _OPERATIONS:
-        handlers.update(module.HANDLERS)
-        read_only.update(module.READ_ONLY)
+    handlers, read_only = handler_tables(_OPERATIONS)
     return ServicePackage(
         spec=ServiceSpec(model_name="iam", signing_name="iam", validation_error=IAMValidationError),
         handlers=handlers,
-        read_only=frozenset(read_only),
+        read_only=read_only,
         authorize=authorization.authorize,
         denial=authorization.DENIAL,
         scope_region=GLOBAL_REGION,

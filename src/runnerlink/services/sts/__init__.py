@@ -7,7 +7,7 @@ the role's account (its ASIA key carries that account).
 from __future__ import annotations
 
 from runnerlink.errors import ValidationError
-from runnerlink.services.base import GLOBAL_REGION, ServicePackage
+from runnerlink.services.base import GLOBAL_REGION, ServicePackage, handler_tables
 from runnerlink.services.sts import assume_role, authorization, caller, federation, session_token
 from runnerlink.wire.routing import ServiceSpec
 
@@ -15,15 +15,11 @@ _OPERATIONS = (assume_role, caller, federation, session_token)
 
 
 def _package() -> ServicePackage:
-    handlers: dict = {}
-    read_only: set[str] = set()
-    for module in _OPERATIONS:
-        handlers.update(module.HANDLERS)
-        read_only.update(module.READ_ONLY)
+    handlers, read_only = handler_tables(_OPERATIONS)
     return ServicePackage(
         spec=ServiceSpec(model_name="sts", signing_name="sts", validation_error=ValidationError),
         handlers=handlers,
-        read_only=frozenset(read_only),
+        read_only=read_only,
         authorize=authorization.authorize,
         denial=authorization.DENIAL,
         resource_policy=assume_role.trust_policy,

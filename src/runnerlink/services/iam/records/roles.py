@@ -12,11 +12,11 @@ from runnerlink.services.common import public
 from runnerlink.services.iam import ids
 from runnerlink.services.iam.errors import (IAMError, delete_conflict, malformed_policy, no_such_entity,
                                             unmodifiable)
-from runnerlink.services.iam.records import entity_tags
+from runnerlink.services.iam.records import entities, entity_tags
 from runnerlink.services.iam.records.policies import managed_document
 from runnerlink.store import Transaction
 
-KIND = "iam_role"
+KIND = entities.ROLE
 INSTANCE_PROFILE = "iam_instance_profile"
 INLINE = "iam_inline_policy"  # the identity contract's kinds of a role's policies (parent "role/<name>")
 ATTACHMENT = "iam_attachment"
@@ -29,10 +29,7 @@ def get(tx: Transaction, name: str) -> dict | None:
 
 
 def require(tx: Transaction, name: str) -> dict:
-    role = tx.get(KIND, name)
-    if role is None:
-        raise no_such_entity(f"The role with name {name} cannot be found.")
-    return role
+    return entities.get(tx, KIND, name)
 
 
 def modifiable(role: dict) -> dict:
