@@ -9,7 +9,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink import __version__, cli_apps, cli_log, cli_network, cli_policy, cli_workloads
+from runnerlink import __version__, cli_apps, cli_audit, cli_log, cli_network, cli_policy, cli_workloads
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
 from runnerlink.runtime.sources import MappingError, SourceMap
 
@@ -62,12 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     cli_workloads.add_parser(commands)
     cli_log.add_parser(commands)
     cli_apps.add_parser(commands)
+    cli_audit.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "policy":
         return cli_policy.run(args)
     if args.command in ("resolve", "trace"):
         return cli_network.run(args)
+    if args.command == "audit":
+        return cli_audit.run(args)
     if args.command == "log":
         return cli_log.run(args)
     if args.command in ("services", "logs"):
