@@ -7,16 +7,16 @@ import json
 from dataclasses import dataclass, field, replace
 
 from runnerlink.audit.model import AppService, AuditModel, Connector, IngressConnection, Observed, Placement
-from runnerlink.network.model import (Endpoint, Interface, InternetGateway, NatGateway, PrefixList, Route, RouteTable,
+from runnerlink.network.model import (Endpoint, Interface, InternetGateway, PrefixList, Route, RouteTable,
                                       Rule, SecurityGroup, Subnet, Topology, Vpc)
 
 ACCOUNT, REGION = "111122223333", "us-east-1"
 VPC, CIDR = "vpc-1", "10.0.0.0/16"
 SUBNET_A, SUBNET_B = "subnet-a", "subnet-b"
 MAIN = "rtb-main"
-SG_APP, SG_ENDPOINT, SG_DEFAULT = "sg-app", "sg-endpoint", "sg-default"
-APPRUNNER = "vpce-apprunner"
-REQUESTS = "vpce-requests"
+SG_APP, SG_ENDPOINT, SG_INGRESS, SG_DEFAULT = "sg-app", "sg-endpoint", "sg-ingress", "sg-default"
+APPRUNNER = "vpce-0a1"
+REQUESTS = "vpce-0b2"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
 SERVICE_ARN = f"arn:aws:apprunner:{REGION}:{ACCOUNT}:service/web/0001"
 PRIVATE_ARN = f"arn:aws:apprunner:{REGION}:{ACCOUNT}:service/internal/0002"
@@ -97,7 +97,7 @@ class Net:
             network = ipaddress.ip_network(self.subnets[subnet_id].cidr)
             interface_id = f"eni-{endpoint_id[5:]}-{index}"
             self.interfaces[interface_id] = Interface(interface_id, subnet_id, vpc_id,
-                                                      str(network[10 + len(self.interfaces)]), tuple(groups))
+                                                      str(network[10 + len(self.interfaces) % 200]), tuple(groups))
             interface_ids.append(interface_id)
         dns_name = ".".join(reversed(service.split("."))) + f".{REGION}.amazonaws.com"
         self.endpoints[endpoint_id] = Endpoint(
@@ -144,9 +144,9 @@ def clean() -> Net:
     connector, and a private service reached through an ingress connection (apprunner.requests endpoint)."""
     net = (Net().vpc()
            .subnet(SUBNET_A, "10.0.1.0/24", f"{REGION}a").subnet(SUBNET_B, "10.0.2.0/24", f"{REGION}b")
-           .group(SG_APP).group(SG_ENDPOINT, ingress=(HTTPS_FROM_VPC,))
+           .group(SG_APP).group(SG_ENDPOINT, ingress=(HTTPS_FROM_VPC,)).group(SG_INGRESS, ingress=(HTTPS_FROM_VPC,))
            .endpoint(APPRUNNER, "apprunner")
-           .endpoint(REQUESTS, "apprunner.requests", private_dns=False, policy=None)
+           .endpoint(REQUESTS, "apprunner.requests", groups=(SG_INGRESS,), private_dns=False, policy=None)
            .workload("wl-a", SUBNET_A).workload("wl-b", SUBNET_B))
     net.connectors[CONNECTOR_ARN] = Connector(CONNECTOR_ARN, "conn", (SUBNET_A, SUBNET_B), (SG_APP,))
     net.services[SERVICE_ARN] = AppService(SERVICE_ARN, "web", "RUNNING", "VPC", CONNECTOR_ARN, True, ROLE)

@@ -9,8 +9,8 @@ from runnerlink.audit.engine import run_audit
 from runnerlink.audit.findings import Finding
 from runnerlink.network.model import Rule
 
-from tests.unit.audit.builders import (APPRUNNER, CIDR, MAIN, SG_APP, SG_ENDPOINT, SUBNET_A, SUBNET_B, VPC, Net,
-                                       clean, observed)
+from tests.unit.audit.builders import (APPRUNNER, CIDR, MAIN, REQUESTS, SG_APP, SG_ENDPOINT, SUBNET_A, SUBNET_B, VPC,
+                                       Net, clean, observed)
 
 
 def findings(net: Net, config: AuditConfig | None = None) -> list[Finding]:
@@ -31,8 +31,8 @@ def test_the_clean_private_network_gives_no_finding():
 
 
 def test_the_clean_network_with_expected_services_and_their_endpoints_gives_no_finding():
-    net = clean().endpoint("vpce-ecrapi", "ecr.api").gateway_endpoint("vpce-s3", "s3")
-    net.change("endpoints", "vpce-ecrapi", policy='{"Statement": [{"Effect": "Allow", "Principal": '
+    net = clean().endpoint("vpce-0c3", "ecr.api").gateway_endpoint("vpce-s3", "s3")
+    net.change("endpoints", "vpce-0c3", policy='{"Statement": [{"Effect": "Allow", "Principal": '
                '{"AWS": "arn:aws:iam::111122223333:role/deployer"}, "Action": "ecr:BatchGetImage", "Resource": "*"}]}')
     assert findings(net, AuditConfig(expected_services=("ecr.api", "s3"))) == []
 
@@ -98,7 +98,7 @@ def test_private_dns_off_in_a_public_vpc_names_the_subnets_that_go_over_the_inte
 
 
 def test_private_dns_off_on_a_second_endpoint_of_a_service_already_answered_is_fine():
-    net = clean().endpoint("vpce-second", "apprunner", private_dns=False)
+    net = clean().endpoint("vpce-0e5", "apprunner", private_dns=False)
     assert findings(net) == []
 
 
@@ -150,7 +150,7 @@ def test_an_endpoint_group_open_to_the_world_fires_on_the_group():
     net = clean().group(SG_ENDPOINT, ingress=(Rule("tcp", 443, 443, cidr="0.0.0.0/0"),))
     [finding] = only(net, "endpoint-sg-open-world")
     assert (finding.resource, finding.resource_type, finding.severity) == (SG_ENDPOINT, "security-group", "medium")
-    assert set(finding.related) == {APPRUNNER, "vpce-requests"}
+    assert finding.related == (APPRUNNER,)
     assert "TCP 443 0.0.0.0/0" in finding.evidence[0] and CIDR in finding.fix
 
 
@@ -172,9 +172,12 @@ def test_an_endpoint_group_closed_to_one_subnet_fires_naming_it():
 
 def test_placements_whose_own_groups_do_not_let_443_out_make_the_endpoint_closed():
     net = clean().group(SG_APP, egress=(Rule("tcp", 80, 80, cidr="0.0.0.0/0"),))
-    [finding] = only(net, "endpoint-sg-closed")
-    assert finding.related == (SUBNET_A, SUBNET_B)
-    assert "do not allow TCP 443 out" in finding.evidence[0]
+    found = only(net, "endpoint-sg-closed")
+    # Both endpoints: the apprunner one by its private DNS name, the apprunner.requests one by its vpce-… name.
+    assert [f.resource for f in found] == [APPRUNNER, REQUESTS]
+    assert all(f.related == (SUBNET_A, SUBNET_B) for f in found)
+    assert "do not allow TCP 443 out" in found[0].evidence[0]
+    assert "vpce.amazonaws.com" in found[1].evidence[0]
 
 
 def test_an_endpoint_missing_from_a_placement_zone_fires_with_the_zone_and_subnets():
@@ -220,3 +223,17 @@ def test_build_subnets_from_the_configuration_are_placements():
     assert findings(net) == []  # no placement, nothing calls App Runner
     [finding] = only(net, "apprunner-endpoint-missing", AuditConfig(build_subnets=(SUBNET_A,)))
     assert "build/deploy subnet" in finding.evidence[0]
+
+
+def test_dotted_services_are_called_by_their_real_default_name():
+    from runnerlink.audit.rules.base import AuditContext
+    context = AuditContext(clean().model(), AuditConfig())
+    assert context.host_of("ecr.api") == "api.ecr.us-east-1.amazonaws.com"
+    assert context.host_of("apprunner") == "apprunner.us-east-1.amazonaws.com"
+
+
+def test_an_endpoint_with_no_network_interface_misses_every_zone():
+    net = clean().endpoint(APPRUNNER, "apprunner", subnets=())
+    [finding] = only(net, "endpoint-zone-missing")
+    assert "no network interface at all" in finding.evidence[0]
+    assert finding.related == ("us-east-1a", "us-east-1b", SUBNET_A, SUBNET_B)

@@ -49,8 +49,8 @@ def private_service_no_ingress(context: AuditContext) -> Iterator[Finding]:
             f"App Runner service {service.name} is private (not publicly accessible) and has no VPC ingress "
             f"connection: no one can reach it.",
             f"Create a VPC ingress connection through an apprunner.requests interface endpoint in the VPC that calls "
-            f"it: aws apprunner create-vpc-ingress-connection --service-arn {service.arn} --vpc-ingress-connection-name "
-            f"<name> --ingress-vpc-configuration VpcId=<vpc>,VpcEndpointId=<vpce>; Terraform: "
+            f"it: aws apprunner create-vpc-ingress-connection --service-arn {service.arn} "
+            f"--vpc-ingress-connection-name <name> --ingress-vpc-configuration VpcId=<vpc>,VpcEndpointId=<vpce>; Terraform: "
             f"aws_apprunner_vpc_ingress_connection (or make it public: is_publicly_accessible = true).",
             None, tuple(evidence))
 

@@ -92,7 +92,8 @@ def endpoint_zone_missing(context: AuditContext) -> Iterator[Finding]:
                             *(f"placements in {', '.join(wanted[zone])} are in {zone}, where it has none"
                               for zone in missing))
                 effect = ("their calls cross to another zone's network interface, and fail when that zone fails"
-                          if covered else "its private DNS has no address to answer with, so calls fall back to the public name")
+                          if covered else
+                          "its private DNS has no address to answer with, so calls fall back to the public name")
                 spare = [wanted[zone][0] for zone in missing]
                 yield Finding(
                     "endpoint-zone-missing", "medium", endpoint.id, "vpc-endpoint",

@@ -13,6 +13,10 @@ from runnerlink.network.dns import default_private_dns_name
 WORLD = {"0.0.0.0/0": "203.0.113.1", "::/0": "2001:db8::1"}  # the world's CIDRs, and an address in each
 
 
+def _ranges(cidr: str) -> str:
+    return "IpRanges=[{CidrIp=0.0.0.0/0}]" if cidr == "0.0.0.0/0" else "Ipv6Ranges=[{CidrIpv6=::/0}]"
+
+
 def endpoint_sg_open_world(context: AuditContext) -> Iterator[Finding]:
     topology = context.topology
     users: dict[str, list[Endpoint]] = {}  # group id → the interface endpoints it guards
@@ -33,8 +37,7 @@ def endpoint_sg_open_world(context: AuditContext) -> Iterator[Finding]:
         names = ", ".join(f"{e.id} ({e.service_name})" for e in endpoints)
         cidrs = ", ".join(topology.vpcs[group.vpc_id].cidrs) if group.vpc_id in topology.vpcs else "the VPC's CIDR"
         cli = "; ".join(f"aws ec2 revoke-security-group-ingress --group-id {group_id} --ip-permissions "
-                        f"IpProtocol={r.protocol},FromPort={r.from_port},ToPort={r.to_port},"
-                        f"{'IpRanges=[{CidrIp=0.0.0.0/0}]' if r.cidr == '0.0.0.0/0' else 'Ipv6Ranges=[{CidrIpv6=::/0}]'}"
+                        f"IpProtocol={r.protocol},FromPort={r.from_port},ToPort={r.to_port},{_ranges(r.cidr)}"
                         for r in open_rules)
         yield Finding(
             "endpoint-sg-open-world", "medium", group_id, "security-group",
