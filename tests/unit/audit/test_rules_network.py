@@ -56,6 +56,7 @@ def test_no_apprunner_endpoint_in_a_public_vpc_says_the_calls_succeed_with_no_in
     finding = found["apprunner-endpoint-missing"]
     assert "succeed with no indication" in finding.message
     assert all("over the internet" in line and "no indication" in line for line in finding.evidence)
+    assert "the others fail" not in finding.message
 
 
 def test_an_expected_service_without_an_endpoint_fires_per_vpc_and_service():
@@ -136,6 +137,7 @@ def test_a_default_route_to_an_internet_gateway_makes_a_public_vpc():
     assert (finding.resource, finding.severity) == (VPC, "low")
     assert finding.related == (SUBNET_A, SUBNET_B)
     assert "0.0.0.0/0 → igw-1" in finding.evidence[0]
+    assert "aws ec2 delete-route --route-table-id rtb-main --destination-cidr-block 0.0.0.0/0" in finding.fix
 
 
 def test_a_nat_route_in_one_subnet_makes_a_public_vpc_naming_that_subnet():
@@ -144,6 +146,7 @@ def test_a_nat_route_in_one_subnet_makes_a_public_vpc_naming_that_subnet():
     net.change("subnets", SUBNET_B, route_table_id="rtb-b").route("rtb-b", "0.0.0.0/0", "nat-1")
     [finding] = only(net, "public-vpc")
     assert finding.related == (SUBNET_B,) and "nat-1" in finding.evidence[0]
+    assert "--route-table-id rtb-b " in finding.fix and "rtb-main" not in finding.fix
 
 
 def test_an_endpoint_group_open_to_the_world_fires_on_the_group():

@@ -16,7 +16,8 @@ def service_egress_default(context: AuditContext) -> Iterator[Finding]:
     for service in context.model.services.values():
         if service.status in GONE_SERVICE or service.egress_type != "DEFAULT" or not service.instance_role_arn:
             continue
-        connectors = ", ".join(c.arn for c in context.model.connectors.values()) or "a VPC connector"
+        known = [c.arn for c in context.model.connectors.values()]
+        connectors = ", ".join(known[:3]) + (f" and {len(known) - 3} more" if len(known) > 3 else "")
         yield Finding(
             "service-egress-default", "medium", service.arn, "apprunner-service",
             f"App Runner service {service.name} calls AWS APIs (it has instance role {service.instance_role_arn}) "
@@ -26,7 +27,7 @@ def service_egress_default(context: AuditContext) -> Iterator[Finding]:
             f"update-service --service-arn {service.arn} --network-configuration "
             f"'EgressConfiguration={{EgressType=VPC,VpcConnectorArn=<connector arn>}}'; Terraform: "
             f"network_configuration {{ egress_configuration {{ egress_type = \"VPC\", vpc_connector_arn = ... }} }} "
-            f"on the aws_apprunner_service (connectors in this model: {connectors}).",
+            f"on the aws_apprunner_service" + (f" (VPC connectors: {connectors})." if known else "."),
             None, (f"{service.arn}: EgressType DEFAULT", f"InstanceRoleArn {service.instance_role_arn}"),
             related=(service.instance_role_arn,))
 

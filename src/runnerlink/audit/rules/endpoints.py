@@ -49,7 +49,7 @@ def _missing(context: AuditContext, rule: str, severity: str, services: tuple[st
             name = context.service_name(service)
             if outcomes["internet"]:
                 why = (f"calls to {service} from its workloads go over the internet and succeed with no indication "
-                       f"that they left the VPC")
+                       f"that they left the VPC" + (" (the others fail)" if outcomes["unreachable"] else ""))
             else:
                 why = f"calls to {service} from its workloads fail (a private VPC with no way to {service})"
             kinds = "Interface or Gateway" if service in ("s3", "dynamodb") else "Interface"

@@ -11,10 +11,18 @@ from runnerlink.network import routing
 DEFAULT_ROUTES = ("0.0.0.0/0", "::/0")
 
 
+def _delete(tables: list[tuple[str, str]]) -> str:
+    commands = []
+    for table_id, destination in dict.fromkeys(tables):
+        flag = "--destination-ipv6-cidr-block" if ":" in destination else "--destination-cidr-block"
+        commands.append(f"aws ec2 delete-route --route-table-id {table_id} {flag} {destination}")
+    return "; ".join(commands)
+
+
 def public_vpc(context: AuditContext) -> Iterator[Finding]:
     topology = context.topology
     for vpc_id in context.placements_by_vpc:
-        evidence, subnets, targets = [], [], []
+        evidence, subnets, targets, tables = [], [], [], []
         for subnet in context.subnets_in(vpc_id):
             table = routing.table_of(topology, subnet.id)
             if table is None:
@@ -25,6 +33,7 @@ def public_vpc(context: AuditContext) -> Iterator[Finding]:
                     evidence.append(f"{subnet.id} ({subnet.zone}) uses {table.id}: {routing.describe(route)}")
                     subnets.append(subnet.id)
                     targets.append(route.target)
+                    tables.append((table.id, route.destination))
         if not subnets:
             continue
         subnets = list(dict.fromkeys(subnets))
@@ -35,7 +44,7 @@ def public_vpc(context: AuditContext) -> Iterator[Finding]:
             f"visibly.",
             f"Run the workloads in private subnets (no 0.0.0.0/0 route to {', '.join(dict.fromkeys(targets))}) with "
             f"interface endpoints for every service they call; where internet egress is needed, keep it in "
-            f"separate subnets: aws ec2 delete-route --route-table-id <table> --destination-cidr-block 0.0.0.0/0; "
+            f"separate subnets: {_delete(tables)}; "
             f"Terraform: remove the aws_route (or the route block) to the gateway.",
             vpc_id, tuple(evidence), related=tuple(subnets))
 
