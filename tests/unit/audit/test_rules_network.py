@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from runnerlink.audit.config import AuditConfig
@@ -131,7 +133,33 @@ def test_observed_internet_traffic_fires_per_subnet_and_service_with_the_count()
     assert "com.amazonaws.us-east-1.codebuild" in finding.fix
 
 
-def test_a_default_route_to_an_internet_gateway_makes_a_public_vpc():
+def test_calls_to_a_public_app_runner_application_are_not_aws_api_traffic():
+    net = clean()
+    net.observed.append(replace(observed(SUBNET_A, "apprunner", "internet", 9), host="abc123.us-east-1.awsapprunner.com"))
+    assert findings(net) == []
+
+
+def test_trace_count_grows_linearly_with_the_account(monkeypatch):
+    from runnerlink.audit.rules import base
+    calls = []
+    real = base.find_path
+    monkeypatch.setattr(base, "find_path", lambda *args: calls.append(args[2]) or real(*args))
+
+    def traces(count: int) -> int:
+        net = clean()
+        for i in range(2, count + 1):
+            vpc = f"vpc-{i}"
+            net.vpc(vpc, f"10.{i}.0.0/16").subnet(f"subnet-{i}", f"10.{i}.1.0/24", "us-east-1a", vpc)
+            net.group(f"sg-{i}", ingress=(Rule("tcp", 443, 443, cidr=f"10.{i}.0.0/16"),), vpc_id=vpc)
+            net.endpoint(f"vpce-{i:03x}", "apprunner", subnets=(f"subnet-{i}",), groups=(f"sg-{i}",), vpc_id=vpc)
+            net.workload(f"wl-{i}", f"subnet-{i}", groups=(f"sg-default-{vpc}",))
+        calls.clear()
+        run_audit(net.model(), AuditConfig(expected_services=("ecr.api", "logs")))
+        return len(calls)
+
+    small, large = traces(10), traces(40)
+    assert large - small == 30 * (traces(11) - small)  # each VPC adds the same number of traces: no re-tracing
+
     net = clean().internet()
     [finding] = only(net, "public-vpc")
     assert (finding.resource, finding.severity) == (VPC, "low")

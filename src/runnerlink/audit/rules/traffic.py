@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 from runnerlink.audit.findings import Finding
 from runnerlink.audit.rules.base import AuditContext, Rule
+from runnerlink.network import app_host
 
 
 def observed_internet_traffic(context: AuditContext) -> Iterator[Finding]:
     grouped: dict[tuple[str, str], list] = {}
     for seen in context.model.observed:
-        if seen.outcome == "internet":
+        # An App Runner application's own URL (<id>.<region>.awsapprunner.com) is a web app, not an AWS API.
+        if seen.outcome == "internet" and seen.service and app_host(seen.host) is None:
             grouped.setdefault((seen.subnet_id, seen.service), []).append(seen)
     for (subnet_id, service), records in grouped.items():
         count = sum(r.count for r in records)
