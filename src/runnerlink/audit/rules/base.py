@@ -11,9 +11,15 @@ from typing import Callable, Iterable
 from runnerlink.audit.config import AuditConfig
 from runnerlink.audit.findings import Finding
 from runnerlink.audit.model import AuditModel, Placement
-from runnerlink.network import Path, Topology, Workload, find_path
+from runnerlink.network import Endpoint, Path, Subnet, Topology, Workload, find_path
+from runnerlink.network.dns import default_private_dns_name
+from runnerlink.network.path import is_requests_endpoint
 
 MODEL_PUBLIC_IP = "192.0.2.254"  # RFC 5737: a placement with a public address, as the path finder needs one
+# Endpoint states in which an endpoint no longer exists, or never will: it counts for nothing.
+GONE_STATES = frozenset({"deleted", "deleting", "failed", "rejected", "expired"})
+# Services a Gateway endpoint serves as well as an Interface endpoint does.
+GATEWAY_SERVICES = frozenset({"s3", "dynamodb"})
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,9 @@ class AuditContext:
         return self.topology.region
 
     def host_of(self, service: str) -> str:
-        """The service's default (public) DNS name in the audited region."""
-        return f"{service}.{self.region}.amazonaws.com"
+        """The service's default (public) DNS name in the audited region; dotted services' labels are reversed, as
+        AWS names them (ecr.api → api.ecr.us-east-1.amazonaws.com)."""
+        return default_private_dns_name(self.service_name(service)) or f"{service}.{self.region}.amazonaws.com"
 
     def service_name(self, service: str) -> str:
         return f"com.amazonaws.{self.region}.{service}"
@@ -134,3 +141,86 @@ class AuditContext:
         if key not in self._traces:
             self._traces[key] = find_path(self.vpc_topology(placement.vpc_id), self.workload(placement), host)
         return self._traces[key]
+
+    # Lookups the rules share, indexed once per audit (one pass over the account, then per-VPC reads).
+
+    @cached_property
+    def _endpoint_index(self) -> tuple[dict[str, list[Endpoint]], dict[tuple[str, str], list[Endpoint]]]:
+        by_vpc: dict[str, list[Endpoint]] = {}
+        by_service: dict[tuple[str, str], list[Endpoint]] = {}
+        for endpoint in self.topology.endpoints.values():
+            if endpoint.state in GONE_STATES:
+                continue
+            by_vpc.setdefault(endpoint.vpc_id, []).append(endpoint)
+            service = self.service_of(endpoint)
+            if service is not None:
+                by_service.setdefault((endpoint.vpc_id, service), []).append(endpoint)
+        return by_vpc, by_service
+
+    @cached_property
+    def _subnet_index(self) -> dict[str, list[Subnet]]:
+        grouped: dict[str, list[Subnet]] = {}
+        for subnet in self.topology.subnets.values():
+            grouped.setdefault(subnet.vpc_id, []).append(subnet)
+        return grouped
+
+    def service_of(self, endpoint: Endpoint) -> str | None:
+        """The endpoint's service short name in the audited region ("apprunner", "ecr.api"), None for others."""
+        prefix = f"com.amazonaws.{self.region}."
+        return endpoint.service_name[len(prefix):] if endpoint.service_name.startswith(prefix) else None
+
+    def endpoints_in(self, vpc_id: str) -> tuple[Endpoint, ...]:
+        """The VPC's endpoints that exist (not deleted, deleting, failed or rejected)."""
+        return tuple(self._endpoint_index[0].get(vpc_id, ()))
+
+    def endpoints_for(self, vpc_id: str, service: str, types: tuple[str, ...] = ("Interface",)) -> tuple[Endpoint, ...]:
+        """The VPC's existing endpoints for a service (short name), of the given types."""
+        return tuple(e for e in self._endpoint_index[1].get((vpc_id, service), ()) if e.type in types)
+
+    @staticmethod
+    def serving_types(service: str) -> tuple[str, ...]:
+        """The endpoint types that keep a service's calls in the VPC: Interface, and Gateway for S3 and DynamoDB."""
+        return ("Interface", "Gateway") if service in GATEWAY_SERVICES else ("Interface",)
+
+    def subnets_in(self, vpc_id: str) -> tuple[Subnet, ...]:
+        return tuple(self._subnet_index.get(vpc_id, ()))
+
+    def representatives(self, vpc_id: str) -> tuple[Placement, ...]:
+        """One placement per (subnet, security groups) in the VPC: the ones whose paths can differ."""
+        seen: dict[tuple[str, tuple[str, ...]], Placement] = {}
+        for placement in self.placements_by_vpc.get(vpc_id, ()):
+            seen.setdefault((placement.subnet_id, placement.group_ids), placement)
+        return tuple(seen.values())
+
+    def placement_subnets(self, vpc_id: str) -> tuple[str, ...]:
+        """The subnets of the VPC's placements, in placement order."""
+        return tuple(dict.fromkeys(p.subnet_id for p in self.placements_by_vpc.get(vpc_id, ())))
+
+    def who(self, placement: Placement) -> str:
+        """How evidence names a placement: what it is, its subnet and zone."""
+        subnet = self.topology.subnets[placement.subnet_id]
+        return f"{placement.label or placement.id} in {subnet.id} ({subnet.zone})"
+
+
+def is_requests(endpoint: Endpoint) -> bool:
+    """An apprunner.requests endpoint: a private App Runner service's data plane, not an AWS API."""
+    return is_requests_endpoint(endpoint)
+
+
+def endpoint_groups(topology: Topology, endpoint: Endpoint) -> tuple[str, ...]:
+    """The security groups of an endpoint: its own, and any its network interfaces carry besides."""
+    groups = list(endpoint.group_ids)
+    for interface_id in endpoint.interface_ids:
+        interface = topology.interfaces.get(interface_id)
+        if interface is not None:
+            groups += [g for g in interface.group_ids if g not in groups]
+    return tuple(groups)
+
+
+def describe_path(path: Path) -> str:
+    """A path's outcome and reason, as evidence."""
+    if path.outcome == "internet":
+        return f"goes {path.reason}: it succeeds with no indication that it left the VPC"
+    if path.outcome == "unreachable":
+        return f"is unreachable: {path.reason}"
+    return f"goes {path.reason}"
