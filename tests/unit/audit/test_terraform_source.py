@@ -225,3 +225,77 @@ def test_an_empty_state_is_an_empty_model(tmp_path):
     path.write_text('{"format_version": "1.0"}')
     model = load(path)
     assert model.topology.vpcs == {} and model.source == "terraform"
+
+
+def refs(*names: str) -> dict:
+    return {"references": list(names)}
+
+
+def test_plan_references_through_module_outputs_and_module_instances(tmp_path):
+    """A VPC in module.net (its id an output), subnets in the root (count), and module.eps[0..1] each with an
+    endpoint in subnet[count.index] of the calling module — before apply, every id unknown."""
+    def planned(address, kind, name, values, index=None):
+        return {"address": address, "mode": "managed", "type": kind, "name": name, "index": index,
+                "values": values}
+
+    endpoint = {"vpc_endpoint_type": "Interface", "service_name": "com.amazonaws.eu-west-1.logs",
+                "private_dns_enabled": True}
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {
+            "resources": [planned(f"aws_subnet.s[{i}]", "aws_subnet", "s",
+                                  {"cidr_block": f"10.9.{i}.0/24", "availability_zone": f"eu-west-1{'ab'[i]}"}, i)
+                          for i in (0, 1)],
+            "child_modules": [
+                {"address": "module.net", "resources": [
+                    planned("module.net.aws_vpc.v", "aws_vpc", "v", {"cidr_block": "10.9.0.0/16"})]},
+                *({"address": f"module.eps[{i}]", "resources": [
+                    planned(f"module.eps[{i}].aws_vpc_endpoint.e", "aws_vpc_endpoint", "e", endpoint)]}
+                  for i in (0, 1)),
+            ]}},
+        "resource_changes": [
+            *({"address": f"aws_subnet.s[{i}]", "change": {"after_unknown": {"id": True, "vpc_id": True}}}
+              for i in (0, 1)),
+            {"address": "module.net.aws_vpc.v", "change": {"after_unknown": {"id": True}}},
+            *({"address": f"module.eps[{i}].aws_vpc_endpoint.e", "change": {"after_unknown": {
+                "id": True, "vpc_id": True, "subnet_ids": True, "security_group_ids": True, "policy": True}}}
+              for i in (0, 1)),
+        ],
+        "configuration": {
+            "provider_config": {"aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-west-1"}}}},
+            "root_module": {
+                "resources": [{"address": "aws_subnet.s", "mode": "managed", "type": "aws_subnet", "name": "s",
+                               "expressions": {"vpc_id": refs("module.net.vpc_id", "module.net")},
+                               "count_expression": {"constant_value": 2}}],
+                "module_calls": {
+                    "net": {"source": "./net", "module": {
+                        "resources": [{"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v"}],
+                        "outputs": {"vpc_id": {"expression": refs("aws_vpc.v.id", "aws_vpc.v")}}}},
+                    "eps": {"source": "./eps", "count_expression": {"constant_value": 2},
+                            "expressions": {"vpc_id": refs("module.net.vpc_id", "module.net"),
+                                            "subnet_id": refs("aws_subnet.s", "count.index")},
+                            "module": {"resources": [{
+                                "address": "aws_vpc_endpoint.e", "mode": "managed", "type": "aws_vpc_endpoint",
+                                "name": "e", "expressions": {"vpc_id": refs("var.vpc_id"),
+                                                             "subnet_ids": refs("var.subnet_id")}}]}},
+                }}},
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "main.tf").write_text('# the network\n\nresource "aws_vpc" "v" {\n}\n')
+    model = load(path)
+    topology = model.topology
+    assert topology.region == "eu-west-1"
+    assert {s.id: s.vpc_id for s in topology.subnets.values()} == {"aws_subnet.s[0]": "module.net.aws_vpc.v",
+                                                                   "aws_subnet.s[1]": "module.net.aws_vpc.v"}
+    for i in (0, 1):
+        endpoint = topology.endpoints[f"module.eps[{i}].aws_vpc_endpoint.e"]
+        assert endpoint.vpc_id == "module.net.aws_vpc.v"
+        assert [topology.interfaces[x].subnet_id for x in endpoint.interface_ids] == [f"aws_subnet.s[{i}]"]
+        assert endpoint.group_ids == ("module.net.aws_vpc.v.default_security_group_id",)
+        assert endpoint.private_dns_name == "logs.eu-west-1.amazonaws.com" and endpoint.policy is None
+    location = model.locations["module.net.aws_vpc.v"]
+    assert (location.address, Path(location.file).name, location.line) == ("module.net.aws_vpc.v", "main.tf", 3)
+    assert model.locations["module.eps[0].aws_vpc_endpoint.e"].file is None  # ./eps isn't there
+    assert any("default group" in n for n in model.notes)

@@ -95,9 +95,8 @@ class _Builder:
         value = instance.get(*path)
         if isinstance(value, str):
             return [value] if value else []
-        if isinstance(value, list) and value is not UNKNOWN and all(isinstance(v, str) for v in value) \
-                and instance.get(*path, *([0] if value else [])) is not UNKNOWN \
-                and not any(instance.get(*path, i) is UNKNOWN for i in range(len(value))):
+        if isinstance(value, list) and all(isinstance(v, str) and instance.get(*path, i) is not UNKNOWN
+                                           for i, v in enumerate(value)):
             return [v for v in value if v]
         if value is None:
             return []

@@ -159,10 +159,10 @@ class Document:
     def _variable(self, module: str, name: str, depth: int) -> list[tuple[Instance, str | None]]:
         if not module:
             return []
-        parent, call = _parent(module)
+        parent, call, key = _parent(module)
         calls = self.module_config(parent).get("module_calls") or {}
         expression = ((calls.get(call) or {}).get("expressions") or {}).get(name) or {}
-        return self._resolve(parent, expression.get("references") or [], None, None, depth + 1)
+        return self._resolve(parent, expression.get("references") or [], key, None, depth + 1)
 
     def _output(self, module: str, call: str, output: str, depth: int) -> list[tuple[Instance, str | None]]:
         child = f"{module + '.' if module else ''}module.{call}"
@@ -180,10 +180,11 @@ def _module_names(module: str) -> list[str]:
     return [parts[i + 1] for i in range(0, len(parts) - 1, 2) if parts[i] == "module"]
 
 
-def _parent(module: str) -> tuple[str, str]:
-    """module.a.module.b[0] → ("module.a", "b")."""
+def _parent(module: str) -> tuple[str, str, Any]:
+    """module.a.module.b[0] → ("module.a", "b", 0): the calling module, the call, the instance's key."""
     head, _, last = module.rpartition("module.")
-    return head.rstrip("."), _INDEX.sub("", last)
+    index = _INDEX.search(last)
+    return head.rstrip("."), _INDEX.sub("", last), _parse_key(index.group(0)[1:-1]) if index else None
 
 
 def _parse_key(text: str) -> Any:
