@@ -19,6 +19,8 @@ import shutil
 
 import pytest
 
+from runnerlink.audit.config import AuditConfig
+from runnerlink.audit.rules.base import AuditContext
 from runnerlink.audit.sources.terraform import load
 from runnerlink.network.model import Route, Rule
 from tests.e2e.terraform_harness import (  # noqa: F401 (fixtures)
@@ -199,8 +201,10 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
     assert set(plan.topology.vpcs) == {"aws_vpc.main"}
     assert set(plan.topology.subnets) == {'aws_subnet.private["a"]', 'aws_subnet.private["b"]',
                                           "aws_subnet.public[0]", "aws_subnet.public[1]"}
-    assert set(plan.topology.endpoints) == {"module.endpoints.aws_vpc_endpoint.apprunner",
-                                            "module.endpoints.aws_vpc_endpoint.s3"}
+    # … gateways and endpoints with AWS's id prefix in front (the path finder tells route targets apart by it)
+    assert set(plan.topology.endpoints) == {"vpce-module.endpoints.aws_vpc_endpoint.apprunner",
+                                            "vpce-module.endpoints.aws_vpc_endpoint.s3"}
+    assert set(plan.topology.nat_gateways) == {"nat-aws_nat_gateway.main"}
     assert plan.default_groups == {"aws_vpc.main": "aws_vpc.main.default_security_group_id"}
     assert plan.topology.account == "" and any("account unknown" in n for n in plan.notes)
 
@@ -214,7 +218,7 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
     [main] = [t for t in state.topology.route_tables if t not in associated]
     mapping["aws_vpc.main.main_route_table_id"] = main
     [s3_list] = [p for p in state.topology.prefix_lists.values() if p.name == S3]
-    mapping["module.endpoints.aws_vpc_endpoint.s3.prefix_list_id"] = s3_list.id
+    mapping["pl-module.endpoints.aws_vpc_endpoint.s3"] = s3_list.id
     renamed = rename(plan, mapping)
     planned, applied_topology = renamed.topology, state.topology
 
@@ -225,7 +229,7 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
         known = applied_topology.endpoints[endpoint_id]
         assert dataclasses.replace(endpoint, dns_names=known.dns_names,
                                    policy=endpoint.policy or known.policy) == known
-    assert planned.endpoints[mapping["module.endpoints.aws_vpc_endpoint.s3"]].policy is None
+    assert planned.endpoints[mapping["vpce-module.endpoints.aws_vpc_endpoint.s3"]].policy is None
     assert {i.id: (i.subnet_id, i.group_ids) for i in planned.interfaces.values()} == {
         i.id: (i.subnet_id, i.group_ids) for i in applied_topology.interfaces.values()}
     for interface in planned.interfaces.values():  # synthesized inside the subnet's range
@@ -233,7 +237,7 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
         assert interface.private_ip.rsplit(".", 1)[0] == cidr.rsplit(".", 2)[0] + "." + cidr.split(".")[2]
     assert {n.id: n.subnet_id for n in planned.nat_gateways.values()} == {
         n.id: n.subnet_id for n in applied_topology.nat_gateways.values()}
-    assert set(planned.prefix_lists) == set(applied_topology.prefix_lists)
+    assert planned.prefix_lists == applied_topology.prefix_lists  # runnerlink's model range stood for the CIDRs
     assert renamed.connectors == state.connectors
     assert {a: dataclasses.replace(s, status="RUNNING") for a, s in renamed.services.items()} == state.services
     assert renamed.default_groups == state.default_groups
@@ -241,7 +245,28 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
         rid: loc.address for rid, loc in state.locations.items()}
 
     # Locations: the plan JSON beside the configuration, so files and lines come from its .tf files.
-    endpoint = plan.locations["module.endpoints.aws_vpc_endpoint.apprunner"]
+    endpoint = plan.locations["vpce-module.endpoints.aws_vpc_endpoint.apprunner"]
     assert endpoint.file == str(workdir / "modules" / "endpoints" / "main.tf")
     assert open(endpoint.file).read().splitlines()[endpoint.line - 1].startswith(
         'resource "aws_vpc_endpoint" "apprunner"')
+
+
+def test_plan_and_state_paths_agree(applied):
+    """From each subnet (as a build subnet, with the VPC's default group) and from the connector's subnets (its
+    group), a call to App Runner, S3 and STS ends the same way in the plan's model as in the state's."""
+    plan, state, _ = applied
+    subnets = ('aws_subnet.private["a"]', 'aws_subnet.private["b"]', "aws_subnet.public[0]", "aws_subnet.public[1]")
+    outcomes = []
+    for model in (plan, state):
+        context = AuditContext(model, AuditConfig(build_subnets=subnets))
+        address = {rid: loc.address for rid, loc in model.locations.items()}
+        outcomes.append(sorted((p.kind, address[p.subnet_id], service, context.trace(p, context.host_of(service))
+                                .outcome) for p in context.placements for service in ("apprunner", "s3", "sts")))
+    assert outcomes[0] == outcomes[1]
+    found = {(kind, subnet, service): outcome for kind, subnet, service, outcome in outcomes[1]}
+    assert found[("build-subnet", 'aws_subnet.private["a"]', "apprunner")] == "endpoint"
+    assert found[("build-subnet", 'aws_subnet.private["a"]', "s3")] == "endpoint"  # the gateway endpoint's route
+    assert found[("build-subnet", 'aws_subnet.private["a"]', "sts")] == "internet"  # through the NAT gateway
+    assert found[("build-subnet", "aws_subnet.public[0]", "s3")] == "internet"
+    assert found[("connector", 'aws_subnet.private["b"]', "apprunner")] == "endpoint"
+    assert found[("connector", 'aws_subnet.private["b"]', "sts")] == "unreachable"  # its group allows 443 to the endpoints only

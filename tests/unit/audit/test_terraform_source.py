@@ -13,6 +13,7 @@ from runnerlink.network.model import Route, Rule
 
 DATA = Path(__file__).parent / "data" / "tf"
 ENDPOINT = "module.endpoints.aws_vpc_endpoint.apprunner"
+ENDPOINT_ID = f"vpce-{ENDPOINT}"  # before apply: the address, behind the id prefix the path finder reads
 PRIVATE = ('aws_subnet.private["a"]', 'aws_subnet.private["b"]')
 
 
@@ -36,25 +37,26 @@ def test_plan_ids_are_addresses_of_count_and_for_each_instances(plan):
 
 
 def test_plan_follows_references_into_a_child_module(plan):
-    endpoint = plan.topology.endpoints[ENDPOINT]
+    endpoint = plan.topology.endpoints[ENDPOINT_ID]
     # vpc_id = var.vpc_id, subnet_ids = var.subnet_ids, … → the module call's arguments in the root module
     assert endpoint.vpc_id == "aws_vpc.main"
     assert endpoint.group_ids == ("aws_security_group.endpoints",)
     assert {plan.topology.interfaces[i].subnet_id for i in endpoint.interface_ids} == set(PRIVATE)
     assert endpoint.private_dns and endpoint.private_dns_name == "apprunner.us-east-1.amazonaws.com"
     assert json.loads(endpoint.policy)["Statement"][0]["Action"] == ["apprunner:List*", "apprunner:Describe*"]
-    s3 = plan.topology.endpoints["module.endpoints.aws_vpc_endpoint.s3"]
+    s3 = plan.topology.endpoints["vpce-module.endpoints.aws_vpc_endpoint.s3"]
     assert s3.type == "Gateway" and s3.policy is None  # no policy given: None, AWS's full access
-    assert Route("module.endpoints.aws_vpc_endpoint.s3.prefix_list_id", s3.id) \
+    assert Route("pl-module.endpoints.aws_vpc_endpoint.s3", s3.id) \
         in plan.topology.route_tables["aws_route_table.private"].routes
+    assert plan.topology.prefix_lists["pl-module.endpoints.aws_vpc_endpoint.s3"].cidrs == ("198.51.100.0/25",)
 
 
 def test_plan_route_targets_and_rule_groups_through_references(plan):
     topology = plan.topology
     assert set(topology.route_tables["aws_route_table.public"].routes) == {
-        Route("10.50.0.0/16", "local"), Route("0.0.0.0/0", "aws_internet_gateway.main")}
-    assert Route("0.0.0.0/0", "aws_nat_gateway.main") in topology.route_tables["aws_route_table.private"].routes
-    assert topology.nat_gateways["aws_nat_gateway.main"].subnet_id == "aws_subnet.public[0]"
+        Route("10.50.0.0/16", "local"), Route("0.0.0.0/0", "igw-aws_internet_gateway.main")}
+    assert Route("0.0.0.0/0", "nat-aws_nat_gateway.main") in topology.route_tables["aws_route_table.private"].routes
+    assert topology.nat_gateways["nat-aws_nat_gateway.main"].subnet_id == "aws_subnet.public[0]"
     assert topology.security_groups["aws_security_group.connector"].egress == (
         Rule("tcp", 443, 443, group_id="aws_security_group.endpoints"),)
     connector = plan.connectors["aws_apprunner_vpc_connector.main"]
@@ -101,14 +103,14 @@ def test_state_everything_known(state):
 
 
 def test_locations_with_files_and_lines(plan, state):
-    for model, key in ((plan, ENDPOINT), (state, next(iter(state.topology.endpoints)))):
-        location = next(loc for rid, loc in model.locations.items() if loc.address == ENDPOINT) \
-            if key not in model.locations else model.locations[key]
-        assert Path(location.file) == DATA / "modules" / "endpoints" / "main.tf"
+    # The state has no configuration section: the module's directory comes from the module block in the .tf files.
+    [state_endpoint] = [rid for rid, loc in state.locations.items() if loc.address == ENDPOINT]
+    for location in (plan.locations[ENDPOINT_ID], state.locations[state_endpoint]):
+        assert Path(location.file) == DATA / "modules" / "endpoints" / "main.tf" and location.line == 19
     subnet = plan.locations['aws_subnet.private["a"]']
     assert Path(subnet.file) == DATA / "network.tf"
     assert Path(subnet.file).read_text().splitlines()[subnet.line - 1] == 'resource "aws_subnet" "private" {'
-    endpoint = plan.locations[ENDPOINT]
+    endpoint = plan.locations[ENDPOINT_ID]
     assert Path(endpoint.file).read_text().splitlines()[endpoint.line - 1].startswith(
         'resource "aws_vpc_endpoint" "apprunner"')
 
@@ -117,8 +119,8 @@ def test_locations_without_the_configuration(tmp_path, plan):
     copy = tmp_path / "plan.json"
     copy.write_text((DATA / "plan.json").read_text())
     model = load(copy)
-    assert model.locations[ENDPOINT].address == ENDPOINT and model.locations[ENDPOINT].file is None
-    assert load(copy, config_dir=DATA).locations[ENDPOINT] == plan.locations[ENDPOINT]
+    assert model.locations[ENDPOINT_ID].address == ENDPOINT and model.locations[ENDPOINT_ID].file is None
+    assert load(copy, config_dir=DATA).locations[ENDPOINT_ID] == plan.locations[ENDPOINT_ID]
 
 
 def test_region_argument_wins(plan):
@@ -290,12 +292,30 @@ def test_plan_references_through_module_outputs_and_module_instances(tmp_path):
     assert {s.id: s.vpc_id for s in topology.subnets.values()} == {"aws_subnet.s[0]": "module.net.aws_vpc.v",
                                                                    "aws_subnet.s[1]": "module.net.aws_vpc.v"}
     for i in (0, 1):
-        endpoint = topology.endpoints[f"module.eps[{i}].aws_vpc_endpoint.e"]
+        endpoint = topology.endpoints[f"vpce-module.eps[{i}].aws_vpc_endpoint.e"]
         assert endpoint.vpc_id == "module.net.aws_vpc.v"
         assert [topology.interfaces[x].subnet_id for x in endpoint.interface_ids] == [f"aws_subnet.s[{i}]"]
         assert endpoint.group_ids == ("module.net.aws_vpc.v.default_security_group_id",)
         assert endpoint.private_dns_name == "logs.eu-west-1.amazonaws.com" and endpoint.policy is None
     location = model.locations["module.net.aws_vpc.v"]
     assert (location.address, Path(location.file).name, location.line) == ("module.net.aws_vpc.v", "main.tf", 3)
-    assert model.locations["module.eps[0].aws_vpc_endpoint.e"].file is None  # ./eps isn't there
+    assert model.locations["vpce-module.eps[0].aws_vpc_endpoint.e"].file is None  # ./eps isn't there
     assert any("default group" in n for n in model.notes)
+
+
+def test_plan_and_state_paths_agree(plan, state):
+    """The plan's ids (addresses; gateways behind their AWS prefix) lead the path finder where the state's ids do."""
+    from runnerlink.audit.config import AuditConfig
+    from runnerlink.audit.rules.base import AuditContext
+
+    subnets = (*PRIVATE, "aws_subnet.public[0]")
+    outcomes = []
+    for model in (plan, state):
+        context = AuditContext(model, AuditConfig(build_subnets=subnets))
+        address = {rid: loc.address for rid, loc in model.locations.items()}
+        outcomes.append({(p.kind, address[p.subnet_id], service): context.trace(p, context.host_of(service)).outcome
+                         for p in context.placements for service in ("apprunner", "s3", "sts")})
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][("build-subnet", PRIVATE[0], "s3")] == "endpoint"
+    assert outcomes[0][("build-subnet", PRIVATE[0], "sts")] == "internet"
+    assert outcomes[0][("connector", PRIVATE[0], "sts")] == "unreachable"

@@ -35,6 +35,13 @@ _ROUTE_TARGETS = {"gateway_id": ("aws_internet_gateway", "aws_vpc_endpoint"), "n
 _DESTINATIONS = ("destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id")
 _INLINE_DESTINATIONS = ("cidr_block", "ipv6_cidr_block", "destination_prefix_list_id")
 _ALIASES = {"default_route_table_id": "main_route_table_id"}  # the same table until something else is made main
+# Before apply a resource's id is its address; the path finder tells route targets apart by their id's prefix, so
+# these keep AWS's in front of the address (igw-aws_internet_gateway.main).
+_PREFIXES = {"aws_internet_gateway": "igw-", "aws_nat_gateway": "nat-", "aws_vpc_endpoint": "vpce-",
+             "aws_vpc_peering_connection": "pcx-"}
+# The AWS-managed prefix lists' ranges in runnerlink's model (RFC 5737): what a plan's gateway endpoint routes
+# match before apply, so its paths agree with the applied network's (the state has the real ranges).
+_MODEL_LIST_CIDRS = {"s3": "198.51.100.0/25", "dynamodb": "198.51.100.128/25"}
 _ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):(\d{12})?:")
 
 
@@ -73,7 +80,7 @@ class _Builder:
             vpc = self.one(instance, "vpc_id")
             return self._known(instance.get("id")) or (self.default_group_of(vpc) if vpc else instance.address)
         key = "arn" if instance.type in _APPRUNNER else "id"
-        return self._known(instance.get(key)) or instance.address
+        return self._known(instance.get(key)) or _PREFIXES.get(instance.type, "") + instance.address
 
     @staticmethod
     def _known(value: Any) -> str | None:
@@ -171,8 +178,9 @@ class _Builder:
         services, connectors, ingress = self.apprunner()
         if not self.account:
             self.notes.append("account unknown (a plan before apply names none)")
-        if self.doc.kind == "plan" and any(i.address == self.id_of(i) for i in self.doc.instances):
-            self.notes.append("ids unknown before apply are the resources' Terraform addresses")
+        if self.doc.kind == "plan" and any(self.id_of(i).endswith(i.address) for i in self.doc.instances):
+            self.notes.append("ids unknown before apply are the resources' Terraform addresses (gateways, "
+                              "endpoints and peerings with AWS's id prefix in front: igw-, nat-, vpce-, pcx-)")
         if self.unresolved:
             self.notes.append("values neither known nor found through the configuration's references: "
                               + "; ".join(sorted(self.unresolved)))
@@ -412,12 +420,14 @@ class _Builder:
                     interfaces[interface_id] = Interface(interface_id, subnet_id, vpc_id, address, tuple(groups))
                     interface_ids.append(interface_id)
             elif kind == "Gateway":
-                list_id = self._known(instance.get("prefix_list_id")) or f"{instance.address}.prefix_list_id"
+                # Before apply: "pl-<address>" (route lookup knows a prefix-list destination by its pl- prefix)
+                list_id = self._known(instance.get("prefix_list_id")) or f"pl-{instance.address}"
                 cidrs = instance.get("cidr_blocks")
-                cidrs = tuple(cidrs) if isinstance(cidrs, list) else ()
-                if not cidrs:
-                    self.notes.append(f"{instance.address}: the {service} prefix list's CIDRs are unknown "
-                                      "before apply")
+                cidrs = tuple(c for c in cidrs if isinstance(c, str)) if isinstance(cidrs, list) else ()
+                if not cidrs and service.rpartition(".")[2] in _MODEL_LIST_CIDRS:
+                    cidrs = (_MODEL_LIST_CIDRS[service.rpartition(".")[2]],)
+                    self.notes.append(f"{instance.address}: the {service} prefix list's CIDRs are unknown before "
+                                      f"apply: runnerlink's model range {cidrs[0]} stands for them")
                 lists[list_id] = PrefixList(list_id, service, cidrs)
                 for table_id in dict.fromkeys([*self.values(instance, "route_table_ids"),
                                                *extra_tables.get(endpoint_id, [])]):
