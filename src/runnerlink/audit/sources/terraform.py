@@ -184,6 +184,10 @@ class _Builder:
         if self.unresolved:
             self.notes.append("values neither known nor found through the configuration's references: "
                               + "; ".join(sorted(self.unresolved)))
+        aliases = sorted(k for k in self.doc.configuration.get("provider_config") or {} if k.startswith("aws."))
+        if aliases:
+            self.notes.append(f"resources of the aws provider configurations {', '.join(aliases)} are read as if in "
+                              f"{self.region} (one model, one region)")
         ignored = sorted({i.type for i in self.doc.instances if i.type not in SUPPORTED})
         if ignored:
             self.notes.append("resource types the audit does not model (ignored): " + ", ".join(ignored))

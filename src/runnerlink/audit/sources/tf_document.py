@@ -69,6 +69,7 @@ class Document:
     configuration: dict  # {} for a state
     by_address: dict[str, Instance] = field(default_factory=dict)
     by_resource: dict[str, list[Instance]] = field(default_factory=dict)
+    _configs: dict[str, dict] = field(default_factory=dict, repr=False)  # module → (type, name) → its configuration
 
     def __post_init__(self) -> None:
         for instance in self.instances:
@@ -102,11 +103,12 @@ class Document:
         return found
 
     def resource_config(self, instance: Instance) -> dict:
-        for resource in self.module_config(instance.module).get("resources") or []:
-            if resource.get("type") == instance.type and resource.get("name") == instance.name \
-                    and resource.get("mode", "managed") == "managed":
-                return resource
-        return {}
+        module = _INDEX.sub("", instance.module)
+        if module not in self._configs:
+            self._configs[module] = {(r.get("type"), r.get("name")): r
+                                     for r in self.module_config(module).get("resources") or []
+                                     if r.get("mode", "managed") == "managed"}
+        return self._configs[module].get((instance.type, instance.name), {})
 
     # --- following references -------------------------------------------------------------------------------
 
