@@ -227,8 +227,10 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
     # What only apply knows: DNS names, the s3 list's CIDRs, the NAT's Elastic IP, the default gateway policy.
     for endpoint_id, endpoint in planned.endpoints.items():
         known = applied_topology.endpoints[endpoint_id]
-        assert dataclasses.replace(endpoint, dns_names=known.dns_names,
-                                   policy=endpoint.policy or known.policy) == known
+        # interface_ids: one per subnet, in the order of subnet_ids, which Terraform keeps as a set
+        assert dataclasses.replace(endpoint, dns_names=known.dns_names, policy=endpoint.policy or known.policy,
+                                   interface_ids=tuple(sorted(endpoint.interface_ids))) == dataclasses.replace(
+            known, interface_ids=tuple(sorted(known.interface_ids)))
     assert planned.endpoints[mapping["vpce-module.endpoints.aws_vpc_endpoint.s3"]].policy is None
     assert {i.id: (i.subnet_id, i.group_ids) for i in planned.interfaces.values()} == {
         i.id: (i.subnet_id, i.group_ids) for i in applied_topology.interfaces.values()}
@@ -238,7 +240,8 @@ def test_plan_model_has_the_state_structure_with_addresses_as_ids(applied):
     assert {n.id: n.subnet_id for n in planned.nat_gateways.values()} == {
         n.id: n.subnet_id for n in applied_topology.nat_gateways.values()}
     assert planned.prefix_lists == applied_topology.prefix_lists  # runnerlink's model range stood for the CIDRs
-    assert renamed.connectors == state.connectors
+    assert {a: (c.name, set(c.subnet_ids), set(c.group_ids)) for a, c in renamed.connectors.items()} == {
+        a: (c.name, set(c.subnet_ids), set(c.group_ids)) for a, c in state.connectors.items()}
     assert {a: dataclasses.replace(s, status="RUNNING") for a, s in renamed.services.items()} == state.services
     assert renamed.default_groups == state.default_groups
     assert {mapping.get(rid, rid): loc.address for rid, loc in plan.locations.items()} == {
