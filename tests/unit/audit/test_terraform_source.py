@@ -319,3 +319,16 @@ def test_plan_and_state_paths_agree(plan, state):
     assert outcomes[0][("build-subnet", PRIVATE[0], "s3")] == "endpoint"
     assert outcomes[0][("build-subnet", PRIVATE[0], "sts")] == "internet"
     assert outcomes[0][("connector", PRIVATE[0], "sts")] == "unreachable"
+
+
+def test_managed_prefix_lists_in_rules(tmp_path):
+    model = load(state_of(tmp_path, [VPC, {
+        "address": "aws_ec2_managed_prefix_list.office", "id": "pl-0office", "name": "office",
+        "entry": [{"cidr": "10.40.0.0/24"}]},
+        {"address": "aws_ec2_managed_prefix_list_entry.more", "prefix_list_id": "pl-0office", "cidr": "10.41.0.0/24"},
+        {"address": "aws_security_group.g", "id": "sg-1", "vpc_id": "vpc-1", "egress": [], "ingress": [
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": ["pl-0office"]}]}]))
+    cidrs = ("10.40.0.0/24", "10.41.0.0/24")
+    assert model.topology.prefix_lists["pl-0office"].cidrs == cidrs
+    assert model.topology.security_groups["sg-1"].ingress == (
+        Rule("tcp", 443, 443, prefix_list_id="pl-0office", prefix_cidrs=cidrs),)

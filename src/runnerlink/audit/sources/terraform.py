@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -170,11 +171,13 @@ class _Builder:
         subnets = self.subnets(vpcs)
         endpoints, interfaces, lists = self.endpoints(vpcs, subnets, routes)
         tables = self.finish_tables(vpcs, table_vpc, routes)
+        managed = self.managed_prefix_lists()
+        groups = _with_list_cidrs(groups, managed)
         topology = Topology(
             account=self.account, region=self.region, vpcs=vpcs, subnets=subnets, route_tables=tables,
             security_groups=groups, endpoints=endpoints, interfaces=interfaces,
             internet_gateways=self.internet_gateways(), nat_gateways=self.nat_gateways(),
-            peerings=self.peerings(), prefix_lists={**self.managed_prefix_lists(), **lists})
+            peerings=self.peerings(), prefix_lists={**managed, **lists})
         services, connectors, ingress = self.apprunner()
         if not self.account:
             self.notes.append("account unknown (a plan before apply names none)")
@@ -577,3 +580,12 @@ class _Builder:
                 for implicit in (self.main_table_of(vpc_id), self.default_group_of(vpc_id)):
                     found.setdefault(implicit, Location(instance.address, file, line))
         return found
+
+
+def _with_list_cidrs(groups: dict[str, SecurityGroup], lists: dict[str, PrefixList]) -> dict[str, SecurityGroup]:
+    """Rules naming a customer-managed prefix list carry its CIDRs, as runnerlink's own model does."""
+    def fill(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        return tuple(replace(r, prefix_cidrs=lists[r.prefix_list_id].cidrs) if r.prefix_list_id in lists else r
+                     for r in rules)
+
+    return {g: replace(group, ingress=fill(group.ingress), egress=fill(group.egress)) for g, group in groups.items()}
