@@ -35,12 +35,16 @@ def comparable(model) -> dict:
     return {k: v for k, v in codec.to_dict(model).items() if k not in RUNNERLINK_ONLY}
 
 
-def build_network(ec2, apprunner) -> dict:
+TASKS_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "tasks.apprunner.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def build_network(ec2, apprunner, iam) -> dict:
     """Everything the audit reads, made through boto3: a VPC with DNS support off and hostnames on, subnets in two
     zones (one with its own route table), an internet gateway and a NAT gateway with routes, an apprunner interface
     endpoint with a policy and two groups, an s3 gateway endpoint, an apprunner.requests endpoint, a peering, a
-    customer prefix list in a rule, a VPC connector, a service with VPC egress and an instance role-less private
-    service with an ingress connection, and one private service without."""
+    customer prefix list in a rule, a VPC connector, a service with VPC egress, a private service with an ingress
+    connection, and one private service with an instance role and no ingress connection."""
     net = make_network(ec2, zones=2)
     peer = make_network(ec2, zones=1, second_octet=1)
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -81,8 +85,9 @@ def build_network(ec2, apprunner) -> dict:
     private = {"IngressConfiguration": {"IsPubliclyAccessible": False}}
     reached = apprunner.create_service(ServiceName="reached", SourceConfiguration=IMAGE,
                                        NetworkConfiguration=private)["Service"]["ServiceArn"]
-    lonely = apprunner.create_service(ServiceName="lonely", SourceConfiguration=IMAGE,
-                                      NetworkConfiguration=private)["Service"]["ServiceArn"]
+    role = iam.create_role(RoleName="lonely", AssumeRolePolicyDocument=TASKS_TRUST)["Role"]["Arn"]
+    lonely = apprunner.create_service(ServiceName="lonely", SourceConfiguration=IMAGE, NetworkConfiguration=private,
+                                      InstanceConfiguration={"InstanceRoleArn": role})["Service"]["ServiceArn"]
     wait_for(lambda: _endpoint_states(ec2, [endpoint, s3, requests]) == {"available"})
     wait_for(lambda: all(apprunner.describe_service(ServiceArn=arn)["Service"]["Status"] == "RUNNING"
                          for arn in (egress, reached, lonely)))
@@ -98,7 +103,7 @@ def build_network(ec2, apprunner) -> dict:
     return dict(net=net, peer=peer, igw=igw, nat=nat, main_table=main["RouteTableId"], private_table=private_table,
                 peering=peering, prefix_list=prefix_list, extra_group=extra_group, endpoint=endpoint, s3=s3,
                 requests=requests, connector=connector, egress=egress, reached=reached, lonely=lonely,
-                ingress=ingress["VpcIngressConnectionArn"], domain=ingress["DomainName"])
+                ingress=ingress["VpcIngressConnectionArn"], domain=ingress["DomainName"], role=role)
 
 
 def _peering_status(ec2, peering_id: str) -> str:
@@ -160,7 +165,8 @@ def check_facts(model, built: dict, account: str) -> None:
     egress, reached, lonely = (model.services[built[k]] for k in ("egress", "reached", "lonely"))
     assert (egress.egress_type, egress.connector_arn, egress.public, egress.status) == \
         ("VPC", built["connector"], True, "RUNNING")
-    assert (reached.egress_type, reached.public, lonely.public) == ("DEFAULT", False, False)
+    assert (reached.egress_type, reached.public, reached.instance_role_arn) == ("DEFAULT", False, None)
+    assert (lonely.egress_type, lonely.public, lonely.instance_role_arn) == ("DEFAULT", False, built["role"])
     connector = model.connectors[built["connector"]]
     assert (connector.name, connector.subnet_ids, connector.group_ids, connector.status) == \
         ("egress", tuple(net.subnet_ids), (net.group_id,), "ACTIVE")
@@ -171,7 +177,7 @@ def check_facts(model, built: dict, account: str) -> None:
 
 
 def test_both_sources_read_the_same_model(server, account, ec2, apprunner):
-    built = build_network(ec2, apprunner)
+    built = build_network(ec2, apprunner, server.client("iam", account=account))
     from_aws = aws.load(session(account), REGION, endpoint_url=server.url)
     from_runnerlink = runnerlink.load(server.url, account, REGION)
     assert (from_aws.source, from_runnerlink.source) == ("aws", "runnerlink")
@@ -304,7 +310,7 @@ def enforced_network(enforcing):
     def root(service: str):
         return boto3.client(service, endpoint_url=enforcing.url, region_name=REGION, aws_access_key_id=ROOT_KEY,
                             aws_secret_access_key=ROOT_SECRET, config=Config(retries={"max_attempts": 1}))
-    return build_network(root("ec2"), root("apprunner")), root("iam")
+    return build_network(root("ec2"), root("apprunner"), root("iam")), root("iam")
 
 
 def user(iam, name: str, *statements: dict) -> boto3.Session:
