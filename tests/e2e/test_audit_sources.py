@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from runnerlink.audit import codec
 from runnerlink.audit.sources import SourceError, aws, runnerlink
 from runnerlink.auth.keys import new_access_key_id
-from tests.conftest import wait_for
+from tests.conftest import settle, wait_for
 from tests.e2e.apprunner_helpers import IMAGE
 from tests.e2e.ec2_fixtures import APPRUNNER, REGION, make_endpoint, make_network, make_requests_endpoint
 from tests.server import RunningServer, free_port
@@ -188,17 +188,45 @@ def test_both_sources_read_the_same_model(server, account, ec2, apprunner):
     assert comparable(from_aws) == comparable(from_runnerlink)
 
 
-def test_a_deleted_service_and_connector_are_in_neither_model(server, account, ec2, apprunner):
+def test_deleted_resources_are_read_alike(server, account, ec2, apprunner):
+    """What is being deleted or was deleted a moment ago: the same in both models (App Runner's deleted services and
+    connectors in neither)."""
     net = make_network(ec2, zones=1)
+    peer = make_network(ec2, zones=1, second_octet=1)
+    endpoint = make_endpoint(ec2, net)["VpcEndpointId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=net.vpc_id)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=net.subnet_ids[0], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    peering = ec2.create_vpc_peering_connection(VpcId=net.vpc_id, PeerVpcId=peer.vpc_id)[
+        "VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    listed = ec2.create_managed_prefix_list(PrefixListName="gone", MaxEntries=1, AddressFamily="IPv4", Entries=[
+        {"Cidr": "203.0.113.0/24"}])["PrefixList"]["PrefixListId"]
+    wait_for(lambda: _endpoint_states(ec2, [endpoint]) == {"available"})
+    wait_for(lambda: ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]["State"] == "available")
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=peering)
+    ec2.delete_managed_prefix_list(PrefixListId=listed)
+    ec2.delete_security_group(GroupId=net.group_id)
     connector = apprunner.create_vpc_connector(VpcConnectorName="gone", Subnets=net.subnet_ids)["VpcConnector"]
     service = apprunner.create_service(ServiceName="gone", SourceConfiguration=IMAGE)["Service"]["ServiceArn"]
     wait_for(lambda: apprunner.describe_service(ServiceArn=service)["Service"]["Status"] == "RUNNING")
     apprunner.delete_service(ServiceArn=service)
     apprunner.delete_vpc_connector(VpcConnectorArn=connector["VpcConnectorArn"])
     wait_for(lambda: not apprunner.list_services()["ServiceSummaryList"])
-    for model in (aws.load(session(account), REGION, server.url), runnerlink.load(server.url, account, REGION)):
+    models = aws.load(session(account), REGION, server.url), runnerlink.load(server.url, account, REGION)
+    for model in models:
         assert model.services == {} and model.connectors == {}
-        assert net.vpc_id in model.topology.vpcs
+        assert net.vpc_id in model.topology.vpcs and net.group_id not in model.topology.security_groups
+    assert comparable(models[0]) == comparable(models[1])
+    for model in models:  # as DescribeNatGateways and DescribeVpcPeeringConnections still show them
+        assert model.topology.nat_gateways[nat].state == "deleted"
+        assert model.topology.peerings[peering].status == "deleted"
+        assert endpoint not in model.topology.endpoints and listed not in model.topology.prefix_lists
+    settle()
+    assert comparable(aws.load(session(account), REGION, server.url)) == \
+        comparable(runnerlink.load(server.url, account, REGION))
 
 
 # --- workloads and the traffic log (runnerlink only) ---------------------------------------------------------------
