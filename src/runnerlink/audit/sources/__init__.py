@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 
-class SourceError(Exception):
-    """A source could not be read at all (unreachable, no credentials, an answer that isn't a model): the CLI says
-    so and exits non-zero, never with a traceback."""
+class SourceError(ValueError):
+    """A source could not be read at all (unreachable, credentials missing or refused, an answer that isn't a
+    model): the CLI says so and exits non-zero, never with a traceback. A ValueError, as the CLI catches a source's
+    bad input."""
