@@ -1,14 +1,17 @@
 """runnerlink's own endpoints under /_runnerlink/: health, the traffic log, the App Runner services this server runs
 and their logs (reads, not recorded); the services' admin actions (POST <service>/<action>: the local stand-ins for steps AWS does out of band, the network questions)
-and workloads, which run through the pipeline and are recorded like any request."""
+and workloads, and the audit's model of an account and region (GET audit/model), which run through the pipeline and
+are recorded like any request."""
 
 from __future__ import annotations
 
 import json
 from typing import Callable
 
+from runnerlink.audit import codec
+from runnerlink.config import DEFAULT_ACCOUNT
 from runnerlink.runtime.supervisor import Supervisor
-from runnerlink.server import admin_apps, admin_workloads, app_credentials, explain, network_view
+from runnerlink.server import admin_apps, admin_workloads, app_credentials, audit_view, explain, network_view
 from runnerlink.server.app_credentials import InstanceCredentials
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
@@ -39,6 +42,9 @@ def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dic
     if path == "iam/explain" and method == "POST":  # the server's own action, whatever the IAM package declares
         answered = pipeline.handle_admin(ctx, "iam", "explain", lambda c, p: explain.run(pipeline, c, p))
         return answered.status, answered.response_body, answered.response_headers
+    if path == "audit/model" and method == "GET":
+        answered = pipeline.handle_admin(ctx, "audit", "GetAuditModel", lambda c, p: _audit_model(pipeline, c))
+        return answered.status, answered.response_body, answered.response_headers
     if path == "workloads" or path.startswith("workloads/"):
         answered = admin_workloads.handle(pipeline, gateway, ctx, path[len("workloads"):])
         if answered is not None:
@@ -60,6 +66,16 @@ def _network_question(pipeline: Pipeline, ctx: RequestContext, params: dict, act
     ctx.account, ctx.region = account, region = admin_scope(params, pipeline.settings.region)
     question = network_tools.ADMIN[action]
     return pipeline.invoke(ctx, lambda h: question(h, params, network_view.topology_of), account, region, True)[0]
+
+
+def _audit_model(pipeline: Pipeline, ctx: RequestContext) -> dict:
+    """GET audit/model?account=&region=: the audit's model of that account and region (codec.to_dict), read in one
+    read transaction as of this request."""
+    scope = {"account": ctx.query.get("account") or DEFAULT_ACCOUNT, "region": ctx.query.get("region") or None}
+    ctx.account, ctx.region = account, region = admin_scope(scope, pipeline.settings.region)
+    traffic = pipeline.traffic
+    model = pipeline.invoke(ctx, lambda h: audit_view.build(h, traffic), account, region, False)[0]
+    return codec.to_dict(model)
 
 
 def _json(status: int, payload: dict) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
