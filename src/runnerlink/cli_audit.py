@@ -17,14 +17,11 @@ from runnerlink.audit.config import load as load_config
 from runnerlink.audit.engine import Report, run_audit
 from runnerlink.audit.findings import SEVERITIES
 from runnerlink.audit.model import AuditModel
+from runnerlink.audit.sources import SourceError
 from runnerlink.config import DEFAULT_ACCOUNT, Settings
 
 FORMATS = ("text", "json", "sarif", "html")
 _ACCOUNT = re.compile(r"\d{12}")
-
-
-class SourceError(Exception):
-    """The network could not be read (the message says why)."""
 
 
 def add_parser(commands) -> None:
@@ -130,6 +127,8 @@ def _from_aws(args: argparse.Namespace) -> AuditModel:
         raise SourceError("no AWS credentials (set AWS_PROFILE / --profile, or AWS_ACCESS_KEY_ID and "
                           "AWS_SECRET_ACCESS_KEY)") from None
     except botocore.exceptions.BotoCoreError as error:
+        raise SourceError(str(error)) from None
+    except ValueError as error:  # the source's own SourceError: refused credentials, an unreachable API
         raise SourceError(str(error)) from None
 
 

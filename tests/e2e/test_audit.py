@@ -64,7 +64,7 @@ def build(server, account, ec2, apprunner, *, endpoint: dict | None = None, conn
     connector = apprunner.create_vpc_connector(VpcConnectorName="egress",
                                                Subnets=network.subnet_ids[:connector_subnets],
                                                SecurityGroups=[app_group])["VpcConnector"]["VpcConnectorArn"]
-    apprunner.create_service(ServiceName="web", SourceConfiguration=IMAGE, NetworkConfiguration={
+    apprunner.create_service(ServiceName="website", SourceConfiguration=IMAGE, NetworkConfiguration={
         "EgressConfiguration": {"EgressType": "VPC", "VpcConnectorArn": connector}})
     return Clean(server, account, ec2, apprunner, network, app_group, endpoint_id, connector)
 

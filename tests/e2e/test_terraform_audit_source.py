@@ -273,3 +273,35 @@ def test_plan_and_state_paths_agree(applied):
     assert found[("build-subnet", "aws_subnet.public[0]", "s3")] == "internet"
     assert found[("connector", 'aws_subnet.private["b"]', "apprunner")] == "endpoint"
     assert found[("connector", 'aws_subnet.private["b"]', "sts")] == "unreachable"  # its group allows 443 to the endpoints only
+
+
+def _by_address(report, locations) -> set[tuple[str, str]]:
+    """(rule, Terraform address) of each finding: a plan's ids and the applied ids both map to the address."""
+    return {(f.rule, locations[f.resource].address if f.resource in locations else f.resource)
+            for f in report.findings}
+
+
+def test_the_plan_the_state_the_live_server_and_the_aws_api_give_the_same_findings(applied, tf_server):
+    """The audit CI runs before apply (the plan) finds what the audit of the applied network finds, read from the
+    state, from runnerlink itself and through boto3's Describe*/List* calls."""
+    import boto3
+
+    from runnerlink.audit.engine import run_audit
+    from runnerlink.audit.sources import aws, runnerlink
+
+    plan, state, workdir = applied
+    config = AuditConfig(expected_services=("s3", "sts"))
+    session = boto3.Session(aws_access_key_id=ACCOUNT, aws_secret_access_key="test", region_name="us-east-1")
+    reports = {"plan": run_audit(plan, config), "state": run_audit(state, config),
+               "runnerlink": run_audit(runnerlink.load(tf_server.url, ACCOUNT, "us-east-1"), config),
+               "aws": run_audit(aws.load(session, "us-east-1", endpoint_url=tf_server.url), config)}
+    found = {name: _by_address(report, (plan if name == "plan" else state).locations)
+             for name, report in reports.items()}
+    assert found["plan"], "the configuration is built to give findings (a public VPC, no sts endpoint …)"
+    assert found["state"] == found["plan"] == found["runnerlink"] == found["aws"]
+    rules = {rule for rule, _ in found["plan"]}
+    assert {"public-vpc", "expected-endpoint-missing"} <= rules
+    # A plan's findings are located at the resource block that declares them.
+    located = [f.location for f in reports["plan"].findings if f.location and f.location.file]
+    assert located and all(loc.line and (workdir / loc.file).is_file() or os.path.isfile(loc.file)
+                           for loc in located)
