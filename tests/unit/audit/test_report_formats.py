@@ -73,3 +73,35 @@ def test_the_diagram_names_subnets_and_marks_internet_paths():
     assert "subnet-a" in svg and "subnet-b" in svg and "Availability Zone us-east-1b" in svg
     assert 'class="edge internet" data-from="subnet-a" data-to="igw-1"' in svg
     assert 'data-from="subnet-b"' not in svg
+
+
+def test_html_is_one_page_with_a_diagram_beside_each_vpcs_findings():
+    from runnerlink.audit.report import html
+
+    page = html.render(_report())
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http://" not in page.split("<svg")[0]
+    section = page[page.index('<section class="vpc" id="vpc-1">'):]
+    assert section.index("<svg") < section.index('class="findings"')  # the diagram, then its findings
+    assert "subnet-a" in section and "aws_vpc.a (net/main.tf:3)" in section and "add one" in section
+    assert "1 high, 1 low" in page  # the summary
+
+
+def test_html_escapes_what_it_shows():
+    from runnerlink.audit.report import html
+
+    hostile = Finding("r-high", "high", "vpc-1", "vpc", "<script>alert(1)</script>", "fix & more", "vpc-1")
+    page = html.render(_report((hostile,)))
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_html_draws_at_most_fifty_vpcs():
+    from dataclasses import replace
+
+    from runnerlink.audit.report import html
+
+    report = _report(())
+    vpcs = {f"vpc-{i:03}": Vpc(f"vpc-{i:03}", (f"10.{i}.0.0/16",)) for i in range(60)}
+    model = replace(report.model, topology=replace(report.model.topology, vpcs=vpcs))
+    page = html.render(replace(report, model=model))
+    assert page.count('<section class="vpc"') == 60 and page.count("<svg") == html.MAX_DIAGRAMS
+    assert "No findings" in page
