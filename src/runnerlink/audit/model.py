@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runnerlink.network.model import Topology
+from runnerlink.network.model import Rule, Topology
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,10 @@ class AuditModel:
     locations: dict[str, Location] = field(default_factory=dict)  # resource id (or ARN) → where it was declared
     refused: tuple[RefusedCall, ...] = ()
     notes: tuple[str, ...] = ()  # what the source could not read or had to assume
+
+
+def rule_order(rule: Rule) -> tuple:
+    """The order the sources keep a security group's rules in: runnerlink keeps them as added, the EC2 API groups
+    them by protocol and ports, so both sort, and the same network gives equal models."""
+    return (rule.protocol, rule.from_port, rule.to_port, rule.cidr or "", rule.group_id or "",
+            rule.prefix_list_id or "")

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable
 
-from runnerlink.audit.model import AppService, AuditModel, Connector, IngressConnection, Observed, Placement
+from runnerlink.audit.model import (AppService, AuditModel, Connector, IngressConnection, Observed, Placement,
+                                    rule_order)
 from runnerlink.network import dns
-from runnerlink.network.model import Rule, SecurityGroup, Topology
+from runnerlink.network.model import SecurityGroup, Topology
 from runnerlink.server import network_view
 from runnerlink.services.apprunner.records import ingress as ingress_records
 from runnerlink.services.apprunner.records.services import live_services
@@ -46,14 +47,9 @@ def canonical_rules(topology: Topology) -> Topology:
     return replace(topology, security_groups=groups)
 
 
-def _rule_order(rule: Rule) -> tuple:
-    return (rule.protocol, rule.from_port, rule.to_port, rule.cidr or "", rule.group_id or "",
-            rule.prefix_list_id or "")
-
-
 def _sorted_group(group: SecurityGroup) -> SecurityGroup:
-    return replace(group, ingress=tuple(sorted(group.ingress, key=_rule_order)),
-                   egress=tuple(sorted(group.egress, key=_rule_order)))
+    return replace(group, ingress=tuple(sorted(group.ingress, key=rule_order)),
+                   egress=tuple(sorted(group.egress, key=rule_order)))
 
 
 def _service(record: dict) -> AppService:

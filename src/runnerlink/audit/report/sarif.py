@@ -16,7 +16,6 @@ from runnerlink.audit.rules.base import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # The project publishes no home page yet (pyproject has no [project.urls]); the lead sets this one.
-INFORMATION_URI = "https://github.com/runnerlink/runnerlink"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub reads properties.security-severity as a number in a string: >= 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium,
 # 0.1–3.9 low, 0.0 none.
@@ -115,7 +114,7 @@ def document(report: Report, base_dir: str | None = None) -> dict:
                       for note in report.model.notes]
     run: dict = {
         "tool": {"driver": {"name": "runnerlink", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFORMATION_URI, "rules": [_rule(r) for r in rules]}},
+                            "rules": [_rule(r) for r in rules]}},
         "automationDetails": {"id": f"runnerlink-audit/{report.model.source}/"},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "columnKind": "utf16CodeUnits",

@@ -4,7 +4,7 @@ the same model of the same network. Pure: no I/O."""
 
 from __future__ import annotations
 
-from runnerlink.audit.model import AppService, Connector, IngressConnection
+from runnerlink.audit.model import AppService, Connector, IngressConnection, rule_order
 from runnerlink.network.model import (
     Endpoint,
     Interface,
@@ -84,11 +84,6 @@ def rules(permissions: list[dict], lists: PrefixCidrs) -> tuple[Rule, ...]:
         found += [Rule(**base, prefix_list_id=p["PrefixListId"], prefix_cidrs=lists.get(p["PrefixListId"], ()))
                   for p in permission.get("PrefixListIds") or []]
     return tuple(sorted(found, key=rule_order))
-
-
-def rule_order(rule: Rule) -> tuple:
-    return (rule.protocol, rule.from_port, rule.to_port, rule.cidr or "", rule.group_id or "",
-            rule.prefix_list_id or "")
 
 
 def security_group(view: dict, lists: PrefixCidrs) -> SecurityGroup:
