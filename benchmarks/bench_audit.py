@@ -235,7 +235,7 @@ def main() -> int:
 
     server = Server("runnerlink", [sys.executable, "-m", "runnerlink", "serve", "--state", "memory", "--port",
                                    str(port := free_port()), "--gateway-port", str(free_port()),
-                                   "--lifecycle-delay", "0"], port, "/_runnerlink/health", None).start()
+                                   "--lifecycle-delay", "0", "--vpc-quota", str(options.vpcs + 1)], port, "/_runnerlink/health", None).start()
     try:
         started = time.monotonic()
         build_subnets = build_network(server.url, options.vpcs)
@@ -255,8 +255,9 @@ def main() -> int:
         if not options.no_plan:
             plan = plan_json(server.url, options.vpcs)
             plan_config = work / "plan.toml"
-            plan_config.write_text(f"expected_services = {json.dumps(list(SERVICES[1:]))}\nbuild_subnets = "
-                                   f"{json.dumps([f'module.vpc[\"v{i}\"].aws_subnet.build' for i in range(options.vpcs)])}\n")
+            addresses = [f'module.vpc["v{i}"].aws_subnet.build' for i in range(options.vpcs)]
+            plan_config.write_text(f"expected_services = {json.dumps(list(SERVICES[1:]))}\n"
+                                   f"build_subnets = {json.dumps(addresses)}\n")
             seconds, report = timed_audit(["--terraform", str(plan)], plan_config, options.rounds)
             results["plan"] = (seconds, report)
             from runnerlink.audit.sources import terraform

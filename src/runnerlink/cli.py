@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
                             "comma-separated). Without it an account's root signs with its 12-digit id as key "
                             "and the secret 'test'")
 
+    serve.add_argument("--vpc-quota", type=int,
+                       help="VPCs per account and region (RUNNERLINK_VPC_QUOTA, default 5: AWS's default quota, which "
+                            "Service Quotas raises)")
+
     for name, help_text in (
         ("complete-handshake", "complete an App Runner connection's handshake (PENDING_HANDSHAKE → AVAILABLE)"),
         ("validate-domain", "mark a custom domain's certificate validated (→ active)"),
@@ -97,7 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
                                      state=args.state, region=args.region,
                                      lifecycle_delay=args.lifecycle_delay, log_level=args.log_level,
                                      sources=tuple(args.source), images=tuple(args.image),
-                                     container_engine=args.container_engine, iam=args.iam,
+                                     container_engine=args.container_engine, iam=args.iam, vpc_quota=args.vpc_quota,
                                      root_credentials=tuple(args.root_credentials) or None)
         parse_root_credentials(settings.root_credentials)
         SourceMap.parse(list(settings.sources), list(settings.images), os.environ)

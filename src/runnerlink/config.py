@@ -12,6 +12,7 @@ DEFAULT_GATEWAY_PORT = 4567  # the subnet gateway (HTTP/HTTPS forward proxy for 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_LIFECYCLE_DELAY = 2.0
+DEFAULT_VPC_QUOTA = 5
 MEMORY = "memory"
 IAM_OFF = "off"  # any access key works as its principal, signatures aren't verified, identity policies not evaluated
 IAM_ENFORCE = "enforce"  # signatures verified, every request authorized with the caller's policies
@@ -42,6 +43,8 @@ class Settings:
     # Root credentials the user configured, "ACCOUNT=ACCESS_KEY_ID:SECRET" each (flags and RUNNERLINK_ROOT_CREDENTIALS,
     # comma-separated).
     root_credentials: tuple[str, ...] = ()
+    # VPCs per account and region: AWS's default quota is 5, raised through Service Quotas for large accounts.
+    vpc_quota: int = DEFAULT_VPC_QUOTA
 
     @property
     def in_memory(self) -> bool:
@@ -71,10 +74,14 @@ class Settings:
         if env.get("RUNNERLINK_ROOT_CREDENTIALS"):
             values["root_credentials"] = tuple(
                 item.strip() for item in env["RUNNERLINK_ROOT_CREDENTIALS"].split(",") if item.strip())
+        if "RUNNERLINK_VPC_QUOTA" in env:
+            values["vpc_quota"] = int(env["RUNNERLINK_VPC_QUOTA"])
         if "RUNNERLINK_LOG_LEVEL" in env:
             values["log_level"] = env["RUNNERLINK_LOG_LEVEL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         if settings.iam not in IAM_MODES:
             raise ValueError(f"RUNNERLINK_IAM / --iam is one of {', '.join(IAM_MODES)}, not {settings.iam!r}")
+        if settings.vpc_quota < 1:
+            raise ValueError(f"RUNNERLINK_VPC_QUOTA / --vpc-quota is a positive number of VPCs, not {settings.vpc_quota}")
         return settings

@@ -302,3 +302,18 @@ def test_delete_vpc_waits_for_its_endpoints_to_be_deleted(ec2):
         return True
 
     wait_for(deleted)
+
+
+def test_a_raised_vpc_quota_is_the_servers_own(tmp_path):
+    """`serve --vpc-quota N`, as a quota Service Quotas raised: N VPCs (the default one counted), then the error."""
+    from tests.server import RunningServer
+
+    raised = RunningServer(extra_args=["--vpc-quota", "8"]).start()
+    try:
+        client = raised.client("ec2", account="123456789012")
+        for index in range(7):
+            client.create_vpc(CidrBlock=f"10.{index}.0.0/16")
+        assert error(client.create_vpc, CidrBlock="10.9.0.0/16")[0] == "VpcLimitExceeded"
+        assert len(client.describe_vpcs()["Vpcs"]) == 8
+    finally:
+        raised.stop()

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from runnerlink import __version__
 from runnerlink.config import Settings
+from runnerlink.services.ec2.records import quotas
 from runnerlink.errors import AWSError, RequestTooLarge
 from runnerlink.runtime.logs import ServiceLog
 from runnerlink.runtime.sources import SourceMap
@@ -40,6 +41,7 @@ GO_SDK_RESPONSE_DELAY = 0.002
 class EdgeApp:
     def __init__(self, settings: Settings, store: Store | None = None, gateway: bool = False):
         self.settings = settings
+        quotas.configure(settings.vpc_quota)
         self.store = store if store is not None else open_store(settings.state)
         self.pipeline = Pipeline(settings, self.store, all_services())
         # `runnerlink serve` runs the subnet gateway in the edge's event loop, and the supervisor of applications.

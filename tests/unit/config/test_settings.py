@@ -15,3 +15,13 @@ def test_environment_then_flags():
         5000, True, "eu-west-1", 0.5, "0.0.0.0")
     assert Settings.from_env(env, port=6000, region=None).port == 6000
     assert Settings.from_env(env, port=6000, region=None).region == "eu-west-1"
+
+
+def test_the_vpc_quota_is_configurable_and_positive():
+    import pytest
+
+    assert Settings.from_env({}).vpc_quota == 5
+    assert Settings.from_env({"RUNNERLINK_VPC_QUOTA": "1000"}).vpc_quota == 1000
+    assert Settings.from_env({"RUNNERLINK_VPC_QUOTA": "1000"}, vpc_quota=20).vpc_quota == 20
+    with pytest.raises(ValueError, match="positive"):
+        Settings.from_env({"RUNNERLINK_VPC_QUOTA": "0"})

@@ -1,4 +1,5 @@
-"""EC2's default VPC quotas (Service Quotas, adjustable on AWS, fixed here) and the errors AWS answers at them."""
+"""EC2's default VPC quotas (Service Quotas, adjustable on AWS; here the VPCs per region through the server's
+settings, `configure`) and the errors AWS answers at them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ SUBNETS_PER_VPC = 200
 GROUPS_PER_INTERFACE = 5
 
 
+_vpcs_per_region = VPCS_PER_REGION
+
+
+def configure(vpcs_per_region: int) -> None:
+    """The VPCs-per-region quota of this server process (`--vpc-quota`), as a raised Service Quota would be."""
+    global _vpcs_per_region
+    _vpcs_per_region = vpcs_per_region
+
+
 def check_vpcs(existing: int) -> None:
     """Before one more VPC in the account/region."""
-    if existing >= VPCS_PER_REGION:
+    if existing >= _vpcs_per_region:
         raise EC2Error("VpcLimitExceeded", "The maximum number of VPCs has been reached.")
 
 
