@@ -30,7 +30,7 @@ from runnerlink.services.ec2.records.managed_prefix_lists import cidrs_by_list
 from runnerlink.services.ec2.records.nat_gateways import NAT_GATEWAY, nat_gateway_view
 from runnerlink.services.ec2.records.network_interfaces import ENI
 from runnerlink.services.ec2.records.prefix_lists import prefix_lists
-from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE, route_table_view
+from runnerlink.services.ec2.records.route_tables import ROUTE_TABLE, gateway_endpoint_routes, route_table_view
 from runnerlink.services.ec2.records.security_groups import GROUP_KIND, default_group_id, get_group, rules
 from runnerlink.services.ec2.records.subnets import SUBNET, first_free_ip, get_subnet
 from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
@@ -144,7 +144,8 @@ def build_topology(ctx: HandlerContext, vpc_id: str | None = None) -> Topology:
         peers = [p.peer_of(vpc_id) for p in (_peering(ctx, r) for r in peering_records)]
         scope = list(dict.fromkeys([vpc_id, *(peer for peer in peers if peer)]))
     vpc_records = [r for r in (VPC.find(ctx, v) for v in scope) if r] if scope else VPC.all(ctx)
-    tables = [route_table_view(ctx, t) for t in _in_scope(ROUTE_TABLE, ctx, scope)]
+    endpoint_routes = gateway_endpoint_routes(ctx)  # one scan of the endpoints, not one per table
+    tables = [route_table_view(ctx, t, endpoint_routes) for t in _in_scope(ROUTE_TABLE, ctx, scope)]
     lists = cidrs_by_list(ctx)
     explicit, main = _subnet_tables(tables)
     subnet_map = {}
