@@ -272,3 +272,14 @@ def test_the_runnerlink_and_aws_api_sources_agree(server, account, ec2, apprunne
     assert [(f["rule"], f["resource"]) for f in aws_report["findings"]] == \
         [(f["rule"], f["resource"]) for f in runnerlink_report["findings"]]
     assert len(runnerlink_report["findings"]) == 3
+
+
+def test_an_ecr_registry_endpoint_answers_the_accounts_registry_name(clean):
+    """ecr.dkr's private DNS name is a wildcard (*.dkr.ecr.<region>.amazonaws.com): an account's registry name
+    resolves to the endpoint, so an expected ecr.dkr with its endpoint gives no finding."""
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{clean.account}:root"},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}]})
+    make_endpoint(clean.ec2, clean.network, f"com.amazonaws.{REGION}.ecr.dkr", PrivateDnsEnabled=True,
+                  PolicyDocument=policy)
+    assert clean.audit(AuditConfig(expected_services=("ecr.dkr",))) == []

@@ -140,9 +140,17 @@ def _private_dns_endpoint(topology: Topology, vpc_id: str, host: str) -> Endpoin
         if endpoint.vpc_id != vpc_id or endpoint.type != "Interface" or not endpoint.private_dns:
             continue
         name = endpoint.private_dns_name or default_private_dns_name(endpoint.service_name)
-        if name and normalize(name) == host:
+        if name and _name_matches(normalize(name), host):
             return endpoint
     return None
+
+
+def _name_matches(name: str, host: str) -> bool:
+    """A private DNS name answers for host: the same name, or a wildcard (ECR's registry endpoint has
+    *.dkr.ecr.<region>.amazonaws.com, so every <account>.dkr.ecr… name resolves to it)."""
+    if name.startswith("*."):
+        return host.endswith(name[1:]) and len(host) > len(name) - 1
+    return name == host
 
 
 def _service_endpoints(topology: Topology, vpc_id: str, service_name: str) -> list[Endpoint]:

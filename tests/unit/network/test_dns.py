@@ -138,3 +138,12 @@ def test_addresses_need_no_lookup():
 def test_interfaces_missing_from_the_model_are_skipped():
     topo = topology((endpoint(interface_ids=(ENI_A, "eni-0000000000000000z")),))
     assert resolve(topo, workload(PRIVATE), HOST).addresses == ("10.0.1.20",)
+
+
+def test_a_wildcard_private_dns_name_answers_every_name_under_it():
+    from runnerlink.network.dns import _name_matches
+
+    assert _name_matches("*.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com")
+    assert not _name_matches("*.dkr.ecr.us-east-1.amazonaws.com", "dkr.ecr.us-east-1.amazonaws.com")
+    assert not _name_matches("*.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-west-2.amazonaws.com")
+    assert _name_matches("apprunner.us-east-1.amazonaws.com", "apprunner.us-east-1.amazonaws.com")

@@ -43,7 +43,10 @@ class AuditContext:
 
     def host_of(self, service: str) -> str:
         """The service's default (public) DNS name in the audited region; dotted services' labels are reversed, as
-        AWS names them (ecr.api → api.ecr.us-east-1.amazonaws.com)."""
+        AWS names them (ecr.api → api.ecr.us-east-1.amazonaws.com). ECR's registry (ecr.dkr) answers only under an
+        account's name (<account>.dkr.ecr.<region>.amazonaws.com, what its endpoint's wildcard private name covers)."""
+        if service == "ecr.dkr":
+            return f"{self.topology.account or '000000000000'}.dkr.ecr.{self.region}.amazonaws.com"
         return default_private_dns_name(self.service_name(service)) or f"{service}.{self.region}.amazonaws.com"
 
     def service_name(self, service: str) -> str:
