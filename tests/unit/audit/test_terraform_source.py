@@ -12,6 +12,8 @@ from runnerlink.audit.sources.terraform import load
 from runnerlink.network.model import Route, Rule
 
 DATA = Path(__file__).parent / "data" / "tf"
+# The configuration the saved JSON was made from (the Terraform e2e test applies it): files and lines come from it.
+CONFIG = Path(__file__).parents[2] / "e2e" / "terraform" / "audit"
 ENDPOINT = "module.endpoints.aws_vpc_endpoint.apprunner"
 ENDPOINT_ID = f"vpce-{ENDPOINT}"  # before apply: the address, behind the id prefix the path finder reads
 PRIVATE = ('aws_subnet.private["a"]', 'aws_subnet.private["b"]')
@@ -19,12 +21,12 @@ PRIVATE = ('aws_subnet.private["a"]', 'aws_subnet.private["b"]')
 
 @pytest.fixture(scope="module")
 def plan():
-    return load(DATA / "plan.json")
+    return load(DATA / "plan.json", config_dir=CONFIG)
 
 
 @pytest.fixture(scope="module")
 def state():
-    return load(DATA / "state.json")
+    return load(DATA / "state.json", config_dir=CONFIG)
 
 
 def test_plan_ids_are_addresses_of_count_and_for_each_instances(plan):
@@ -106,9 +108,9 @@ def test_locations_with_files_and_lines(plan, state):
     # The state has no configuration section: the module's directory comes from the module block in the .tf files.
     [state_endpoint] = [rid for rid, loc in state.locations.items() if loc.address == ENDPOINT]
     for location in (plan.locations[ENDPOINT_ID], state.locations[state_endpoint]):
-        assert Path(location.file) == DATA / "modules" / "endpoints" / "main.tf" and location.line == 19
+        assert Path(location.file) == CONFIG / "modules" / "endpoints" / "main.tf" and location.line == 19
     subnet = plan.locations['aws_subnet.private["a"]']
-    assert Path(subnet.file) == DATA / "network.tf"
+    assert Path(subnet.file) == CONFIG / "network.tf"
     assert Path(subnet.file).read_text().splitlines()[subnet.line - 1] == 'resource "aws_subnet" "private" {'
     endpoint = plan.locations[ENDPOINT_ID]
     assert Path(endpoint.file).read_text().splitlines()[endpoint.line - 1].startswith(
@@ -120,7 +122,7 @@ def test_locations_without_the_configuration(tmp_path, plan):
     copy.write_text((DATA / "plan.json").read_text())
     model = load(copy)
     assert model.locations[ENDPOINT_ID].address == ENDPOINT and model.locations[ENDPOINT_ID].file is None
-    assert load(copy, config_dir=DATA).locations[ENDPOINT_ID] == plan.locations[ENDPOINT_ID]
+    assert load(copy, config_dir=CONFIG).locations[ENDPOINT_ID] == plan.locations[ENDPOINT_ID]
 
 
 def test_region_argument_wins(plan):
