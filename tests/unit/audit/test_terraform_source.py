@@ -160,7 +160,7 @@ def test_defaults_dns_policy_groups_and_region(tmp_path):
     assert topology.subnets["subnet-1"].route_table_id == "rtb-main"
     endpoint = topology.endpoints["vpce-1"]
     assert endpoint.policy is None and endpoint.group_ids == ("sg-default",)
-    assert endpoint.private_dns_name == "ecr.api.us-east-1.amazonaws.com"
+    assert endpoint.private_dns_name == "api.ecr.us-east-1.amazonaws.com"  # AWS reverses dotted services
     [interface] = [topology.interfaces[i] for i in endpoint.interface_ids]
     assert (interface.subnet_id, interface.private_ip, interface.group_ids) == ("subnet-1", "10.0.1.4",
                                                                                 ("sg-default",))

@@ -13,6 +13,7 @@ from typing import Any
 from runnerlink.audit.locations import module_dir, resource_blocks
 from runnerlink.audit.model import AppService, AuditModel, Connector, IngressConnection, Location
 from runnerlink.audit.sources.tf_document import UNKNOWN, Document, Instance, read
+from runnerlink.network.dns import default_private_dns_name
 from runnerlink.network.model import (Endpoint, Interface, InternetGateway, NatGateway, Peering, PrefixList, Route,
                                       RouteTable, Rule, SecurityGroup, Subnet, Topology, Vpc)
 
@@ -403,7 +404,9 @@ class _Builder:
             names = [e.get("dns_name", "") for e in self.blocks(instance, "dns_entry") if isinstance(e, dict)]
             private_name = next((n for n in names if n and not n.endswith(".vpce.amazonaws.com")), None)
             if private_dns and private_name is None and service.startswith(f"com.amazonaws.{self.region}."):
-                private_name = f"{service.removeprefix(f'com.amazonaws.{self.region}.')}.{self.region}.amazonaws.com"
+                # What apply will give it, as AWS names it: labels reversed (api.ecr…), ECR's registry a wildcard.
+                private_name = (f"*.dkr.ecr.{self.region}.amazonaws.com" if service.endswith(".ecr.dkr")
+                                else default_private_dns_name(service))
             policy = policies.get(endpoint_id) or instance.get("policy")
             policy = policy if isinstance(policy, str) and policy else None
             groups: list[str] = []
