@@ -4,23 +4,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 _BLOCK = re.compile(r'^[ \t]*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{', re.M)
+
+
+def _tf_files(module_dir: str | Path) -> Iterator[tuple[Path, str]]:
+    """(path, text) of the module directory's .tf files, in name order; unreadable files skipped, a missing
+    directory gives nothing."""
+    directory = Path(module_dir)
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.tf")):
+        try:
+            yield path, path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
 
 
 def resource_blocks(module_dir: str | Path) -> dict[tuple[str, str], tuple[str, int]]:
     """(type, name) → (file, 1-based line) for every resource block in the module directory's .tf files (not its
     subdirectories: they are other modules). Unreadable files are skipped; a missing directory gives nothing."""
     found: dict[tuple[str, str], tuple[str, int]] = {}
-    directory = Path(module_dir)
-    if not directory.is_dir():
-        return found
-    for path in sorted(directory.glob("*.tf")):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
+    for path, text in _tf_files(module_dir):
         for match in _BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             found.setdefault((match.group(1), match.group(2)), (str(path), line))
@@ -35,14 +42,7 @@ def module_sources(module_dir: str | Path) -> dict[str, str]:
     """Module call name → its `source`, for the `module "NAME" { source = "…" }` blocks of a module directory (the
     state's JSON has no configuration to say it)."""
     found: dict[str, str] = {}
-    directory = Path(module_dir)
-    if not directory.is_dir():
-        return found
-    for path in sorted(directory.glob("*.tf")):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
+    for _, text in _tf_files(module_dir):
         for match in _MODULE.finditer(text):
             source = _SOURCE.search(text, match.end())
             following = _MODULE.search(text, match.end())
