@@ -11,7 +11,8 @@ from typing import Callable
 from runnerlink.audit import codec
 from runnerlink.config import DEFAULT_ACCOUNT
 from runnerlink.runtime.supervisor import Supervisor
-from runnerlink.server import admin_apps, admin_workloads, app_credentials, audit_view, explain, network_view
+from runnerlink.server import (admin_apps, admin_workloads, app_credentials, audit_view, dashboard, explain,
+                               network_view)
 from runnerlink.server.app_credentials import InstanceCredentials
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
@@ -33,6 +34,8 @@ def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dic
         return _json(200, health())
     if path == app_credentials.PATH and method == "GET" and credentials is not None:
         return _json(*credentials.answer(ctx.headers.get("authorization")))
+    if dashboard.handles(path):
+        return dashboard.handle(pipeline, supervisor, ctx, path)
     if path == "traffic" and method == "GET":
         return _json(*_traffic(pipeline, ctx.query))
     if path == "apprunner/services" and method == "GET":

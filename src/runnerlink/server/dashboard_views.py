@@ -1,0 +1,258 @@
+"""The dashboard's reads (GET /_runnerlink/ui/api/<name>): the scopes that hold anything, a page of an account and
+region's VPCs, one VPC with its diagram, resources and findings, the audit of a region, App Runner's services, and
+a policy statement by its index. Built from the same pieces the CLI shows: the audit's model of the store
+(server/audit_view.py), its diagram and rules (audit/), the supervisor's services."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from typing import Callable
+
+from runnerlink.audit import codec
+from runnerlink.audit.engine import Report, run_audit
+from runnerlink.audit.model import AuditModel
+from runnerlink.audit.report import json_report
+from runnerlink.audit.report.diagram import default_route, is_internet_target, vpc_svg
+from runnerlink.audit.rules.policies import full_access
+from runnerlink.config import DEFAULT_ACCOUNT
+from runnerlink.network.model import Endpoint
+from runnerlink.runtime.supervisor import Supervisor
+from runnerlink.server import admin_apps, audit_view
+from runnerlink.server.context import RequestContext
+from runnerlink.server.pipeline import Pipeline, admin_scope
+from runnerlink.services.apprunner.records import operations
+from runnerlink.services.apprunner.records.kinds import SERVICE
+from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2.records.vpcs import VPC
+
+Answer = tuple[int, dict]
+MAX_PAGE = 500
+# A region's model is rebuilt when the store changed, or the traffic log grew and this long has passed (what
+# workloads were seen sending feeds the traffic rules): the audit of 1,000 VPCs takes seconds, not milliseconds.
+TRAFFIC_REFRESH_SECONDS = 2.0
+
+
+class ViewError(ValueError):
+    """A read the dashboard can't answer as asked: 400 with this message."""
+
+
+def answer(pipeline: Pipeline, supervisor: Supervisor | None, name: str, ctx: RequestContext) -> Answer:
+    view = VIEWS.get(name)
+    if view is None:
+        return 404, {"error": "NotFound", "message": f"The dashboard has no view {name!r}."}
+    try:
+        return 200, view(Reader(pipeline, supervisor, ctx))
+    except ViewError as error:
+        return 400, {"error": "InvalidRequest", "message": str(error)}
+    except LookupError as error:
+        return 404, {"error": "NotFound", "message": str(error.args[0]) if error.args else "Not found."}
+
+
+class Reader:
+    """One dashboard read: the request's query, its account and region, and read transactions in them."""
+
+    def __init__(self, pipeline: Pipeline, supervisor: Supervisor | None, ctx: RequestContext):
+        self.pipeline, self.supervisor, self.ctx, self.query = pipeline, supervisor, ctx, ctx.query
+        try:
+            self.account, self.region = admin_scope(
+                {"account": self.query.get("account") or DEFAULT_ACCOUNT, "region": self.query.get("region") or None},
+                pipeline.settings.region)
+        except ValueError as error:
+            raise ViewError(str(error)) from None
+
+    def read(self, handler: Callable[[HandlerContext], object]):
+        return self.pipeline.invoke(self.ctx, handler, self.account, self.region, False)[0]
+
+    def integer(self, name: str, default: int, low: int = 0, high: int = 10 ** 9) -> int:
+        text = self.query.get(name)
+        if not text:
+            return default
+        try:
+            return max(low, min(int(text), high))
+        except ValueError:
+            raise ViewError(f"{name} is an integer, not {text!r}.") from None
+
+    def generation(self) -> str:
+        return str(self.pipeline.store.generation())
+
+
+# --- the region's model and audit, cached ------------------------------------------------------------------------
+_cache: dict[tuple[str, str, str | None], tuple[str, int, float, AuditModel, Report]] = {}
+
+
+def _audited(reader: Reader, vpc_id: str | None = None) -> tuple[AuditModel, Report]:
+    """The audit model of the reader's region (or of one VPC and its peers) and its audit, reused while current."""
+    key = (reader.account, reader.region, vpc_id)
+    generation, seq, now = reader.generation(), reader.pipeline.traffic.seq, time.monotonic()
+    cached = _cache.get(key)
+    if cached and cached[0] == generation and (cached[1] == seq or now - cached[2] < TRAFFIC_REFRESH_SECONDS):
+        return cached[3], cached[4]
+    traffic = reader.pipeline.traffic
+    model = reader.read(lambda h: audit_view.build(h, traffic, vpc_id))
+    report = run_audit(model)
+    if len(_cache) > 32:
+        _cache.clear()
+    _cache[key] = (generation, seq, now, model, report)
+    return model, report
+
+
+# --- views ---------------------------------------------------------------------------------------------------------
+def scopes(reader: Reader) -> dict:
+    """Every account and region holding VPCs or App Runner services, and the server's default scope."""
+    store = reader.pipeline.store
+    found = sorted(set(store.scopes(VPC.name)) | set(store.scopes(SERVICE)))
+    listed = []
+    for scope in found:
+        account, _, region = scope.partition("/")
+        if account.isdigit() and region and region != "global":
+            listed.append({"account": account, "region": region})
+    default = {"account": DEFAULT_ACCOUNT, "region": reader.pipeline.settings.region}
+    if default not in listed:
+        listed.insert(0, default)
+    return {"scopes": listed, "default": default, "generation": reader.generation()}
+
+
+def vpcs(reader: Reader) -> dict:
+    """GET vpcs?account=&region=&offset=&limit=&q=: a page of the region's VPCs (q: part of an id, name or CIDR)."""
+    offset, limit = reader.integer("offset", 0), reader.integer("limit", 100, 1, MAX_PAGE)
+    wanted = (reader.query.get("q") or "").strip().lower()
+    rows = reader.read(_vpc_rows)
+    if wanted:
+        rows = [r for r in rows if wanted in r["id"] or wanted in (r["name"] or "").lower()
+                or any(wanted in c for c in r["cidrs"])]
+    return {"account": reader.account, "region": reader.region, "total": len(rows),
+            "vpcs": rows[offset:offset + limit], "generation": reader.generation()}
+
+
+def _vpc_rows(ctx: HandlerContext) -> list[dict]:
+    from runnerlink.server import network_view  # the composed topology, as the audit reads it
+    topology = network_view.topology_of(ctx)
+    records = {r["VpcId"]: r for r in VPC.all(ctx)}
+    counts: dict[str, dict[str, int]] = {v: {"subnets": 0, "endpoints": 0} for v in topology.vpcs}
+    for subnet in topology.subnets.values():
+        counts.setdefault(subnet.vpc_id, {"subnets": 0, "endpoints": 0})["subnets"] += 1
+    for endpoint in topology.endpoints.values():
+        counts.setdefault(endpoint.vpc_id, {"subnets": 0, "endpoints": 0})["endpoints"] += 1
+    rows = []
+    for vpc_id, vpc in sorted(topology.vpcs.items()):
+        record = records.get(vpc_id) or {}
+        rows.append({"id": vpc_id, "name": _name(record), "cidrs": list(vpc.cidrs),
+                     "isDefault": bool(record.get("IsDefault")), **counts.get(vpc_id, {})})
+    return rows
+
+
+def vpc(reader: Reader) -> dict:
+    """GET vpc?account=&region=&vpc=: one VPC: its diagram (SVG), its resources as the audit models them (with what a
+    reader wants to see of each: public or private, policy summaries), and the findings about it."""
+    vpc_id = reader.query.get("vpc") or ""
+    if not vpc_id:
+        raise ViewError("Name the VPC: vpc=vpc-….")
+    model, report = _audited(reader, vpc_id)
+    if vpc_id not in model.topology.vpcs:
+        raise LookupError(f"There is no VPC {vpc_id} in {reader.account}/{reader.region}.")
+    findings = [f for f in report.findings if f.vpc_id == vpc_id]
+    return {"account": reader.account, "region": reader.region, "vpc": vpc_id,
+            "svg": vpc_svg(model, vpc_id, findings), "model": codec.to_dict(model),
+            "subnets": _subnets(model, vpc_id), "endpoints": _endpoints(model, vpc_id),
+            "findings": [f.to_dict() for f in findings], "generation": reader.generation()}
+
+
+def _subnets(model: AuditModel, vpc_id: str) -> list[dict]:
+    answer = []
+    for subnet in sorted((s for s in model.topology.subnets.values() if s.vpc_id == vpc_id), key=lambda s: s.id):
+        route = default_route(model, subnet)
+        public = bool(route and route[1].startswith("igw-") and is_internet_target(route[1]))
+        answer.append({**asdict(subnet), "public": public, "defaultRoute": route[1] if route else None})
+    return answer
+
+
+def _endpoints(model: AuditModel, vpc_id: str) -> list[dict]:
+    region = model.topology.region
+    return [{"id": e.id, "type": e.type, "service": e.service_name, "state": e.state, "privateDns": e.private_dns,
+             "privateDnsName": e.private_dns_name, "policySummary": policy_summary(e, region)}
+            for e in sorted(model.topology.endpoints.values(), key=lambda e: e.id) if e.vpc_id == vpc_id]
+
+
+def policy_summary(endpoint: Endpoint, region: str) -> str:
+    """"full access" or the actions its Allow statements grant, short ("apprunner:List*, apprunner:Describe*")."""
+    service = endpoint.service_name.removeprefix(f"com.amazonaws.{region}.")
+    if endpoint.policy is None or full_access(endpoint, service):
+        return "full access"
+    try:
+        statements = json.loads(endpoint.policy).get("Statement", [])
+    except (ValueError, AttributeError):
+        return "unreadable policy"
+    if isinstance(statements, dict):
+        statements = [statements]
+    parts = []
+    for statement in statements:
+        if not isinstance(statement, dict):
+            continue
+        actions = statement.get("Action") or statement.get("NotAction") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        prefix = "" if statement.get("Effect") == "Allow" else "deny "
+        prefix += "not " if "NotAction" in statement else ""
+        parts.append(prefix + ", ".join(str(a) for a in actions))
+    return "; ".join(parts) or "allows nothing"
+
+
+def audit(reader: Reader) -> dict:
+    """GET audit?account=&region=: the region's audit, as `runnerlink audit --format json` gives it."""
+    _, report = _audited(reader)
+    return {**json_report.document(report), "generation": reader.generation()}
+
+
+def apprunner(reader: Reader) -> dict:
+    """GET apprunner?account=&region=: the region's services with status, URLs, operations (newest first) and
+    whether this server runs them (then their logs are at /_runnerlink/apprunner/logs)."""
+    local = {}
+    if reader.supervisor is not None:
+        status, listed = admin_apps.services(reader.supervisor, reader.pipeline.settings.port,
+                                             {"account": reader.account, "region": reader.region})
+        local = {s["ServiceArn"]: s for s in listed.get("services", [])} if status == 200 else {}
+
+    def read(ctx: HandlerContext) -> list[dict]:
+        from runnerlink.services.apprunner.records.services import live_services
+        rows = []
+        for record in live_services(ctx):
+            arn = record["ServiceArn"]
+            ran = local.get(arn)
+            rows.append({"name": record["ServiceName"], "arn": arn, "id": record["ServiceId"],
+                         "status": record["Status"], "url": record.get("ServiceUrl"),
+                         "localUrl": ran.get("localUrl") if ran else None, "runs": ran is not None,
+                         "port": ran.get("port") if ran else None,
+                         "unavailable": ran.get("unavailable") if ran else None,
+                         "operations": [operations.summary(ctx, op) for op in operations.operations_of(ctx, arn)][:20]})
+        return sorted(rows, key=lambda r: r["name"])
+
+    return {"account": reader.account, "region": reader.region, "runsApplications": reader.supervisor is not None,
+            "services": reader.read(read), "generation": reader.generation()}
+
+
+def statement(reader: Reader) -> dict:
+    """GET statement?account=&region=&endpoint=vpce-…&index=N: statement N of an endpoint's policy (for a traffic
+    entry's decision), with the whole document."""
+    endpoint_id = reader.query.get("endpoint") or ""
+    index = reader.integer("index", 0)
+    model, _ = _audited(reader)
+    endpoint = model.topology.endpoints.get(endpoint_id)
+    if endpoint is None:
+        raise LookupError(f"There is no VPC endpoint {endpoint_id} in {reader.account}/{reader.region}.")
+    if endpoint.policy is None:
+        return {"endpoint": endpoint_id, "default": True, "statement": None, "policy": None}
+    document = json.loads(endpoint.policy)
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not 0 <= index < len(statements):
+        raise LookupError(f"The policy of {endpoint_id} has no statement {index}.")
+    return {"endpoint": endpoint_id, "default": False, "statement": statements[index], "policy": document}
+
+
+def _name(record: dict) -> str | None:
+    return next((t["Value"] for t in record.get("Tags") or [] if t.get("Key") == "Name"), None)
+
+
+VIEWS: dict[str, Callable[[Reader], dict]] = {"scopes": scopes, "vpcs": vpcs, "vpc": vpc, "audit": audit,
+                                              "apprunner": apprunner, "statement": statement}
