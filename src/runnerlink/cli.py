@@ -110,7 +110,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     app = EdgeApp(settings, gateway=True)
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
-          f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region})", flush=True)
+          f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region}); dashboard: "
+          f"http://{settings.host}:{settings.port}/_runnerlink/ui", flush=True)
     # Idle keep-alive connections outlive SDK connection pools' idle limits (the Go SDK's is 90 s), so a client never
     # reuses a pooled connection just as the server closes it; uvicorn's 5 s default raced Terraform's 5 s waiters.
     # Connections for applications' hostnames are served below ASGI (server/app_front.py); the rest go to uvicorn's.
