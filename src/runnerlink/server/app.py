@@ -30,6 +30,7 @@ from runnerlink.wire import json_protocol
 MAX_BODY_BYTES = 5 * 1024 * 1024
 DRAIN_BYTES = 64 * 1024 * 1024
 ADMIN_PREFIX = "/_runnerlink/"
+DASHBOARD_VIEWS = ADMIN_PREFIX + "ui/api/"
 # aws-sdk-go-v2 (Terraform's provider) sometimes closes its own keep-alive connection while reading an answer that
 # arrived within a fraction of a millisecond ("use of closed network connection", aws/aws-sdk-go-v2#1825, #2737), then
 # retries the call: harmless for reads, but a retried create fails as a duplicate. Answering that client a couple of
@@ -76,6 +77,13 @@ class EdgeApp:
         ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body,
                              raw_path=raw_path.decode("latin-1") if raw_path else None,
                              raw_query=query_string.decode("latin-1"))
+        if path.startswith(DASHBOARD_VIEWS):
+            # The audit of a large region takes a second: computed beside the event loop, which goes on serving.
+            status, answer, answer_headers = await asyncio.to_thread(
+                admin.handle, self.pipeline, self.gateway, self.health, ctx, path[len(ADMIN_PREFIX):],
+                self.supervisor, self.credentials)
+            await _send(send, status, answer, answer_headers)
+            return
         if path.startswith(ADMIN_PREFIX):
             status, answer, answer_headers = admin.handle(self.pipeline, self.gateway, self.health, ctx,
                                                           path[len(ADMIN_PREFIX):], self.supervisor,

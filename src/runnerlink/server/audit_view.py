@@ -24,29 +24,18 @@ from runnerlink.services.ec2.records.security_groups import default_group_id
 SOURCE = "runnerlink"
 
 
-def build(ctx: HandlerContext, traffic: Iterable[dict], vpc_id: str | None = None) -> AuditModel:
-    """Everything in ctx's account and region as of ctx.now; `traffic`: the traffic log's entries. With vpc_id, only
-    that VPC and what its workloads can meet (network_view.topology_of's slice), and the App Runner resources in it."""
-    topology = canonical_rules(network_view.topology_of(ctx, vpc_id))
-    connectors = {c.arn: c for c in (_connector(r) for r in active_connectors(ctx))}
-    services = {s.arn: s for s in (_service(r) for r in live_services(ctx))}
-    ingress = {i.arn: i for i in (_ingress(ctx, r) for r in ingress_records.not_deleted(ctx))}
-    placements = tuple(_placement(r) for r in sorted(workloads.list_workloads(ctx),
-                                                     key=lambda r: (r["CreatedAt"], r["WorkloadId"])))
-    if vpc_id is not None:
-        subnets = topology.subnets
-        connectors = {arn: c for arn, c in connectors.items() if any(s in subnets for s in c.subnet_ids)}
-        services = {arn: s for arn, s in services.items() if s.egress_type != "VPC" or s.connector_arn in connectors}
-        ingress = {arn: i for arn, i in ingress.items() if i.vpc_id in topology.vpcs}
-        placements = tuple(p for p in placements if p.subnet_id in subnets)
+def build(ctx: HandlerContext, traffic: Iterable[dict]) -> AuditModel:
+    """Everything in ctx's account and region as of ctx.now; `traffic`: the traffic log's entries."""
+    topology = canonical_rules(network_view.topology_of(ctx))
     return AuditModel(
         topology=topology,
         source=SOURCE,
-        services=services,
-        connectors=connectors,
-        ingress=ingress,
+        services={s.arn: s for s in (_service(r) for r in live_services(ctx))},
+        connectors={c.arn: c for c in (_connector(r) for r in active_connectors(ctx))},
+        ingress={i.arn: i for i in (_ingress(ctx, r) for r in ingress_records.not_deleted(ctx))},
         default_groups=_default_groups(ctx, topology),
-        placements=placements,
+        placements=tuple(_placement(r) for r in sorted(workloads.list_workloads(ctx),
+                                                       key=lambda r: (r["CreatedAt"], r["WorkloadId"]))),
         observed=observed(traffic, set(topology.vpcs)),
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Callable
 
 from runnerlink.audit import codec
@@ -25,6 +25,8 @@ from runnerlink.server.pipeline import Pipeline, admin_scope
 from runnerlink.services.apprunner.records import operations
 from runnerlink.services.apprunner.records.kinds import SERVICE
 from runnerlink.services.base import HandlerContext
+from runnerlink.services.ec2.records.subnets import SUBNET
+from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT
 from runnerlink.services.ec2.records.vpcs import VPC
 
 Answer = tuple[int, dict]
@@ -79,18 +81,19 @@ class Reader:
 
 
 # --- the region's model and audit, cached ------------------------------------------------------------------------
-_cache: dict[tuple[str, str, str | None], tuple[str, int, float, AuditModel, Report]] = {}
+_cache: dict[tuple[str, str], tuple[str, int, float, AuditModel, Report]] = {}
 
 
-def _audited(reader: Reader, vpc_id: str | None = None) -> tuple[AuditModel, Report]:
-    """The audit model of the reader's region (or of one VPC and its peers) and its audit, reused while current."""
-    key = (reader.account, reader.region, vpc_id)
+def _audited(reader: Reader) -> tuple[AuditModel, Report]:
+    """The audit model of the reader's region and its audit, reused while current. One VPC's view is a part of the
+    region's, so its findings are the audit tab's, and a VPC after the first opens in milliseconds."""
+    key = (reader.account, reader.region)
     generation, seq, now = reader.generation(), reader.pipeline.traffic.seq, time.monotonic()
     cached = _cache.get(key)
     if cached and cached[0] == generation and (cached[1] == seq or now - cached[2] < TRAFFIC_REFRESH_SECONDS):
         return cached[3], cached[4]
     traffic = reader.pipeline.traffic
-    model = reader.read(lambda h: audit_view.build(h, traffic, vpc_id))
+    model = reader.read(lambda h: audit_view.build(h, traffic))
     report = run_audit(model)
     if len(_cache) > 32:
         _cache.clear()
@@ -118,7 +121,7 @@ def vpcs(reader: Reader) -> dict:
     """GET vpcs?account=&region=&offset=&limit=&q=: a page of the region's VPCs (q: part of an id, name or CIDR)."""
     offset, limit = reader.integer("offset", 0), reader.integer("limit", 100, 1, MAX_PAGE)
     wanted = (reader.query.get("q") or "").strip().lower()
-    rows = reader.read(_vpc_rows)
+    rows = _cached_rows(reader)
     if wanted:
         rows = [r for r in rows if wanted in r["id"] or wanted in (r["name"] or "").lower()
                 or any(wanted in c for c in r["cidrs"])]
@@ -126,20 +129,35 @@ def vpcs(reader: Reader) -> dict:
             "vpcs": rows[offset:offset + limit], "generation": reader.generation()}
 
 
+_rows_cache: dict[tuple[str, str], tuple[str, list[dict]]] = {}
+
+
+def _cached_rows(reader: Reader) -> list[dict]:
+    key, generation = (reader.account, reader.region), reader.generation()
+    cached = _rows_cache.get(key)
+    if cached is None or cached[0] != generation:
+        if len(_rows_cache) > 32:
+            _rows_cache.clear()
+        cached = _rows_cache[key] = (generation, reader.read(_vpc_rows))
+    return cached[1]
+
+
 def _vpc_rows(ctx: HandlerContext) -> list[dict]:
-    from runnerlink.server import network_view  # the composed topology, as the audit reads it
-    topology = network_view.topology_of(ctx)
-    records = {r["VpcId"]: r for r in VPC.all(ctx)}
-    counts: dict[str, dict[str, int]] = {v: {"subnets": 0, "endpoints": 0} for v in topology.vpcs}
-    for subnet in topology.subnets.values():
-        counts.setdefault(subnet.vpc_id, {"subnets": 0, "endpoints": 0})["subnets"] += 1
-    for endpoint in topology.endpoints.values():
-        counts.setdefault(endpoint.vpc_id, {"subnets": 0, "endpoints": 0})["endpoints"] += 1
+    """Each VPC with its Name tag, CIDRs and how many subnets and endpoints it has (records, not the topology: a list
+    of 1,000 VPCs must not cost a path finder's model)."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, field in ((SUBNET, "subnets"), (VPC_ENDPOINT, "endpoints")):
+        for record in kind.all(ctx):
+            tally = counts.setdefault(record["VpcId"], {"subnets": 0, "endpoints": 0})
+            tally[field] += 1
     rows = []
-    for vpc_id, vpc in sorted(topology.vpcs.items()):
-        record = records.get(vpc_id) or {}
-        rows.append({"id": vpc_id, "name": _name(record), "cidrs": list(vpc.cidrs),
-                     "isDefault": bool(record.get("IsDefault")), **counts.get(vpc_id, {})})
+    for record in sorted(VPC.all(ctx), key=lambda r: r["VpcId"]):
+        vpc_id = record["VpcId"]
+        cidrs = [a["CidrBlock"] for a in record.get("CidrBlockAssociationSet") or []
+                 if (a.get("CidrBlockState") or {}).get("State") in ("associated", "associating", None)]
+        rows.append({"id": vpc_id, "name": _name(record), "cidrs": cidrs or [record["CidrBlock"]],
+                     "isDefault": bool(record.get("IsDefault")),
+                     **counts.get(vpc_id, {"subnets": 0, "endpoints": 0})})
     return rows
 
 
@@ -149,14 +167,34 @@ def vpc(reader: Reader) -> dict:
     vpc_id = reader.query.get("vpc") or ""
     if not vpc_id:
         raise ViewError("Name the VPC: vpc=vpc-….")
-    model, report = _audited(reader, vpc_id)
+    model, report = _audited(reader)
     if vpc_id not in model.topology.vpcs:
         raise LookupError(f"There is no VPC {vpc_id} in {reader.account}/{reader.region}.")
     findings = [f for f in report.findings if f.vpc_id == vpc_id]
     return {"account": reader.account, "region": reader.region, "vpc": vpc_id,
-            "svg": vpc_svg(model, vpc_id, findings), "model": codec.to_dict(model),
+            "svg": vpc_svg(model, vpc_id, findings), "model": codec.to_dict(shown_part(model, vpc_id)),
             "subnets": _subnets(model, vpc_id), "endpoints": _endpoints(model, vpc_id),
             "findings": [f.to_dict() for f in findings], "generation": reader.generation()}
+
+
+def shown_part(model: AuditModel, vpc_id: str) -> AuditModel:
+    """The model of what the VPC view shows: the VPC, the VPCs peered with it, and their resources. (The model the
+    rules read also holds every endpoint of the region, whose vpce-… names resolve from anywhere: thousands in a
+    large account, none of them drawn.)"""
+    topology = model.topology
+    vpcs = {vpc_id} | {p.peer_of(vpc_id) for p in topology.peerings.values() if p.peer_of(vpc_id)}
+    subnets = {k: v for k, v in topology.subnets.items() if v.vpc_id in vpcs}
+    kept = replace(
+        topology,
+        vpcs={k: v for k, v in topology.vpcs.items() if k in vpcs}, subnets=subnets,
+        route_tables={k: v for k, v in topology.route_tables.items() if v.vpc_id in vpcs},
+        security_groups={k: v for k, v in topology.security_groups.items() if v.vpc_id in vpcs},
+        endpoints={k: v for k, v in topology.endpoints.items() if v.vpc_id in vpcs},
+        interfaces={k: v for k, v in topology.interfaces.items() if v.vpc_id in vpcs},
+        internet_gateways={k: v for k, v in topology.internet_gateways.items() if v.vpc_id in vpcs},
+        nat_gateways={k: v for k, v in topology.nat_gateways.items() if v.subnet_id in subnets})
+    return replace(model, topology=kept, default_groups={k: v for k, v in model.default_groups.items() if k in vpcs},
+                   observed=tuple(o for o in model.observed if o.vpc_id in vpcs))
 
 
 def _subnets(model: AuditModel, vpc_id: str) -> list[dict]:
@@ -199,9 +237,20 @@ def policy_summary(endpoint: Endpoint, region: str) -> str:
 
 
 def audit(reader: Reader) -> dict:
-    """GET audit?account=&region=: the region's audit, as `runnerlink audit --format json` gives it."""
+    """GET audit?account=&region=[&severity=&rule=&vpc=&offset=&limit=]: the region's audit, as `runnerlink audit
+    --format json` gives it; with any of the others, "findings" is that page of the matching ones (worst first) and
+    "total" says how many match ("summary" always counts them all)."""
     _, report = _audited(reader)
-    return {**json_report.document(report), "generation": reader.generation()}
+    document = json_report.document(report)
+    wanted = {k: reader.query.get(k) for k in ("severity", "rule", "vpc") if reader.query.get(k)}
+    if wanted or reader.query.get("limit") or reader.query.get("offset"):
+        offset, limit = reader.integer("offset", 0), reader.integer("limit", 100, 1, MAX_PAGE)
+        fields = {"severity": "severity", "rule": "rule", "vpc": "vpc"}
+        matching = [f for f in document["findings"] if all(f.get(fields[k]) == v for k, v in wanted.items())]
+        document.update(findings=matching[offset:offset + limit], total=len(matching), offset=offset)
+    else:
+        document["total"] = len(document["findings"])
+    return {**document, "generation": reader.generation()}
 
 
 def apprunner(reader: Reader) -> dict:
@@ -236,13 +285,13 @@ def statement(reader: Reader) -> dict:
     entry's decision), with the whole document."""
     endpoint_id = reader.query.get("endpoint") or ""
     index = reader.integer("index", 0)
-    model, _ = _audited(reader)
-    endpoint = model.topology.endpoints.get(endpoint_id)
-    if endpoint is None:
+    record = reader.read(lambda h: VPC_ENDPOINT.find(h, endpoint_id)) if endpoint_id.startswith("vpce-") else None
+    if record is None:
         raise LookupError(f"There is no VPC endpoint {endpoint_id} in {reader.account}/{reader.region}.")
-    if endpoint.policy is None:
+    text = record.get("PolicyDocument")
+    if not text:
         return {"endpoint": endpoint_id, "default": True, "statement": None, "policy": None}
-    document = json.loads(endpoint.policy)
+    document = json.loads(text)
     statements = document.get("Statement", [])
     statements = [statements] if isinstance(statements, dict) else statements
     if not 0 <= index < len(statements):
