@@ -156,7 +156,38 @@ def vpc(reader: Reader) -> dict:
     return {"account": reader.account, "region": reader.region, "vpc": vpc_id,
             "svg": vpc_svg(model, vpc_id, findings), "model": codec.to_dict(model),
             "subnets": _subnets(model, vpc_id), "endpoints": _endpoints(model, vpc_id),
-            "findings": [f.to_dict() for f in findings], "generation": reader.generation()}
+            "findings": [f.to_dict() for f in findings], **reader.read(lambda h: _labels(h, model, vpc_id)),
+            "generation": reader.generation()}
+
+
+# Store kinds of the resources whose Name tag the dashboard shows (the audit model has no names).
+_NAMED_KINDS = {"vpc-": "vpc", "subnet-": "subnet", "rtb-": "route-table", "igw-": "internet-gateway",
+                "nat-": "natgateway", "vpce-": "vpc-endpoint", "sg-": "security-group", "pcx-": "vpc-peering-connection"}
+
+
+def _labels(ctx: HandlerContext, model: AuditModel, vpc_id: str) -> dict:
+    """What the EC2 records say of the VPC's resources that the audit model leaves out: each one's Name tag
+    ("names": id → name), the security groups' names and descriptions, the route tables' main flag and explicit
+    subnet associations."""
+    topology = model.topology
+    ids = [vpc_id, *topology.subnets, *topology.route_tables, *topology.internet_gateways, *topology.nat_gateways,
+           *topology.endpoints, *topology.security_groups, *topology.peerings]
+    names, groups, tables = {}, {}, {}
+    for resource_id in ids:
+        kind = next((k for prefix, k in _NAMED_KINDS.items() if resource_id.startswith(prefix)), None)
+        record = ctx.tx.get(kind, resource_id) if kind else None
+        if record is None:
+            continue
+        if name := _name(record):
+            names[resource_id] = name
+        if kind == "security-group":
+            groups[resource_id] = {"name": record.get("GroupName"), "description": record.get("Description")}
+        elif kind == "route-table":
+            associations = record.get("Associations") or []
+            tables[resource_id] = {"main": any(a.get("Main") for a in associations),
+                                   "subnets": sorted(a["SubnetId"] for a in associations if a.get("SubnetId")
+                                                     and a["SubnetId"] in topology.subnets)}
+    return {"names": names, "securityGroups": groups, "routeTables": tables}
 
 
 def _subnets(model: AuditModel, vpc_id: str) -> list[dict]:
