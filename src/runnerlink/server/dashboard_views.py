@@ -6,6 +6,7 @@ a policy statement by its index. Built from the same pieces the CLI shows: the a
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict
 from typing import Callable
@@ -21,7 +22,7 @@ from runnerlink.network.model import Endpoint
 from runnerlink.runtime.supervisor import Supervisor
 from runnerlink.server import admin_apps, audit_view
 from runnerlink.server.context import RequestContext
-from runnerlink.server.pipeline import Pipeline, admin_scope
+from runnerlink.server.pipeline import AdminError, Pipeline, admin_scope
 from runnerlink.services.apprunner.records import operations
 from runnerlink.services.apprunner.records.kinds import SERVICE
 from runnerlink.services.base import HandlerContext
@@ -29,6 +30,7 @@ from runnerlink.services.ec2.records.vpcs import VPC
 
 Answer = tuple[int, dict]
 MAX_PAGE = 500
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 # A region's model is rebuilt when the store changed, or the traffic log grew and this long has passed (what
 # workloads were seen sending feeds the traffic rules): the audit of 1,000 VPCs takes seconds, not milliseconds.
 TRAFFIC_REFRESH_SECONDS = 2.0
@@ -59,8 +61,10 @@ class Reader:
             self.account, self.region = admin_scope(
                 {"account": self.query.get("account") or DEFAULT_ACCOUNT, "region": self.query.get("region") or None},
                 pipeline.settings.region)
-        except ValueError as error:
+        except (ValueError, AdminError) as error:
             raise ViewError(str(error)) from None
+        if not REGION_NAME.fullmatch(self.region):
+            raise ViewError(f"region is an AWS region name (us-east-1), not {self.region!r}.")
 
     def read(self, handler: Callable[[HandlerContext], object]):
         return self.pipeline.invoke(self.ctx, handler, self.account, self.region, False)[0]
