@@ -73,8 +73,8 @@ export function createView(app) {
     if (runsApplications && service.runs) {
       const entry = state.logs.get(service.arn) || { cursor: null, lines: [], busy: false };
       entry.failed = false;
-      entry.pre = h("pre", { class: "logs", "data-testid": "app-logs", tabindex: "0", "aria-label": `Logs of ${service.name}` },
-        entry.lines.join("\n"));
+      entry.pre = h("pre", { class: "logs", "data-testid": "app-logs", tabindex: "0", "aria-label": `Logs of ${service.name}`,
+        "data-empty": entry.lines.length ? null : "no log entries yet" }, entry.lines.join("\n"));
       state.logs.set(service.arn, entry);
       logs = h("div", { class: "app-logs" }, h("h4", {}, "Logs"), entry.pre);
     } else if (runsApplications) {
@@ -113,18 +113,19 @@ export function createView(app) {
       const answer = await app.api("apprunner/logs", { service: arn, account, region, after: entry.cursor });
       entry.cursor = answer.cursor;
       if (answer.entries.length) {
-        const lines = answer.entries.map((e) => `${logTime(e.time)} ${e.stream || ""} ${e.message ?? ""}`.trimEnd());
+        const lines = answer.entries.map((e) => `${logTime(e.time)} ${e.stream || ""} ${e.text ?? e.message ?? ""}`.trimEnd());
         entry.lines.push(...lines);
         if (entry.lines.length > MAX_LOG_LINES) entry.lines.splice(0, entry.lines.length - MAX_LOG_LINES);
         const pre = entry.pre;
         const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
         pre.textContent = entry.lines.join("\n");
+        pre.removeAttribute("data-empty");
         if (atBottom) pre.scrollTop = pre.scrollHeight;
       }
     } catch (error) {
       if (error.status === 404 || error.status === 503) {
         entry.failed = true; // not run here (any more): the next refresh of the list says so
-        if (!entry.lines.length) entry.pre.textContent = error.message;
+        if (!entry.lines.length) entry.pre.dataset.empty = error.message;
       }
     } finally {
       entry.busy = false;

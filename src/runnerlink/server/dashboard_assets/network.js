@@ -15,8 +15,8 @@ export function createView(app) {
   const list = new FixedRowList({ rowHeight: ROW_HEIGHT, renderRow: vpcRow, className: "vpc-list", label: "VPCs" });
   const title = h("div", { class: "vpc-title" });
   const diagram = h("div", { class: "diagram", "data-testid": "diagram" });
-  const fit = h("button", { type: "button", class: "small", "aria-pressed": "true", "data-testid": "diagram-fit" },
-    "Actual size");
+  const fit = h("button", { type: "button", class: "small", "aria-pressed": "true", "data-testid": "diagram-fit",
+    title: "Scale the diagram down to the width of the page" }, "Fit to width");
   const resources = h("div", { class: "resources", "data-testid": "resources" });
   const notice = h("p", { class: "notice", "data-testid": "highlight-notice", role: "status", hidden: true });
   const detail = h("div", { class: "vpc-detail", "aria-live": "off" }, title, notice,
@@ -200,10 +200,8 @@ export function createView(app) {
   fit.addEventListener("click", () => {
     const on = fit.getAttribute("aria-pressed") !== "true";
     fit.setAttribute("aria-pressed", String(on));
-    fit.textContent = on ? "Actual size" : "Fit to width";
     diagram.querySelector("svg")?.classList.toggle("fit", on);
   });
-  fit.textContent = "Actual size";
 
   function activateNode(event) {
     const node = event.target.closest("g.node[data-id]");
@@ -260,10 +258,14 @@ export function createView(app) {
         }
         for (const placement of model.placements) {
           const groups = placement.group_ids.length ? placement.group_ids : [model.default_groups[data.vpc]];
-          if (groups.includes(id) && subnetIds.has(placement.subnet_id)) marked.add(placement.subnet_id);
+          if (groups.includes(id) && subnetIds.has(placement.subnet_id)) {
+            marked.add(placement.id);
+            marked.add(placement.subnet_id);
+          }
         }
         for (const connector of Object.values(model.connectors)) {
           if (connector.group_ids.includes(id)) {
+            marked.add(connector.arn);
             for (const subnet of connector.subnet_ids) if (subnetIds.has(subnet)) marked.add(subnet);
           }
         }

@@ -1,5 +1,7 @@
 // A list of fixed-height rows of which only those in view (and a few around) are in the DOM: the network view's VPC
 // list stays fast with thousands of VPCs. Rows are made by renderRow(index) and reused while they stay in view.
+// One row is a Tab stop (the last focused, else the first in view); arrow keys move between rows (focusIndex), so
+// Tab leaves the list instead of walking through every row.
 
 export class FixedRowList {
   constructor({ rowHeight = 56, overscan = 6, renderRow, className = "", label = "" }) {
@@ -16,7 +18,15 @@ export class FixedRowList {
     this.spacer.className = "fixed-list-spacer";
     this.element.append(this.spacer);
     this.pending = false;
+    this.tabStop = null; // the index of the row that is the list's Tab stop
     this.element.addEventListener("scroll", () => this.schedule());
+    this.element.addEventListener("focusin", (event) => {
+      const row = event.target.closest("[data-index]");
+      if (row) {
+        this.tabStop = Number(row.dataset.index);
+        this.updateTabStops();
+      }
+    });
     if (window.ResizeObserver) new ResizeObserver(() => this.schedule()).observe(this.element);
   }
 
@@ -69,6 +79,19 @@ export class FixedRowList {
       row.dataset.index = String(index);
       this.rows.set(index, row);
       this.element.append(row);
+    }
+    this.updateTabStops();
+  }
+
+  updateTabStops() {
+    let stop = this.rows.has(this.tabStop) ? this.tabStop : null;
+    if (stop === null && this.rows.size) {
+      const top = Math.floor(this.element.scrollTop / this.rowHeight);
+      stop = Math.min(...[...this.rows.keys()].filter((i) => i >= top), this.total - 1);
+    }
+    for (const [index, row] of this.rows) {
+      const target = focusable(row);
+      if (target) target.tabIndex = index === stop ? 0 : -1;
     }
   }
 
