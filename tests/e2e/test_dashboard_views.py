@@ -246,7 +246,18 @@ def test_the_page_and_its_assets(server):
         assert "default-src 'self'" in response.headers["content-security-policy"]
     assert '<script type="module" src="/_runnerlink/ui/app.js"></script>' in page
     assert "<script>" not in page  # no inline script: the CSP would refuse it
-    for name in ("app.js", "api.js", "dom.js", "network.js", "vpc-list.js", "audit.js", "apps.js", "traffic.js",
+    for name in ("app.js", "api.js", "dom.js", "network.js", "vpc-list.js", "live.js", "audit.js", "apps.js", "traffic.js",
                  "style.css"):
         with urllib.request.urlopen(f"{server.url}/_runnerlink/ui/{name}", timeout=5) as response:
             assert response.status == 200 and response.read(), name
+
+
+def test_a_state_derived_from_time_is_read_anew(server, account, ec2):
+    """An endpoint turns available with no write to the store: the view's cached model must not keep it pending."""
+    net = make_network(ec2)
+    endpoint = make_endpoint(ec2, net, PrivateDnsEnabled=True)["VpcEndpointId"]
+    first = ok(server, "vpc", account=account, vpc=net.vpc_id)  # usually within the lifecycle delay: pending
+    settle()
+    again = ok(server, "vpc", account=account, vpc=net.vpc_id)
+    assert again["generation"] == first["generation"]
+    assert {e["id"]: e["state"] for e in again["endpoints"]}[endpoint] == "available"

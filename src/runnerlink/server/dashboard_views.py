@@ -83,22 +83,27 @@ class Reader:
 
 
 # --- the region's model and audit, cached ------------------------------------------------------------------------
-_cache: dict[tuple[str, str, str | None], tuple[str, int, float, AuditModel, Report]] = {}
+# (generation, traffic seq, monotonic time built, when a state derived from time next changes, model, audit)
+_cache: dict[tuple[str, str, str | None], tuple[str, int, float, float, AuditModel, Report]] = {}
 
 
 def _audited(reader: Reader, vpc_id: str | None = None) -> tuple[AuditModel, Report]:
-    """The audit model of the reader's region (or of one VPC and its peers) and its audit, reused while current."""
+    """The audit model of the reader's region (or of one VPC and its peers) and its audit, reused while current: the
+    store unchanged, no state derived from time (a pending endpoint, an operation in progress) due to change, and the
+    traffic log unchanged or the model recent enough."""
     key = (reader.account, reader.region, vpc_id)
     generation, seq, now = reader.generation(), reader.pipeline.traffic.seq, time.monotonic()
     cached = _cache.get(key)
-    if cached and cached[0] == generation and (cached[1] == seq or now - cached[2] < TRAFFIC_REFRESH_SECONDS):
-        return cached[3], cached[4]
+    if cached and cached[0] == generation and reader.ctx.received_at < cached[3] \
+            and (cached[1] == seq or now - cached[2] < TRAFFIC_REFRESH_SECONDS):
+        return cached[4], cached[5]
     traffic = reader.pipeline.traffic
-    model = reader.read(lambda h: audit_view.build(h, traffic, vpc_id))
+    model, handler_ctx = reader.pipeline.invoke(reader.ctx, lambda h: audit_view.build(h, traffic, vpc_id),
+                                                reader.account, reader.region, False)
     report = run_audit(model)
     if len(_cache) > 32:
         _cache.clear()
-    _cache[key] = (generation, seq, now, model, report)
+    _cache[key] = (generation, seq, now, handler_ctx.changes_at, model, report)
     return model, report
 
 
