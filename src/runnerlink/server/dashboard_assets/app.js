@@ -232,6 +232,7 @@ function setStatus(text, live) {
 }
 
 function stateArrived(state) {
+  if (state.generation !== undefined && state.generation !== null) state.generation = String(state.generation);
   const changed = state.generation !== app.generation || (state.last !== undefined && state.last !== app.last);
   if (state.generation !== undefined) app.generation = state.generation;
   if (state.last !== undefined && state.last !== null) app.last = state.last;
@@ -282,7 +283,10 @@ function startPolling() {
 }
 
 // Keep the scope list current as resources appear in new accounts and regions.
-app.on("state", async () => {
+let scopesGeneration = null;
+app.on("state", async ({ generation }) => {
+  if (generation === scopesGeneration) return;
+  scopesGeneration = generation;
   try {
     if (!polling) renderScopes((await api("ui/api/scopes")).scopes);
   } catch {

@@ -2,6 +2,7 @@
 // application), recent operations, and — when this server runs applications — their logs, followed while shown.
 
 import { h, clear, errorBox, formatTime } from "./dom.js";
+import { refresher } from "./live.js";
 
 const LOG_POLL_MS = 1500;
 const MAX_LOG_LINES = 2000;
@@ -11,7 +12,7 @@ export function createView(app) {
   const list = h("div", { class: "app-services", "data-testid": "app-services" });
   const element = h("div", { class: "apps-view" }, h("div", { class: "view-head" }, h("h2", {}, "App Runner")),
     note, list);
-  const state = { visible: false, stale: false, key: null, params: {}, data: null, generation: null, token: 0,
+  const state = { visible: false, stale: false, key: null, params: {}, data: null, token: 0,
     logs: new Map() /* arn → {cursor, pre, busy, lines} */, timer: null };
 
   async function load() {
@@ -28,7 +29,9 @@ export function createView(app) {
     }
     if (token !== state.token) return;
     state.data = data;
-    state.generation = data.generation;
+    live.seen(data.generation);
+    live.settling(data.services.some((s) => s.status === "OPERATION_IN_PROGRESS"
+      || (s.operations || []).some((op) => op.Status === "IN_PROGRESS" || op.Status === "PENDING")));
     render();
   }
 
@@ -132,8 +135,7 @@ export function createView(app) {
     }
   }
 
-  app.on("state", ({ generation }) => {
-    if (generation === state.generation) return;
+  const live = refresher(app, () => {
     if (state.visible) load();
     else state.stale = true;
   });

@@ -2,6 +2,7 @@
 // fix), linked to the resources it names: a VPC's resources open the network view with them highlighted.
 
 import { h, clear, errorBox } from "./dom.js";
+import { refresher } from "./live.js";
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
@@ -17,7 +18,7 @@ export function createView(app) {
       h("label", { for: "audit-severity" }, "Show"), severity),
     summary, filterNote, list, extra);
 
-  const state = { visible: false, stale: false, key: null, params: {}, data: null, generation: null, token: 0 };
+  const state = { visible: false, stale: false, key: null, params: {}, data: null, token: 0 };
 
   async function load() {
     state.token += 1;
@@ -35,7 +36,7 @@ export function createView(app) {
     }
     if (token !== state.token) return;
     state.data = data;
-    state.generation = data.generation;
+    live.seen(data.generation);
     render();
   }
 
@@ -101,11 +102,10 @@ export function createView(app) {
 
   severity.addEventListener("change", render);
 
-  app.on("state", ({ generation }) => {
-    if (generation === state.generation) return;
+  const live = refresher(app, () => {
     if (state.visible) load();
     else state.stale = true;
-  });
+  }, { trafficMs: 5000 });
 
   return {
     element,

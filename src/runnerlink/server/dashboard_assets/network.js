@@ -4,6 +4,7 @@
 
 import { h, clear, attr, errorBox } from "./dom.js";
 import { FixedRowList } from "./vpc-list.js";
+import { refresher } from "./live.js";
 
 const PAGE = 200;
 const ROW_HEIGHT = 58;
@@ -161,6 +162,8 @@ export function createView(app) {
     if (token !== state.detailToken) return;
     const scroll = { diagram: [diagram.scrollLeft, diagram.scrollTop], page: window.scrollY };
     state.data = data;
+    live.seen(data.generation);
+    live.settling(settling(data));
     renderDetail(data);
     if (keep) {
       [diagram.scrollLeft, diagram.scrollTop] = scroll.diagram;
@@ -498,7 +501,6 @@ export function createView(app) {
       applyHighlight(state.highlight, { scroll: highlightIds.length > 0 });
     }
     state.stale = false;
-    state.generation = app.generation;
   }
 
   async function firstVpc() {
@@ -507,16 +509,14 @@ export function createView(app) {
     return (page.find((v) => !v.isDefault) || page[0]).id;
   }
 
-  app.on("state", ({ generation }) => {
-    if (generation === state.generation) return;
+  const live = refresher(app, () => {
     if (!state.visible) {
       state.stale = true;
       return;
     }
-    state.generation = generation;
     reloadList();
     loadDetail({ keep: true });
-  });
+  }, { trafficMs: 5000 });
 
   return {
     element,
@@ -526,6 +526,17 @@ export function createView(app) {
     },
     highlight,
   };
+}
+
+/** Is anything shown still changing by itself (states derived from time)? */
+function settling(data) {
+  const topology = data.model.topology;
+  const moving = (status) => /pending|provisioning|deleting|in_progress/i.test(String(status || ""));
+  return (data.endpoints || []).some((e) => moving(e.state))
+    || Object.values(topology.nat_gateways).some((n) => moving(n.state))
+    || Object.values(topology.peerings).some((p) => moving(p.status))
+    || Object.values(data.model.services).some((s) => moving(s.status))
+    || Object.values(data.model.ingress).some((i) => moving(i.status));
 }
 
 /** A diagram node of the id: a resource's box, or the VPC's own frame. */
