@@ -11,6 +11,7 @@ import { createView as appsView } from "./apps.js";
 const TABS = ["network", "traffic", "audit", "apprunner"];
 const THEME_KEY = "runnerlink.theme";
 const POLL_MS = 2000;
+const SCOPELESS = new Set(["traffic"]);
 
 const listeners = new Map();
 const app = {
@@ -38,7 +39,7 @@ const app = {
   },
   /** Switch to a tab with these params (account and region default to the current scope). */
   navigate(tab, params = {}, { replace = false } = {}) {
-    const hash = routeHash(tab, { account: app.scope.account, region: app.scope.region, ...params });
+    const hash = app.href(tab, params);
     if (location.hash === hash) {
       route();
     } else if (replace) {
@@ -53,8 +54,10 @@ const app = {
     app.navigate("network", { account: account || app.scope.account, region: region || app.scope.region, vpc,
       highlight: [...new Set(ids.filter(Boolean))].join(",") });
   },
-  /** The #/… route of a tab with params (for links). */
+  /** The #/… route of a tab with params (for links). The traffic tab's params are its filters only: account and
+   * region there filter the log (which spans every scope) rather than name the scope. */
   href(tab, params = {}) {
+    if (SCOPELESS.has(tab)) return routeHash(tab, params);
     return routeHash(tab, { account: app.scope.account, region: app.scope.region, ...params });
   },
 };
@@ -101,11 +104,13 @@ function route() {
     return;
   }
   const { tab, params } = parsed;
-  if (params.account || params.region) {
-    app.scope = { account: params.account || app.scope.account, region: params.region || app.scope.region };
+  if (!SCOPELESS.has(tab)) {
+    if (params.account || params.region) {
+      app.scope = { account: params.account || app.scope.account, region: params.region || app.scope.region };
+    }
+    params.account = app.scope.account;
+    params.region = app.scope.region;
   }
-  params.account = app.scope.account;
-  params.region = app.scope.region;
   syncScopeSelect();
   const previous = app.tab;
   app.tab = tab;
@@ -144,7 +149,7 @@ function setUpTabs() {
 const lastParams = {};
 function tabParams(tab) {
   const kept = lastParams[tab];
-  if (kept && kept.account === app.scope.account && kept.region === app.scope.region) {
+  if (kept && (SCOPELESS.has(tab) || (kept.account === app.scope.account && kept.region === app.scope.region))) {
     const { highlight, seq, ...rest } = kept;
     return rest;
   }
@@ -185,7 +190,8 @@ function setUpScope() {
   scopeSelect().addEventListener("change", (event) => {
     const [account, region] = event.target.value.split("/");
     app.scope = { account, region };
-    app.navigate(app.tab || "network", { account, region });
+    if (SCOPELESS.has(app.tab)) app.emit("scope", app.scope);
+    else app.navigate(app.tab || "network", { account, region });
   });
 }
 
