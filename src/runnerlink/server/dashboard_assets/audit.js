@@ -9,7 +9,7 @@ const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 export function createView(app) {
   const summary = h("div", { class: "audit-summary", "data-testid": "audit-summary", "aria-live": "polite" });
   const severity = h("select", { id: "audit-severity", "data-testid": "audit-severity" },
-    h("option", { value: "" }, "all severities"), SEVERITIES.map((s) => h("option", { value: s }, `${s} and worse`)));
+    h("option", { value: "" }, "all severities"), SEVERITIES.map((s) => h("option", { value: s }, s === "critical" ? "critical only" : `${s} and above`)));
   const filterNote = h("p", { class: "muted", "data-testid": "audit-filter-note" });
   const list = h("div", { class: "findings", "data-testid": "findings" });
   const extra = h("div", { class: "audit-extra" });
