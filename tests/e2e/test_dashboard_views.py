@@ -126,6 +126,16 @@ def test_the_vpc_list_names_counts_and_searches(server, account, built):
     assert paged["total"] == 2 and len(paged["vpcs"]) == 1
 
 
+def test_the_vpc_list_follows_the_store(server, account, ec2, built):
+    assert ok(server, "vpcs", account=account)["total"] == 2
+    added = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    assert added in {v["id"] for v in ok(server, "vpcs", account=account)["vpcs"]}
+    tag(ec2, added, "later")
+    assert [v["name"] for v in ok(server, "vpcs", account=account, q="later")["vpcs"]] == ["later"]
+    ec2.delete_vpc(VpcId=added)
+    assert ok(server, "vpcs", account=account)["total"] == 2
+
+
 def test_one_vpc_its_diagram_and_resources(server, account, built):
     answer = ok(server, "vpc", account=account, vpc=built.net.vpc_id)
     svg = answer["svg"]

@@ -127,12 +127,28 @@ def vpcs(reader: Reader) -> dict:
     """GET vpcs?account=&region=&offset=&limit=&q=: a page of the region's VPCs (q: part of an id, name or CIDR)."""
     offset, limit = reader.integer("offset", 0), reader.integer("limit", 100, 1, MAX_PAGE)
     wanted = (reader.query.get("q") or "").strip().lower()
-    rows = reader.read(_vpc_rows)
+    rows = _cached_rows(reader)
     if wanted:
         rows = [r for r in rows if wanted in r["id"] or wanted in (r["name"] or "").lower()
                 or any(wanted in c for c in r["cidrs"])]
     return {"account": reader.account, "region": reader.region, "total": len(rows),
             "vpcs": rows[offset:offset + limit], "generation": reader.generation()}
+
+
+_rows_cache: dict[tuple[str, str], tuple[str, float, list[dict]]] = {}
+
+
+def _cached_rows(reader: Reader) -> list[dict]:
+    """The region's VPC rows, read once per store generation (the list pages and searches while one scrolls)."""
+    key, generation = (reader.account, reader.region), reader.generation()
+    cached = _rows_cache.get(key)
+    if cached and cached[0] == generation and reader.ctx.received_at < cached[1]:
+        return cached[2]
+    rows, handler_ctx = reader.pipeline.invoke(reader.ctx, _vpc_rows, reader.account, reader.region, False)
+    if len(_rows_cache) > 32:
+        _rows_cache.clear()
+    _rows_cache[key] = (generation, handler_ctx.changes_at, rows)
+    return rows
 
 
 def _vpc_rows(ctx: HandlerContext) -> list[dict]:
