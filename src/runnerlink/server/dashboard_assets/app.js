@@ -233,6 +233,7 @@ function setUpTheme() {
 function setStatus(text, live) {
   app.live = live;
   const status = document.querySelector("[data-testid=live-status]");
+  if (status.textContent === text) return; // an unchanged text would be announced again
   status.textContent = text;
   status.dataset.state = live ? "live" : text.startsWith("polling") ? "polling" : "offline";
 }

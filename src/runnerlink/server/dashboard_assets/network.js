@@ -488,7 +488,8 @@ export function createView(app) {
     if (!params.vpc) {
       const first = await firstVpc();
       if (first) {
-        app.navigate("network", { account: state.account, region: state.region, vpc: first }, { replace: true });
+        app.navigate("network", { account: state.account, region: state.region, vpc: first,
+          highlight: params.highlight }, { replace: true });
         return;
       }
     }
