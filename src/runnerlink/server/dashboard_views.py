@@ -6,6 +6,7 @@ a policy statement by its index. Built from the same pieces the CLI shows: the a
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, replace
 from typing import Callable
@@ -21,7 +22,7 @@ from runnerlink.network.model import Endpoint
 from runnerlink.runtime.supervisor import Supervisor
 from runnerlink.server import admin_apps, audit_view
 from runnerlink.server.context import RequestContext
-from runnerlink.server.pipeline import Pipeline, admin_scope
+from runnerlink.server.pipeline import AdminError, Pipeline, admin_scope
 from runnerlink.services.apprunner.records import operations
 from runnerlink.services.apprunner.records.kinds import SERVICE
 from runnerlink.services.base import HandlerContext
@@ -31,6 +32,7 @@ from runnerlink.services.ec2.records.vpcs import VPC
 
 Answer = tuple[int, dict]
 MAX_PAGE = 500
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 # A region's model is rebuilt when the store changed, or the traffic log grew and this long has passed (what
 # workloads were seen sending feeds the traffic rules): the audit of 1,000 VPCs takes seconds, not milliseconds.
 TRAFFIC_REFRESH_SECONDS = 2.0
@@ -61,8 +63,10 @@ class Reader:
             self.account, self.region = admin_scope(
                 {"account": self.query.get("account") or DEFAULT_ACCOUNT, "region": self.query.get("region") or None},
                 pipeline.settings.region)
-        except ValueError as error:
+        except (ValueError, AdminError) as error:
             raise ViewError(str(error)) from None
+        if not REGION_NAME.fullmatch(self.region):
+            raise ViewError(f"region is an AWS region name (us-east-1), not {self.region!r}.")
 
     def read(self, handler: Callable[[HandlerContext], object]):
         return self.pipeline.invoke(self.ctx, handler, self.account, self.region, False)[0]
@@ -81,23 +85,28 @@ class Reader:
 
 
 # --- the region's model and audit, cached ------------------------------------------------------------------------
-_cache: dict[tuple[str, str], tuple[str, int, float, AuditModel, Report]] = {}
+# (generation, traffic seq, monotonic time built, when a state derived from time next changes, model, audit)
+_cache: dict[tuple[str, str], tuple[str, int, float, float, AuditModel, Report]] = {}
 
 
 def _audited(reader: Reader) -> tuple[AuditModel, Report]:
-    """The audit model of the reader's region and its audit, reused while current. One VPC's view is a part of the
-    region's, so its findings are the audit tab's, and a VPC after the first opens in milliseconds."""
+    """The audit model of the reader's region and its audit, reused while current: the store unchanged, no state
+    derived from time (a pending endpoint, an operation in progress) due to change, and the traffic log unchanged or
+    the model recent enough. One VPC's view is a part of the region's, so its findings are the audit tab's, and a VPC
+    after the first opens in milliseconds."""
     key = (reader.account, reader.region)
     generation, seq, now = reader.generation(), reader.pipeline.traffic.seq, time.monotonic()
     cached = _cache.get(key)
-    if cached and cached[0] == generation and (cached[1] == seq or now - cached[2] < TRAFFIC_REFRESH_SECONDS):
-        return cached[3], cached[4]
+    if cached and cached[0] == generation and reader.ctx.received_at < cached[3] \
+            and (cached[1] == seq or now - cached[2] < TRAFFIC_REFRESH_SECONDS):
+        return cached[4], cached[5]
     traffic = reader.pipeline.traffic
-    model = reader.read(lambda h: audit_view.build(h, traffic))
+    model, handler_ctx = reader.pipeline.invoke(reader.ctx, lambda h: audit_view.build(h, traffic),
+                                                reader.account, reader.region, False)
     report = run_audit(model)
     if len(_cache) > 32:
         _cache.clear()
-    _cache[key] = (generation, seq, now, model, report)
+    _cache[key] = (generation, seq, now, handler_ctx.changes_at, model, report)
     return model, report
 
 
@@ -129,17 +138,20 @@ def vpcs(reader: Reader) -> dict:
             "vpcs": rows[offset:offset + limit], "generation": reader.generation()}
 
 
-_rows_cache: dict[tuple[str, str], tuple[str, list[dict]]] = {}
+_rows_cache: dict[tuple[str, str], tuple[str, float, list[dict]]] = {}
 
 
 def _cached_rows(reader: Reader) -> list[dict]:
+    """The region's VPC rows, read once per store generation (the list pages and searches while one scrolls)."""
     key, generation = (reader.account, reader.region), reader.generation()
     cached = _rows_cache.get(key)
-    if cached is None or cached[0] != generation:
-        if len(_rows_cache) > 32:
-            _rows_cache.clear()
-        cached = _rows_cache[key] = (generation, reader.read(_vpc_rows))
-    return cached[1]
+    if cached and cached[0] == generation and reader.ctx.received_at < cached[1]:
+        return cached[2]
+    rows, handler_ctx = reader.pipeline.invoke(reader.ctx, _vpc_rows, reader.account, reader.region, False)
+    if len(_rows_cache) > 32:
+        _rows_cache.clear()
+    _rows_cache[key] = (generation, handler_ctx.changes_at, rows)
+    return rows
 
 
 def _vpc_rows(ctx: HandlerContext) -> list[dict]:
@@ -171,10 +183,42 @@ def vpc(reader: Reader) -> dict:
     if vpc_id not in model.topology.vpcs:
         raise LookupError(f"There is no VPC {vpc_id} in {reader.account}/{reader.region}.")
     findings = [f for f in report.findings if f.vpc_id == vpc_id]
+    shown = shown_part(model, vpc_id)
     return {"account": reader.account, "region": reader.region, "vpc": vpc_id,
-            "svg": vpc_svg(model, vpc_id, findings), "model": codec.to_dict(shown_part(model, vpc_id)),
+            "svg": vpc_svg(model, vpc_id, findings), "model": codec.to_dict(shown),
             "subnets": _subnets(model, vpc_id), "endpoints": _endpoints(model, vpc_id),
-            "findings": [f.to_dict() for f in findings], "generation": reader.generation()}
+            "findings": [f.to_dict() for f in findings], **reader.read(lambda h: _labels(h, shown, vpc_id)),
+            "generation": reader.generation()}
+
+
+# Store kinds of the resources whose Name tag the dashboard shows (the audit model has no names).
+_NAMED_KINDS = {"vpc-": "vpc", "subnet-": "subnet", "rtb-": "route-table", "igw-": "internet-gateway",
+                "nat-": "natgateway", "vpce-": "vpc-endpoint", "sg-": "security-group", "pcx-": "vpc-peering-connection"}
+
+
+def _labels(ctx: HandlerContext, model: AuditModel, vpc_id: str) -> dict:
+    """What the EC2 records say of the VPC's resources that the audit model leaves out: each one's Name tag
+    ("names": id → name), the security groups' names and descriptions, the route tables' main flag and explicit
+    subnet associations."""
+    topology = model.topology
+    ids = [vpc_id, *topology.subnets, *topology.route_tables, *topology.internet_gateways, *topology.nat_gateways,
+           *topology.endpoints, *topology.security_groups, *topology.peerings]
+    names, groups, tables = {}, {}, {}
+    for resource_id in ids:
+        kind = next((k for prefix, k in _NAMED_KINDS.items() if resource_id.startswith(prefix)), None)
+        record = ctx.tx.get(kind, resource_id) if kind else None
+        if record is None:
+            continue
+        if name := _name(record):
+            names[resource_id] = name
+        if kind == "security-group":
+            groups[resource_id] = {"name": record.get("GroupName"), "description": record.get("Description")}
+        elif kind == "route-table":
+            associations = record.get("Associations") or []
+            tables[resource_id] = {"main": any(a.get("Main") for a in associations),
+                                   "subnets": sorted(a["SubnetId"] for a in associations if a.get("SubnetId")
+                                                     and a["SubnetId"] in topology.subnets)}
+    return {"names": names, "securityGroups": groups, "routeTables": tables}
 
 
 def shown_part(model: AuditModel, vpc_id: str) -> AuditModel:
