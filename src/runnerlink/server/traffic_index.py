@@ -206,6 +206,8 @@ class TrafficIndex:
             if not self.built:
                 self._build()
             with log._lock:
+                if log._pending and log.ring and log._pending[0]["seq"] < log.ring[0]["seq"]:
+                    log._write_pending()  # entries gone from the ring, not yet written: write them now
                 notes = log._notes
                 if notes:
                     log._notes = []
