@@ -147,6 +147,7 @@ def test_a_restart_reads_the_existing_file_and_its_rotated_predecessor(tmp_path,
     assert json.loads(again.index.entry(2))["seq"] == 2 and json.loads(again.index.entry(25))["seq"] == 25
     again.close()
 
+    monkeypatch.undo()
     third = TrafficLog(path, ring_size=4)  # no rotation now: the index reads both files from their starts
     assert third.index.page({}, 0, 1)[0] == 30 and seqs(third.index.page({}, 29, 5)[3]) == [1]
     third.close()
