@@ -149,8 +149,8 @@ class Streams:
         chunk = b"retry: 2000\n: connected\n\n"
         while True:
             lines, following, last = index.after(since, filters, MAX_LIMIT)
-            if lines:
-                chunk += (b'event: entries\ndata: {"entries":[' + b",".join(lines) + b'],"last":%d}\n\n' % last)
+            if lines:  # "last": delivered up to here (a full batch: its newest; else the log's newest)
+                chunk += (b'event: entries\ndata: {"entries":[' + b",".join(lines) + b'],"last":%d}\n\n' % following)
             since = following
             if lines and following < last:
                 poke = yield chunk
