@@ -27,6 +27,7 @@ log = logging.getLogger("runnerlink.traffic")
 RING_SIZE = 10_000
 ROTATE_BYTES = 64 * 1024 * 1024
 _TAIL_BYTES = 8 * 1024 * 1024
+NOTES_MAX = 100_000  # lines noted for the index before it must read them back from the file instead
 FILTERS = ("service", "operation", "outcome", "workload", "workloadName")
 
 
@@ -41,6 +42,7 @@ class TrafficLog:
         self._file = None
         self._size = 0  # bytes in the current file
         self._notes: list[tuple[int, int, int]] | None = None  # (seq, offset, length) of lines written, for the index
+        self._unnoted_from: int | None = None  # where the lines start that were written unnoted (notes overflowed)
         self.wake: Callable[[], None] | None = None
         if self.path is not None:
             self._open()
@@ -103,10 +105,15 @@ class TrafficLog:
             return
         notes = self._notes
         offset = self._size
-        for entry, line in zip(pending, lines):
-            if notes is not None:
+        if notes is not None and len(notes) > NOTES_MAX:
+            # Nobody has read the index for a long while: stop noting; it reads these lines back from the file.
+            self._notes, self._unnoted_from, notes = None, notes[0][1], None
+        if notes is not None:
+            for entry, line in zip(pending, lines):
                 notes.append((entry["seq"], offset, len(line)))
-            offset += len(line)
+                offset += len(line)
+        else:
+            offset += sum(map(len, lines))
         self._size = offset
 
     def close(self) -> None:

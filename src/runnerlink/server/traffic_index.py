@@ -208,6 +208,10 @@ class TrafficIndex:
             with log._lock:
                 if log._pending and log.ring and log._pending[0]["seq"] < log.ring[0]["seq"]:
                     log._write_pending()  # entries gone from the ring, not yet written: write them now
+                unnoted = None
+                if log._unnoted_from is not None:
+                    unnoted, log._unnoted_from = (log._unnoted_from, log._size), None
+                    log._notes = []
                 notes = log._notes
                 if notes:
                     log._notes = []
@@ -218,6 +222,8 @@ class TrafficIndex:
                     fresh.append(entry)
                 ring_first = log.ring[0]["seq"] if log.ring else log.seq + 1
             fresh.reverse()
+            if unnoted is not None:  # lines written while the notes overflowed: index or locate them from the file
+                self._read_file(_CURRENT, unnoted[1], unnoted[0])
             first_fresh = fresh[0]["seq"] if fresh else log.seq + 1
             if notes:
                 gap = [note for note in notes if self.last < note[0] < first_fresh]
@@ -225,7 +231,8 @@ class TrafficIndex:
                     self._add_lines(_CURRENT, gap[0][1], self._pread(_CURRENT, gap[0][1],
                                                                      gap[-1][1] + gap[-1][2] - gap[0][1]))
             for entry in fresh:
-                self._add(entry, 0, 0, 0)
+                if entry["seq"] > self.last:
+                    self._add(entry, 0, 0, 0)
             if notes:
                 self._locate(notes)
             if log.path is None:
@@ -249,8 +256,7 @@ class TrafficIndex:
         if size:
             self._read_file(_CURRENT, size)
 
-    def _read_file(self, file: int, size: int) -> None:
-        offset = 0
+    def _read_file(self, file: int, size: int, offset: int = 0) -> None:
         while offset < size:
             data = self._pread(file, offset, min(_READ_CHUNK, size - offset))
             if not data:
@@ -275,8 +281,11 @@ class TrafficIndex:
                 entry = loads(line)
             except orjson.JSONDecodeError:
                 entry = None
-            if isinstance(entry, dict) and isinstance(entry.get("seq"), int) and entry["seq"] > self.last:
-                self._add(entry, file, offset + start, end - start)
+            if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
+                if entry["seq"] > self.last:
+                    self._add(entry, file, offset + start, end - start)
+                else:  # indexed from the ring already: where it was written
+                    self._locate([(entry["seq"], offset + start, end - start)], file)
             start = end
 
     def _add(self, entry: dict, file: int, offset: int, length: int) -> None:
@@ -300,15 +309,15 @@ class TrafficIndex:
         self.loc_off.append(offset)
         self.loc_len.append(length)
 
-    def _locate(self, notes: list[tuple[int, int, int]]) -> None:
+    def _locate(self, notes: list[tuple[int, int, int]], file: int = _CURRENT) -> None:
         """Where flush wrote lines already indexed from the ring (notes: (seq, offset, length), ascending)."""
         seqs = self.seqs
         at = bisect_left(seqs, notes[0][0], self.floor)
         for seq, offset, length in notes:
             while at < len(seqs) and seqs[at] < seq:
                 at += 1
-            if at < len(seqs) and seqs[at] == seq:
-                self.loc_file[at], self.loc_off[at], self.loc_len[at] = _CURRENT, offset, length
+            if at < len(seqs) and seqs[at] == seq and not self.loc_file[at]:
+                self.loc_file[at], self.loc_off[at], self.loc_len[at] = file, offset, length
 
     def _compact(self) -> None:
         """Drop the positions an in-memory log can't read any more (its ring moved on)."""

@@ -175,3 +175,17 @@ def test_appends_inside_an_event_loop_are_indexed_once_flushed(tmp_path):
     asyncio.run(burst())
     assert seqs(log.index.page({}, 0, 100)[3]) == list(range(10, 0, -1))
     log.close()
+
+
+def test_lines_written_while_nobody_read_the_index_are_read_back_from_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(traffic, "NOTES_MAX", 10)  # the notes overflow: flush stops noting
+    log = TrafficLog(tmp_path / "traffic.jsonl", ring_size=5)
+    log.index.sync()
+    fill(log, 40)
+    assert log._notes is None
+    total, _, _, lines = log.index.page({}, 0, 100)
+    assert total == 40 and seqs(lines) == list(range(40, 0, -1)) and log._notes == []
+    assert log.index.page({"service": "ec2"}, 0, 100)[0] == 13
+    fill(log, 3)
+    assert log.index.page({}, 0, 1)[0] == 43
+    log.close()
