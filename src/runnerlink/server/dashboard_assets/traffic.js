@@ -104,7 +104,7 @@ export function createView(app) {
     text: "No requests match these filters yet." });
   const detail = el("section", { "data-testid": "traffic-detail", class: "traffic-detail", "aria-label": "Request",
     tabindex: "-1", hidden: true,
-    style: "border:1px solid var(--border);background:var(--surface);padding:.75em;overflow:auto;max-height:min(60vh,36em)" });
+    style: "border:1px solid var(--border);background:var(--surface);padding:.75em;overflow:auto;max-height:calc(100vh - 9em);position:sticky;top:.5em" });
   const columns = el("div", { class: "traffic-columns",
     style: "display:grid;grid-template-columns:minmax(0,3fr) minmax(18em,2fr);gap:1em;align-items:start" },
   el("div", {}, header, list.element, empty), detail);
@@ -343,7 +343,8 @@ export function createView(app) {
       field("Principal", entry.principal),
       field("Account / region", [entry.account, entry.region].filter(Boolean).join(" / ")),
       field("Source", entry.source, { "data-testid": "detail-source" }),
-      field("Workload", entry.workload ? `${entry.workloadName ? entry.workloadName + " " : ""}(${entry.workload})` : entry.workloadName,
+      field("Workload", entry.workload && entry.workloadName ? `${entry.workloadName} (${entry.workload})`
+        : entry.workload || entry.workloadName,
         { "data-testid": "detail-workload" }),
       field("VPC", entry.vpc, { "data-testid": "detail-vpc" }),
       field("Subnet", entry.subnet, { "data-testid": "detail-subnet" }),
