@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import orjson
 import pytest
@@ -179,3 +181,74 @@ def test_serve_stops_promptly_on_sigint_with_streams_open(tmp_path):
         for stream in streams:
             stream.close()
         running.stop()
+
+
+# --- the traffic view in headless Chromium (once the dashboard's shell, app.js, is in the package) ------------------
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHELL = Path(__file__).resolve().parents[2] / "src" / "runnerlink" / "server" / "dashboard_assets" / "app.js"
+
+
+def wait_until(predicate, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("the page never got there")
+        time.sleep(0.02)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+@pytest.mark.skipif(not SHELL.exists(), reason="the dashboard's shell (app.js) is not in this tree")
+def test_the_traffic_view_over_100k_entries_in_chromium(big):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            _, newest, _ = get(big, "traffic/page?limit=1")  # 100,000 and what the tests before this one sent
+            page.goto(f"{big.url}/_runnerlink/ui#/traffic")
+            page.wait_for_selector("[data-testid=traffic-row]")
+            count = page.locator("[data-testid=traffic-count]")
+            wait_until(lambda: f"{newest['total']:,}" in count.text_content())
+            rows = page.locator("[data-testid=traffic-list] [data-index]")
+            assert 0 < rows.count() < 200  # virtualised
+            top = page.locator("[data-testid=traffic-row]").first
+            assert top.get_attribute("data-seq") == str(newest["last"])
+            assert top.get_attribute("data-service") == newest["entries"][0]["service"]
+
+            top.focus()
+            page.keyboard.press("End")
+            page.wait_for_selector("[data-testid=traffic-row][data-seq='1']")
+            page.keyboard.press("Home")
+            page.wait_for_selector(f"[data-testid=traffic-row][data-seq='{newest['last']}']")
+
+            page.select_option("[data-testid=filter-decision]", "explicitDeny")
+            wait_until(lambda: f"{ENTRIES // 6:,}" in count.text_content())  # seq 5, 11, 17 …
+            assert "decision=explicitDeny" in page.evaluate("location.hash")
+            denied = page.locator("[data-testid=traffic-row]").first
+            assert denied.get_attribute("data-outcome") == "endpoint"
+            denied.press("Enter")
+            page.wait_for_selector("[data-testid=traffic-detail] [data-testid=detail-status]")
+            assert "403" in page.text_content("[data-testid=detail-status]")
+            steps = [(h.get_attribute("data-step"), h.get_attribute("data-ok"))
+                     for h in page.locator("[data-testid=hop]").all()]
+            assert steps == [("dns", "true"), ("route", "true"), ("security-groups", "true")]
+            assert "explicitDeny" in page.text_content("[data-testid=decision]")
+
+            page.goto(f"{big.url}/_runnerlink/ui#/traffic?seq=17")
+            page.wait_for_selector("[data-testid=traffic-detail] h3:has-text('#17')")
+
+            page.goto(f"{big.url}/_runnerlink/ui#/traffic?service=sts")
+            page.wait_for_selector("[data-testid=traffic-row][data-service=sts]")
+            _, newest, _ = get(big, "traffic/page?limit=1")
+            big.client("sts").get_caller_identity()  # arrives live at the top
+            first = page.locator("[data-testid=traffic-row][aria-posinset='1']")
+            wait_until(lambda: int(first.get_attribute("data-seq") or 0) > newest["last"], timeout=5)
+            assert first.get_attribute("data-operation") == "GetCallerIdentity"
+            assert not errors
+        finally:
+            browser.close()
