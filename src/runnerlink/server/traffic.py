@@ -23,6 +23,8 @@ from typing import Callable, Iterable, Iterator
 
 import orjson
 
+from runnerlink.server.traffic_index import TrafficIndex, encode_line as _encode
+
 log = logging.getLogger("runnerlink.traffic")
 RING_SIZE = 10_000
 ROTATE_BYTES = 64 * 1024 * 1024
@@ -46,8 +48,6 @@ class TrafficLog:
         self.wake: Callable[[], None] | None = None
         if self.path is not None:
             self._open()
-        from runnerlink.server.traffic_index import TrafficIndex
-
         self.index = TrafficIndex(self)
 
     @property
@@ -188,14 +188,6 @@ class TrafficLog:
                 yield entry
 
 
-def _encode(entry: dict) -> bytes:
-    """One line of the file: compact JSON, as json.dumps(separators=(",", ":")) wrote it (non-ASCII as UTF-8)."""
-    try:
-        return orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
-    except TypeError:  # what orjson refuses but json takes (a non-str key, an integer beyond 64 bits)
-        return (json.dumps(entry, separators=(",", ":")) + "\n").encode()
-
-
 def _matches(entry: dict, wanted: dict[str, str]) -> bool:
     for name, value in wanted.items():
         got = entry.get(name)
@@ -233,7 +225,3 @@ def _tail(path: Path, count: int) -> list[dict]:
         lines = lines[1:]  # the first is likely cut
     return list(_parse(lines[-count - 1:]))[-count:]
 
-
-def encode_entry(entry: dict) -> bytes:
-    """An entry as the file holds it: one line of compact JSON."""
-    return _encode(entry)

@@ -18,12 +18,10 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import compress
-from typing import TYPE_CHECKING, Iterable, Iterator
+import json
+from typing import Any, Iterable, Iterator
 
 import orjson
-
-if TYPE_CHECKING:
-    from runnerlink.server.traffic import TrafficLog
 
 # The coded fields; "decision" is the decision's result, or "none" when no policy was evaluated.
 FIELDS = ("service", "operation", "outcome", "decision", "workload", "workloadName", "vpc", "account", "region")
@@ -67,7 +65,7 @@ Condition = list[tuple[array, set[int]]]  # matches when any (column, allowed co
 
 
 class TrafficIndex:
-    def __init__(self, log: "TrafficLog"):
+    def __init__(self, log: Any):  # the TrafficLog (server/traffic.py), whose lock, ring and files it reads
         self.log = log
         self._lock = threading.RLock()
         self.seqs = array("q")
@@ -280,7 +278,10 @@ class TrafficIndex:
             try:
                 entry = loads(line)
             except orjson.JSONDecodeError:
-                entry = None
+                try:
+                    entry = json.loads(line)  # what orjson refuses: an integer beyond 64 bits
+                except ValueError:
+                    entry = None
             if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
                 if entry["seq"] > self.last:
                     self._add(entry, file, offset + start, end - start)
@@ -334,8 +335,6 @@ class TrafficIndex:
     # --- entries' bytes --------------------------------------------------------------------------------------------
     def _read(self, positions: list[int]) -> list[bytes]:
         """The JSON of the entries at these positions (in that order): from the ring, else from the files."""
-        from runnerlink.server.traffic import encode_entry
-
         log = self.log
         found: dict[int, bytes] = {}
         on_disk: list[int] = []
@@ -352,7 +351,7 @@ class TrafficIndex:
                         continue
                 if self.loc_file[position]:
                     on_disk.append(position)
-        out = {p: encode_entry(e).rstrip(b"\n") for p, e in found.items()}
+        out = {p: encode_line(e).rstrip(b"\n") for p, e in found.items()}
         out.update(self._read_lines(on_disk))
         return [out[p] for p in positions if p in out]
 
@@ -402,6 +401,14 @@ def _scan(conditions: Iterable[Condition], start: int, end: int) -> list[int]:
         if not positions:
             return []
     return positions or []
+
+
+def encode_line(entry: dict) -> bytes:
+    """One line of traffic.jsonl: compact JSON, as json.dumps(separators=(",", ":")) wrote it (non-ASCII as UTF-8)."""
+    try:
+        return orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # what orjson refuses but json takes (a non-str key, an integer beyond 64 bits)
+        return (json.dumps(entry, separators=(",", ":")) + "\n").encode()
 
 
 def _hits(pair: tuple[array, set[int]], start: int, end: int) -> list[int]:
