@@ -97,8 +97,9 @@ class Streams:
         if scope["method"] not in ("GET", "HEAD"):
             await _answer(send, 405, {"error": "MethodNotAllowed", "message": "Event streams are read with GET."})
             return
-        if self._loop is None:
-            self._loop, self._thread = asyncio.get_running_loop(), threading.get_ident()
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # the first stream, or an app served by a new loop (tests): wake this one
+            self._loop, self._thread, self._scheduled = loop, threading.get_ident(), False
         try:
             if scope["path"] == PATHS[0]:
                 filters = parse_filters(query, ("since",))
