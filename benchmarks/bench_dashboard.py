@@ -56,15 +56,20 @@ TARGET_MS = 1000.0
 PROBE = """
 window.__bench = {longTasks: [], marks: {}};
 try {
-  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__bench.longTasks.push([e.startTime, e.duration]); })
-    .observe({type: "longtask", buffered: true});
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__bench.longTasks.push([e.startTime, e.duration]);
+  }).observe({type: "longtask", buffered: true});
 } catch (e) {}
 (function watch() {
   const b = window.__bench, q = (s) => document.querySelector(s);
   const status = q("[data-testid=live-status]");
-  if (!b.marks.shell && status && /live/.test(status.textContent) && q("[data-testid=tab-traffic]")) b.marks.shell = performance.now();
+  if (!b.marks.shell && status && /live/.test(status.textContent) && q("[data-testid=tab-traffic]")) {
+    b.marks.shell = performance.now();
+  }
   const count = q("[data-testid=traffic-count]");
-  if (!b.marks.rows && q("[data-testid=traffic-row]") && count && count.dataset.count === String(b.expect)) b.marks.rows = performance.now();
+  if (!b.marks.rows && q("[data-testid=traffic-row]") && count && count.dataset.count === String(b.expect)) {
+    b.marks.rows = performance.now();
+  }
   requestAnimationFrame(watch);
 })();
 """
@@ -105,8 +110,9 @@ def synthetic_entries(count: int) -> bytes:
                           "keys": {"aws:SourceVpce": ids["vpce"], "aws:SourceVpc": ids["vpc"]} if reachable else None,
                           "decision": None if not reachable else {
                               "result": result, "policy": "endpoint", "policyName": ids["vpce"],
-                              "statement": {"sid": "ReadOnly", "index": 0, "effect": "Allow"} if not denied else
-                              ({"sid": "DenyWrites", "index": 1, "effect": "Deny"} if result == "explicitDeny" else None),
+                              "statement": ({"sid": "ReadOnly", "index": 0, "effect": "Allow"} if not denied
+                                            else {"sid": "DenyWrites", "index": 1, "effect": "Deny"}
+                                            if result == "explicitDeny" else None),
                               "action": f"{service}:{operation}", "resource": "*", "missing": None},
                           "status": 403 if denied else 200 if reachable else None,
                           "error": "AccessDeniedException" if denied else None if reachable else "Unreachable",
@@ -135,7 +141,8 @@ def api_latencies(base: str, count: int) -> list[tuple[str, float, float, int]]:
     for label, query in [("page offset 0", "offset=0"), (f"page offset {middle:,}", f"offset={middle}"),
                          ("page offset 0, service=ec2", "offset=0&service=ec2"),
                          ("page offset 10,000, service=ec2", "offset=10000&service=ec2"),
-                         ("page offset 0, 3 filters", "offset=0&outcome=endpoint&decision=allowed&vpc=vpc-00000000000000003"),
+                         ("page offset 0, 3 filters",
+                          "offset=0&outcome=endpoint&decision=allowed&vpc=vpc-00000000000000003"),
                          ("page offset 5,000, status=4xx", "offset=5000&status=4xx"),
                          ("entry by seq (file)", "")]:
         url = (f"{base}/_runnerlink/traffic/page?limit=100&{query}" if query
@@ -253,8 +260,10 @@ def measure_traffic(browser, url: str, count: int) -> dict:
         while (!ready()) await new Promise((r) => requestAnimationFrame(r));
         return performance.now() - started;
     }""")
-    figures["filtered"] = int(page.evaluate("() => document.querySelector('[data-testid=traffic-count]').dataset.count"))
-    figures["domRows"] = page.evaluate("() => document.querySelectorAll('[data-testid=traffic-list] [data-index]').length")
+    figures["filtered"] = int(page.evaluate(
+        "() => document.querySelector('[data-testid=traffic-count]').dataset.count"))
+    figures["domRows"] = page.evaluate(
+        "() => document.querySelectorAll('[data-testid=traffic-list] [data-index]').length")
     context.close()
     return figures
 

@@ -39,8 +39,8 @@ def synthetic(seq: int) -> dict:
                      {"step": "route", "ok": True, "detail": "local in rtb-0123456789abcdef0"},
                      {"step": "security-groups", "ok": True, "detail": "sg-0123456789abcdef0 allows tcp/443"}],
             "decision": {"result": "explicitDeny" if denied else "allowed", "policy": "endpoint",
-                         "policyName": "vpce-0123456789abcdef0", "statement": {"sid": "S", "index": 0,
-                                                                               "effect": "Deny" if denied else "Allow"}}}
+                         "policyName": "vpce-0123456789abcdef0",
+                         "statement": {"sid": "S", "index": 0, "effect": "Deny" if denied else "Allow"}}}
 
 
 @pytest.fixture(scope="module")

@@ -156,7 +156,8 @@ class TrafficIndex:
                 out[name] = sorted({values[code] for code in seen[name] if code})
             ids, names = self.tables["workload"].values, self.tables["workloadName"].values
             workloads = {(ids[a], names[b]) for a, b in seen["workload"] if a or b}
-            out["workload"] = [{"id": i, "name": n} for i, n in sorted(workloads, key=lambda p: (p[0] or "", p[1] or ""))]
+            ordered = sorted(workloads, key=lambda pair: (pair[0] or "", pair[1] or ""))
+            out["workload"] = [{"id": i, "name": n} for i, n in ordered]
             out["status"] = [f"{code}xx" for code in sorted(seen["status"]) if code]
             return out
 

@@ -39,7 +39,8 @@ class Client:
         text = b"".join(m.get("body", b"") for m in self.messages[1:]).decode()
         out = []
         for block in text.split("\n\n"):
-            lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+            lines = dict(line.split(": ", 1) for line in block.splitlines()
+                         if ": " in line and not line.startswith(":"))
             if "event" in lines:
                 out.append((lines["event"], json.loads(lines["data"])))
         return out
