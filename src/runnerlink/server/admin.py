@@ -19,6 +19,7 @@ from runnerlink.server.gateway import Gateway
 from runnerlink.server.pipeline import Pipeline, admin_scope
 from runnerlink.services.ec2 import network_tools
 from runnerlink.server.traffic import FILTERS
+from runnerlink.server.traffic_index import MAX_LIMIT, FilterError, integer, parse_filters
 
 # Paths kept for the CLI: /_runnerlink/network/<action> are EC2's admin actions.
 _SERVICE_ALIASES = {"network": "ec2"}
@@ -38,6 +39,11 @@ def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dic
         return dashboard.handle(pipeline, supervisor, ctx, path)
     if path == "traffic" and method == "GET":
         return _json(*_traffic(pipeline, ctx.query))
+    if path in _TRAFFIC_READS and method == "GET":
+        try:
+            return _TRAFFIC_READS[path](pipeline, ctx.query)
+        except FilterError as error:
+            return _json(400, {"error": "InvalidRequest", "message": str(error)})
     if path == "apprunner/services" and method == "GET":
         return _json(*admin_apps.services(supervisor, pipeline.settings.port, ctx.query))
     if path == "apprunner/logs" and method == "GET":
@@ -96,3 +102,42 @@ def _traffic(pipeline: Pipeline, query: dict) -> tuple[int, dict]:
     filters = {name: query.get(name) for name in FILTERS}
     entries = log.query(since=since, limit=limit, **filters)
     return 200, {"requests": entries, "last": log.seq}
+
+
+# --- the dashboard's reads of the traffic log (server/traffic_index.py); not recorded -------------------------------
+def _raw(status: int, body: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    return status, body, JSON + [(b"cache-control", b"no-store")]
+
+
+def _traffic_page(pipeline: Pipeline, query: dict) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """GET traffic/page?offset&limit&anchor&<filters>: newest first, entries with seq ≤ anchor (default: the newest)."""
+    filters = parse_filters(query, ("offset", "limit", "anchor"))
+    offset = integer(query, "offset", 0, 0, 10 ** 12)
+    limit = integer(query, "limit", 100, 1, MAX_LIMIT)
+    anchor = integer(query, "anchor", None, 0, 2 ** 62)
+    total, anchor, last, lines = pipeline.traffic.index.page(filters, offset or 0, limit or 100, anchor)
+    head = b'{"total":%d,"anchor":%d,"last":%d,"entries":[' % (total, anchor, last)
+    return _raw(200, head + b",".join(lines) + b"]}")
+
+
+def _traffic_entry(pipeline: Pipeline, query: dict) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """GET traffic/entry?seq=N: the whole entry, 404 once the log no longer holds it."""
+    parse_filters({k: v for k, v in query.items() if k != "seq"}, ())
+    seq = integer(query, "seq", None, 0, 2 ** 62)
+    if seq is None:
+        raise FilterError("seq is required: the entry's sequence number.")
+    line = pipeline.traffic.index.entry(seq)
+    if line is None:
+        return _json(404, {"error": "NotFound", "message": f"The traffic log no longer holds entry {seq} (or never "
+                                                           f"did: the newest is {pipeline.traffic.seq})."})
+    return _raw(200, line)
+
+
+def _traffic_facets(pipeline: Pipeline, query: dict) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """GET traffic/facets: the values seen per filter, for the filter menus."""
+    facets = pipeline.traffic.index.facets()
+    facets["last"] = pipeline.traffic.index.last
+    return _raw(200, json.dumps(facets).encode())
+
+
+_TRAFFIC_READS = {"traffic/page": _traffic_page, "traffic/entry": _traffic_entry, "traffic/facets": _traffic_facets}

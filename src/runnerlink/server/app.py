@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -16,7 +17,7 @@ from runnerlink.errors import AWSError, RequestTooLarge
 from runnerlink.runtime.logs import ServiceLog
 from runnerlink.runtime.sources import SourceMap
 from runnerlink.runtime.supervisor import Supervisor
-from runnerlink.server import admin, app_egress
+from runnerlink.server import admin, app_egress, traffic_stream
 from runnerlink.server.app_credentials import InstanceCredentials, edge_url
 from runnerlink.server.app_proxy import AppProxy, host_of
 from runnerlink.server.context import RequestContext
@@ -52,6 +53,7 @@ class EdgeApp:
         self.app_proxy: AppProxy | None = None
         self.credentials: InstanceCredentials | None = None  # the applications' container credentials endpoint
         self._apps_temp: str | None = None
+        self.streams = traffic_stream.Streams(self.pipeline)  # the dashboard's event streams
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -77,6 +79,9 @@ class EdgeApp:
         ctx = RequestContext(method=scope["method"], path=path, query=query, headers=headers, body=body,
                              raw_path=raw_path.decode("latin-1") if raw_path else None,
                              raw_query=query_string.decode("latin-1"))
+        if path in traffic_stream.PATHS:
+            await self.streams.serve(scope, receive, send, query)
+            return
         if path.startswith(DASHBOARD_VIEWS):
             # The audit of a large region takes a second: computed beside the event loop, which goes on serving.
             status, answer, answer_headers = await asyncio.to_thread(
@@ -117,8 +122,13 @@ class EdgeApp:
                                 f"the subnet gateway cannot listen on {self.settings.host}:"
                                 f"{self.settings.gateway_port}: {error.strerror or error}"})
                     return
+                self.streams.watch_signals()
+                if self.pipeline.traffic.path is not None:  # index the log's files now, not on the first page read
+                    threading.Thread(target=self.pipeline.traffic.index.sync, name="traffic-index",
+                                     daemon=True).start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.streams.stop()
                 if self.supervisor is not None:
                     await asyncio.to_thread(self.supervisor.stop)
                     if self._apps_temp:
