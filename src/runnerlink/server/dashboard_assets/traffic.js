@@ -2,12 +2,13 @@
 // (/_runnerlink/traffic/page, anchored at a seq so pages don't shift while new requests arrive), filter menus from
 // traffic/facets, new entries live from the traffic/stream event stream, and the opened entry's detail: status,
 // path (hops), endpoint, the policy decision and the endpoint policy's statement, with a link to the topology.
-// Route: #/traffic?service=&outcome=&decision=&workload=&vpc=&seq=N (seq: the opened entry).
+// Route: #/traffic?account=&service=&outcome=&decision=&workload=&vpc=&seq=N (seq: the opened entry).
 
 import { VirtualList } from "./virtual-list.js";
 
-const FILTERS = ["service", "outcome", "decision", "workload", "vpc"];
-const LABELS = { service: "Service", outcome: "Outcome", decision: "Decision", workload: "Workload", vpc: "VPC" };
+const FILTERS = ["account", "service", "outcome", "decision", "workload", "vpc"];
+const LABELS = { account: "Account", service: "Service", outcome: "Outcome", decision: "Decision", workload: "Workload",
+  vpc: "VPC" };
 const ROW_HEIGHT = 32;
 const FACETS_EVERY_MS = 2000;
 // Resource ids named in hops' details (EC2's prefix + 8 or 17 hex digits).
@@ -65,7 +66,7 @@ export function createView(app) {
     const id = `traffic-filter-${name}`;
     const select = el("select", { id, "data-testid": `filter-${name}`, onchange: () => applyFilters() },
       el("option", { value: "", text: "all" }));
-    if (name === "service") select.dataset.focusFirst = "";
+    if (name === "account") select.dataset.focusFirst = "";
     selects[name] = select;
     filterBar.append(el("label", { for: id, style: "display:flex;flex-direction:column;font-size:.85em" },
       LABELS[name], select));
