@@ -78,6 +78,7 @@ SLOWEST_FILES = (
 )
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent without it
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadfile":
         return None
