@@ -16,3 +16,19 @@ def error_of(call, **kwargs) -> tuple[str, str]:
         call(**kwargs)
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+
+
+# --- reading back what Terraform made (test_terraform.py, test_terraform_services.py) ---
+
+
+def tags_of(apprunner, arn: str) -> dict:
+    return {t["Key"]: t["Value"] for t in apprunner.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+
+
+def describe_scaling(apprunner, arn: str) -> dict:
+    return apprunner.describe_auto_scaling_configuration(AutoScalingConfigurationArn=arn)["AutoScalingConfiguration"]
+
+
+def describe_observability(apprunner, arn: str) -> dict:
+    return apprunner.describe_observability_configuration(
+        ObservabilityConfigurationArn=arn)["ObservabilityConfiguration"]

@@ -1,13 +1,13 @@
 """Terraform (hashicorp/aws 5.100.0 from the local mirror): IAM users, groups and both membership resources, a
 managed policy updated into a new default version, an inline user policy, user and group attachments (one of an AWS
-managed policy) and an access key; and aws_iam_role (the instance and ECR access roles an App Runner service uses),
-aws_iam_instance_profile and aws_iam_service_linked_role for apprunner.amazonaws.com. Each applies with no drift,
-then destroys to nothing. (One module: one server and one `terraform init` for both.)"""
+managed policy) and an access key. Applies with no drift, updates, then destroys to nothing.
+
+The roles (aws_iam_role, aws_iam_instance_profile, aws_iam_service_linked_role) are test_terraform_iam_roles.py: a
+file of their own, so that `--dist loadfile` runs the two on different workers."""
 
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.e2e.terraform_harness import (  # noqa: F401 (fixtures)
     UPDATED,
@@ -54,28 +54,3 @@ def test_iam_users_groups_policies_and_keys(workspace, tf_server, account):
     assert iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AWSAppRunnerReadOnlyAccess")["Policy"][
         "AttachmentCount"] == 0
     assert tf.retried_requests() == []
-
-
-def test_roles_profile_and_service_linked_role_apply_without_drift(workspace, tf_server, account):
-    iam = tf_server.client("iam", account=account)
-    tf = workspace("iam_roles")
-    tf.apply()
-    out = tf.outputs()
-    assert out["instance_role_arn"] == f"arn:aws:iam::{account}:role/apps/app-instance"
-    role = iam.get_role(RoleName="app-instance")["Role"]
-    assert role["RoleId"] == out["instance_role_id"] and role["MaxSessionDuration"] == 7200
-    assert {t["Key"]: t["Value"] for t in role["Tags"]} == {"Team": "blue", "ManagedBy": "terraform"}
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "tasks.apprunner.amazonaws.com"}
-    assert out["access_role_name"].startswith("ecr-access-")
-    profile = iam.get_instance_profile(InstanceProfileName="app-profile")["InstanceProfile"]
-    assert profile["Arn"] == out["profile_arn"] and [r["RoleName"] for r in profile["Roles"]] == ["app-instance"]
-    assert out["service_linked_role_arn"] == (
-        f"arn:aws:iam::{account}:role/aws-service-role/apprunner.amazonaws.com/AWSServiceRoleForAppRunner")
-    tf.assert_no_changes()
-    tf.destroy()
-    for name in ("app-instance", out["access_role_name"], "AWSServiceRoleForAppRunner"):
-        with pytest.raises(ClientError) as gone:
-            iam.get_role(RoleName=name)
-        assert gone.value.response["Error"]["Code"] == "NoSuchEntity"
-    assert iam.list_instance_profiles()["InstanceProfiles"] == []
