@@ -4,6 +4,7 @@
 // path (hops), endpoint, the policy decision and the endpoint policy's statement, with a link to the topology.
 // Route: #/traffic?account=&service=&outcome=&decision=&workload=&vpc=&seq=N (seq: the opened entry).
 
+import { h as el } from "./dom.js";
 import { VirtualList } from "./virtual-list.js";
 
 const FILTERS = ["account", "service", "outcome", "decision", "workload", "vpc"];
@@ -14,22 +15,6 @@ const FACETS_EVERY_MS = 2000;
 // Resource ids named in hops' details (EC2's prefix + 8 or 17 hex digits).
 const RESOURCE_ID = /\b(?:vpc|subnet|rtb|igw|eigw|nat|vpce|sg|eni|pcx|tgw|acl|pl)-[0-9a-f]{8}(?:[0-9a-f]{9})?\b/g;
 const COLUMNS = "grid-template-columns: 6.5em minmax(10em, 2fr) 7em 3.5em minmax(6em, 1fr) 7em";
-
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "text") element.textContent = value;
-    else if (key === "class") element.className = value;
-    else if (key === "dataset") Object.assign(element.dataset, value);
-    else if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
-    else element.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== undefined && child !== null && child !== false) element.append(child);
-  }
-  return element;
-}
 
 function clock(time) {
   if (typeof time !== "number") return "";
