@@ -1,8 +1,9 @@
-"""The dashboard's speed: first paint and time to interactive of /_runnerlink/ui, and the traffic view over 100,000
-logged requests, in headless Chromium (Playwright, /usr/bin/chromium); moto's dashboard (/moto-api/) measured in
-the same run as the peer.
+"""The dashboard's speed: first paint and time to interactive of /_runnerlink/ui, the traffic view over 100,000
+logged requests, and the network tab of an account with 1,000 VPCs, in headless Chromium (Playwright,
+/usr/bin/chromium); moto's dashboard (/moto-api/) measured in the same run as the peer.
 
-    python benchmarks/bench_dashboard.py                 # 100,000 entries, 3 rounds, ~1 min
+    python benchmarks/bench_dashboard.py                 # 100,000 entries, 1,000 VPCs, 3 rounds, ~2 min
+    python benchmarks/bench_dashboard.py --vpcs 0        # no network figures (~1 min)
     python benchmarks/bench_dashboard.py -n 200000 -r 5  # more entries, more rounds
     python benchmarks/bench_dashboard.py --json out.json
 
@@ -16,6 +17,10 @@ context: no cache). Timings come from the page's own clock (performance.now(), p
   thread is quiet (the end of the last long task, if any, before that);
 - traffic view: navigation to #/traffic until rows are shown and the count says N; scrolling the list to its middle
   until the rows there are loaded; choosing a service filter until the count and the first row show it;
+- network tab (after the traffic rounds, so their count is the file's): 1,000 VPCs with five interface endpoints
+  each (bench_audit.py's network, built through boto3, not timed), navigation until the VPC list and the first
+  VPC's diagram are drawn (the first round computes the region's audit), then a search for a VPC 90% down the list
+  until it is listed, and choosing it until its diagram is drawn;
 - the Traffic API straight (urllib, best and median of 20): traffic/page at offset 0 and N/2, with and without
   filters, and the time from a boto3 call to its entry arriving on traffic/stream.
 
@@ -49,6 +54,7 @@ sys.path.insert(0, str(HERE))
 from bench_apprunner import Server, free_port, write_report  # noqa: E402
 
 ACCOUNT = "111122223333"
+NETWORK_ACCOUNT = ACCOUNT  # bench_audit.build_network's
 CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 1000.0
 
@@ -65,6 +71,9 @@ try {
   const status = q("[data-testid=live-status]");
   if (!b.marks.shell && status && /live/.test(status.textContent) && q("[data-testid=tab-traffic]")) {
     b.marks.shell = performance.now();
+  }
+  if (!b.marks.network && q("[data-testid=diagram] svg") && q("[data-testid=vpc-item]")) {
+    b.marks.network = performance.now();
   }
   const count = q("[data-testid=traffic-count]");
   if (!b.marks.rows && q("[data-testid=traffic-row]") && count && count.dataset.count === String(b.expect)) {
@@ -268,6 +277,36 @@ def measure_traffic(browser, url: str, count: int) -> dict:
     return figures
 
 
+def measure_network(browser, url: str, account: str, far_vpc: str) -> dict:
+    """The network tab of an account with many VPCs: navigation until the VPC list and the first VPC's diagram are
+    drawn; then a search for a VPC far down the list, and choosing it, until its diagram is drawn."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(PROBE)
+    page = context.new_page()
+    page.goto(f"{url}/_runnerlink/ui#/network?account={account}")
+    wait_mark(page, "network", timeout=60)
+    figures = paint_figures(page)
+    figures["network"] = page.evaluate("() => window.__bench.marks.network")
+    figures["search"] = page.evaluate("""async (vpc) => {
+        const started = performance.now();
+        const search = document.querySelector("[data-testid=vpc-search]");
+        search.value = vpc;
+        search.dispatchEvent(new Event("input", {bubbles: true}));
+        let item;
+        while (!(item = document.querySelector(`[data-testid=vpc-item][data-vpc="${vpc}"]`))) {
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        const found = performance.now() - started;
+        item.click();
+        while (!document.querySelector(`[data-testid=diagram] svg[data-vpc="${vpc}"]`)) {
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        return [found, performance.now() - started];
+    }""", far_vpc)
+    context.close()
+    return figures
+
+
 def measure_moto(browser, url: str) -> dict:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     refused = []
@@ -305,6 +344,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--entries", type=int, default=100_000)
     parser.add_argument("-r", "--rounds", type=int, default=3)
+    parser.add_argument("--vpcs", type=int, default=1000,
+                        help="VPCs (5 interface endpoints each) for the network tab's figures; 0 skips them")
     parser.add_argument("--json", help="write every round's figures here")
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -319,7 +360,8 @@ def main() -> int:
           f"{time.perf_counter() - started:.1f} s")
     port = free_port()
     server = Server("runnerlink", [sys.executable, "-m", "runnerlink", "serve", "--state", str(state), "--port",
-                                   str(port), "--gateway-port", str(free_port())], port, "/_runnerlink/health", None)
+                                   str(port), "--gateway-port", str(free_port()), "--lifecycle-delay", "0",
+                                   "--vpc-quota", str(options.vpcs + 5)], port, "/_runnerlink/health", None)
     moto_port = free_port()
     moto = Server("moto", [sys.executable, "-m", "moto.server", "-p", str(moto_port)], moto_port, "/moto-api/", None)
     report: dict = {"entries": options.entries, "bytes": size}
@@ -337,6 +379,18 @@ def main() -> int:
             measure_shell(browser, server.url, options.entries)  # warm-up: the server's first asset reads
             shell = [measure_shell(browser, server.url, options.entries) for _ in range(options.rounds)]
             traffic = [measure_traffic(browser, server.url, options.entries) for _ in range(options.rounds)]
+            far_vpc = None  # built after the traffic rounds, whose count is the file's
+            if options.vpcs:
+                from bench_audit import build_network
+                started = time.perf_counter()
+                build_network(server.url, options.vpcs)
+                _, listed = get(f"{server.url}/_runnerlink/ui/api/vpcs?account={NETWORK_ACCOUNT}&offset="
+                                f"{options.vpcs * 9 // 10}&limit=1")
+                far_vpc = listed["vpcs"][0]["id"]
+                print(f"network: {options.vpcs:,} VPCs with {options.vpcs * 5:,} interface endpoints in account "
+                      f"{NETWORK_ACCOUNT}, built through boto3 in {time.perf_counter() - started:.0f} s")
+            network = [measure_network(browser, server.url, NETWORK_ACCOUNT, far_vpc)
+                       for _ in range(options.rounds)] if far_vpc else []
             peer = [measure_moto(browser, moto.url) for _ in range(options.rounds)]
             browser.close()
         api = api_latencies(server.url, options.entries)
@@ -346,7 +400,7 @@ def main() -> int:
         moto.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report.update(shell=shell, traffic=traffic, moto=peer, api=api, stream=stream)
+    report.update(shell=shell, traffic=traffic, network=network, moto=peer, api=api, stream=stream)
     print(f"\nmedians of {options.rounds} rounds (ms from navigation, a fresh browser context each; Chromium "
           f"headless, {os.cpu_count()} CPUs)")
     print(f"{'':38} {'runnerlink':>10} {'moto':>10} {'ratio':>7}")
@@ -365,6 +419,15 @@ def main() -> int:
     print(f"  filter service=ec2 → count and rows:      {ms(med(traffic, 'filter'))} ms "
           f"({traffic[-1]['filtered']:,} match)")
     print(f"  rows in the DOM:                          {traffic[-1]['domRows']:>7}")
+    if network:
+        first = [r for r in network[:1]]
+        later = network[1:] or network
+        print(f"\nnetwork tab, {options.vpcs:,} VPCs (the first round computes the region's audit; later rounds "
+              f"reuse it until the store changes)")
+        print(f"  navigation → VPC list and first diagram:  {ms(first[0]['network'])} ms first, "
+              f"{ms(med(later, 'network')).strip()} ms later")
+        print(f"  search a VPC 90% down → listed:           {ms(statistics.median(r['search'][0] for r in network))} ms")
+        print(f"  … → chosen, its diagram drawn:            {ms(statistics.median(r['search'][1] for r in network))} ms")
     print(f"\nTraffic API (best / median of 20, ms; 100 entries a page)")
     for label, best, median, shown in api:
         print(f"  {label:38} {best:7.1f} {median:7.1f}   ({shown} entries)")
