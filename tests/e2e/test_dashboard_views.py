@@ -256,7 +256,7 @@ def test_the_page_and_its_assets(server):
         assert "default-src 'self'" in response.headers["content-security-policy"]
     assert '<script type="module" src="/_runnerlink/ui/app.js"></script>' in page
     assert "<script>" not in page  # no inline script: the CSP would refuse it
-    for name in ("app.js", "api.js", "dom.js", "network.js", "vpc-list.js", "live.js", "audit.js", "apps.js", "traffic.js",
+    for name in ("app.js", "api.js", "dom.js", "network.js", "virtual-list.js", "live.js", "audit.js", "apps.js", "traffic.js",
                  "style.css"):
         with urllib.request.urlopen(f"{server.url}/_runnerlink/ui/{name}", timeout=5) as response:
             assert response.status == 200 and response.read(), name
