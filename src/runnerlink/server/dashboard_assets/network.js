@@ -206,25 +206,50 @@ export function createView(app) {
   });
 
   // --- highlight ------------------------------------------------------------------------------------------------
-  /** What marking ids means: each id's own node and row, and for ids without a diagram node, what uses them. */
+  /**
+   * What marking ids means: each id's own node and row, and for ids without a diagram node, what uses them (an
+   * interface: its subnet and its endpoint). Ids that are not shown: `missing` (not in this VPC) or `gone` (a
+   * workload no longer placed anywhere: `runnerlink exec` removes its workload when the command ends).
+   */
   function expand(ids) {
     const data = state.data;
     const marked = new Set();
+    const found = [];
     const missing = [];
-    if (!data) return { marked, missing };
+    const gone = [];
+    if (!data) return { marked, found, missing, gone };
     const topology = data.model.topology;
     const model = data.model;
     const hasNode = (id) => diagram.querySelector(nodeSelector(id)) !== null;
     const hasRow = (id) => resources.querySelector(`[data-resource-id=${attr(id)}]`) !== null;
     const subnetIds = new Set(data.subnets.map((s) => s.id));
     for (const id of ids) {
-      const known = hasNode(id) || hasRow(id);
-      if (!known) {
-        missing.push(id);
+      const node = hasNode(id);
+      if (node || hasRow(id)) {
+        marked.add(id);
+        found.push(id);
+        if (!node) markUsers(id);
         continue;
       }
-      marked.add(id);
-      if (hasNode(id)) continue;
+      // Not drawn nor listed: an interface, or a workload, of this VPC still shows through what holds it.
+      const eni = id.startsWith("eni-") ? topology.interfaces[id] : null;
+      const placement = model.placements.find((p) => p.id === id);
+      if (eni && subnetIds.has(eni.subnet_id)) {
+        found.push(id);
+        markUsers(id);
+      } else if (placement && subnetIds.has(placement.subnet_id)) {
+        found.push(id);
+        marked.add(placement.subnet_id);
+      } else if (id.startsWith("wl-") && !placement) {
+        gone.push(id);
+      } else {
+        missing.push(id);
+      }
+    }
+    return { marked, found, missing, gone };
+
+    /** Mark what shows an id that has no diagram node of its own. */
+    function markUsers(id) {
       if (id.startsWith("rtb-")) {
         for (const subnet of data.subnets) if (subnet.route_table_id === id) marked.add(subnet.id);
         for (const route of topology.route_tables[id]?.routes || []) {
@@ -249,9 +274,9 @@ export function createView(app) {
         }
       } else if (id.startsWith("eni-")) {
         const eni = topology.interfaces[id];
-        if (eni) marked.add(eni.subnet_id);
+        if (eni && subnetIds.has(eni.subnet_id)) marked.add(eni.subnet_id);
         for (const endpoint of Object.values(topology.endpoints)) {
-          if (endpoint.interface_ids.includes(id)) marked.add(endpoint.id);
+          if (endpoint.vpc_id === data.vpc && endpoint.interface_ids.includes(id)) marked.add(endpoint.id);
         }
       } else if (model.connectors[id]) {
         for (const subnet of model.connectors[id].subnet_ids) if (subnetIds.has(subnet)) marked.add(subnet);
@@ -263,12 +288,11 @@ export function createView(app) {
         if (placement) marked.add(placement.subnet_id);
       }
     }
-    return { marked, missing };
   }
 
   function applyHighlight(ids, { scroll = true, scrollTo = "diagram" } = {}) {
     for (const old of element.querySelectorAll(".highlight")) old.classList.remove("highlight");
-    const { marked, missing } = expand(ids);
+    const { marked, found, missing, gone } = expand(ids);
     const nodes = [];
     const rows = [];
     for (const id of marked) {
@@ -284,8 +308,9 @@ export function createView(app) {
     if (ids.length) {
       notice.hidden = false;
       notice.replaceChildren(
-        `Highlighted: ${ids.join(", ")}`,
-        missing.length ? ` (not in this VPC: ${missing.join(", ")})` : "",
+        found.length ? `Highlighted: ${found.join(", ")}` : "Nothing to highlight in this VPC",
+        missing.length ? ` · not in this VPC: ${missing.join(", ")}` : "",
+        gone.length ? ` · no longer exists: ${gone.join(", ")}` : "",
         " ",
         h("button", { type: "button", class: "small", onclick: () => highlight([]) }, "Clear"));
     } else {
