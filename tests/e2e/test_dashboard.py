@@ -1,9 +1,10 @@
 """The dashboard (/_runnerlink/ui) in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): networks
 built through boto3 appear in the diagram and the resource list and follow changes; requests made under
 `runnerlink exec` arrive live with their outcome, open to their hops, decision and statement, filter, and show on the
-topology; audit findings link to their resources; App Runner services show status, operations, a working URL and
-logs; the page fetches nothing from elsewhere, logs no error, and works by keyboard in both themes. Screenshots go to
-test-artifacts/dashboard/ (RUNNERLINK_TEST_ARTIFACTS overrides the directory)."""
+topology; a VPC list longer than the page is virtualised, searched and driven by keyboard; audit findings come in
+pages, filter on the server and link to their resources; App Runner services show status, operations, a working URL
+and logs; the page fetches nothing from elsewhere, logs no error, and works by keyboard in both themes. Screenshots
+go to test-artifacts/dashboard/ (RUNNERLINK_TEST_ARTIFACTS overrides the directory)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LIFECYCLE_DELAY
 from tests.e2e.app_helpers import FAST_HEALTH, code_source, python_app, wait_settled
 from tests.e2e.ec2_fixtures import make_endpoint, make_network
 from tests.e2e.test_gateway import LIST_SERVICES, exec_in, make_public, wait_available
+from tests.server import RunningServer
 
 CHROMIUM = "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -172,6 +175,61 @@ def test_many_vpcs_are_listed_and_searchable(dashboard, server, account, ec2):
     expect(dashboard.by("diagram").locator(f'svg[data-vpc="{made[2]}"]')).to_be_visible()
 
 
+@pytest.fixture(scope="module")
+def roomy_server():
+    """A server of its own whose accounts may hold 100 VPCs a region (the shared one keeps AWS's default of 5)."""
+    running = RunningServer(state="memory", lifecycle_delay=LIFECYCLE_DELAY,
+                            extra_env={"RUNNERLINK_VPC_QUOTA": "100"}).start()
+    yield running
+    running.stop()
+
+
+def test_a_vpc_list_longer_than_the_page_is_virtualised_searchable_and_keyboard_driven(browser, roomy_server):
+    ec2 = roomy_server.client("ec2", account="123456789012")
+    made = [ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(60)]
+    for i, vpc_id in enumerate(made):
+        ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": f"team-{i:02d}"}])
+    listed = sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"])  # the list's order: by id
+    far = listed[-1]
+    dash = Dashboard(browser, roomy_server).open("#/network?account=123456789012&region=us-east-1")
+    try:
+        page = dash.page
+        items = dash.by("vpc-item")
+        expect(dash.by("vpc-count")).to_contain_text("61 VPCs")
+        expect(items.first).to_be_visible()
+        assert 0 < items.count() < 40  # only the rows in view and a few around them
+        expect(page.locator(f'[data-testid=vpc-item][data-vpc="{far}"]')).to_have_count(0)
+        expect(page.locator('[data-testid=vpc-item][tabindex="0"]')).to_have_count(1)  # one Tab stop
+
+        # The keyboard: Down from the search to the first row, End to the last (read from the server), Enter opens.
+        dash.by("vpc-search").focus()
+        page.keyboard.press("ArrowDown")
+        expect(items.first).to_be_focused()
+        page.keyboard.press("End")
+        last = page.locator(f'[data-testid=vpc-item][data-vpc="{far}"]')
+        expect(last).to_be_focused()
+        expect(page.locator('[data-testid=vpc-item][tabindex="0"]')).to_have_count(1)
+        page.keyboard.press("Enter")
+        expect(dash.by("diagram").locator(f'svg[data-vpc="{far}"]')).to_be_visible()
+        expect(last).to_have_attribute("aria-selected", "true")
+        # A write refreshes the rows in view where they are (no jump to the top), focus kept.
+        ec2.create_tags(Resources=[far], Tags=[{"Key": "Name", "Value": "renamed-far"}])
+        expect(last).to_contain_text("renamed-far")
+        assert page.evaluate("document.querySelector('.vpc-list').scrollTop") > 0
+
+        # A search finds a VPC far down the list; Enter in the search box opens the first match.
+        target = max(v for v in made if v != far)
+        dash.by("vpc-search").fill(f"team-{made.index(target):02d}")
+        expect(items).to_have_count(1)
+        expect(items.first).to_have_attribute("data-vpc", target)
+        expect(dash.by("vpc-count")).to_contain_text("1 VPC match")
+        dash.by("vpc-search").press("Enter")
+        expect(dash.by("diagram").locator(f'svg[data-vpc="{target}"]')).to_be_visible()
+        dash.shot("network-many-vpcs")
+    finally:
+        dash.close()
+
+
 def test_requests_arrive_live_and_open_to_hops_decision_and_statement(dashboard, server, account, ec2):
     network, endpoint = private_network(ec2)
     closed = make_network(ec2, second_octet=1)  # no endpoint, no internet: App Runner is unreachable from it
@@ -238,6 +296,12 @@ def test_requests_arrive_live_and_open_to_hops_decision_and_statement(dashboard,
     expect(node(dashboard, endpoint)).to_have_class(re.compile(r"\bhighlight\b"))
     expect(node(dashboard, network.subnet_ids[0])).to_have_class(re.compile(r"\bhighlight\b"))
     expect(resource(dashboard, endpoint)).to_have_class(re.compile(r"\bhighlight\b"))
+    # The endpoint's interface (named by the endpoint hop) is this VPC's; the exec's workload ended with its command.
+    notice = dashboard.by("highlight-notice")
+    interfaces = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["NetworkInterfaceIds"]
+    expect(notice).to_contain_text(re.compile("|".join(interfaces)))
+    expect(notice).not_to_contain_text("not in this VPC")
+    expect(notice).to_contain_text(re.compile(r"no longer exists: wl-"))
     dashboard.shot("traffic-on-topology")
 
 
@@ -266,6 +330,47 @@ def test_audit_findings_link_to_their_resources(dashboard, server, account, ec2)
     expect(dashboard.by("tab-network")).to_have_attribute("aria-selected", "true")
     expect(node(dashboard, endpoint)).to_have_class(re.compile(r"\bhighlight\b"))
     expect(resource(dashboard, endpoint)).to_have_class(re.compile(r"\bhighlight\b"))
+
+
+def test_the_audit_reads_its_findings_in_pages_filtered_by_the_server(dashboard, server, account, ec2):
+    networks = [make_network(ec2, second_octet=i) for i in range(3)]
+    services = ["sts", "logs", "ecr.api", "ecr.dkr", "kms"]
+    endpoints = [make_endpoint(ec2, net, f"com.amazonaws.us-east-1.{services[i % 5]}")["VpcEndpointId"]
+                 for net in networks for i in range(50)]  # private DNS off, full access: two findings each
+    dashboard.open(f"#/audit?account={account}&region=us-east-1")
+    findings = dashboard.by("finding")
+    expect(dashboard.by("audit-summary")).to_contain_text("300 findings")
+    expect(findings).to_have_count(100)
+    expect(dashboard.by("audit-shown")).to_contain_text("100 of 300")
+    more = dashboard.by("audit-more")
+    more.click()
+    expect(findings).to_have_count(200)
+    expect(findings.nth(100)).to_be_focused()  # reading goes on at the first new one
+    more.click()
+    expect(findings).to_have_count(300)
+    expect(more).to_be_hidden()
+
+    # The menus go to the server: the rule's 150, then that rule's high ones, all in the route.
+    dashboard.by("audit-rule").select_option("endpoint-dns-name-off")
+    expect(dashboard.by("audit-shown")).to_contain_text("100 of 150")
+    expect(findings).to_have_count(100)
+    assert {findings.nth(i).get_attribute("data-rule") for i in range(100)} == {"endpoint-dns-name-off"}
+    dashboard.by("audit-severity").select_option("medium")
+    expect(dashboard.by("audit-shown")).to_be_empty()
+    expect(dashboard.by("findings")).to_contain_text("No finding matches")
+    assert "rule=endpoint-dns-name-off" in dashboard.page.url and "severity=medium" in dashboard.page.url
+    dashboard.by("audit-severity").select_option("")
+    expect(findings).to_have_count(100)
+    expect(dashboard.by("audit-summary")).to_contain_text("300 findings")  # the summary counts them all
+
+    # The route's filters: one VPC's findings, one resource's.
+    dashboard.open(f"#/audit?account={account}&region=us-east-1&vpc={networks[1].vpc_id}")
+    expect(dashboard.by("audit-shown")).to_contain_text("100 of 100")
+    expect(more).to_be_hidden()
+    dashboard.open(f"#/audit?account={account}&region=us-east-1&resource={endpoints[7]}")
+    expect(findings).to_have_count(2)
+    expect(findings.first).to_have_attribute("data-resource", endpoints[7])
+    expect(dashboard.by("audit-filter-note")).to_contain_text(endpoints[7])
 
 
 def test_app_runner_services_show_status_operations_a_working_url_and_logs(dashboard, server, apprunner, account,

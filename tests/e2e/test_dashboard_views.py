@@ -203,6 +203,27 @@ def test_findings_of_a_broken_network(server, account, built):
     assert any(r["id"] == "endpoint-dns-name-off" for r in audit["rules"])
 
 
+def test_the_audit_in_pages_filtered_by_severity_rule_vpc_and_resource(server, account, built):
+    whole = ok(server, "audit", account=account)["findings"]
+    assert len(whole) >= 2
+    first = ok(server, "audit", account=account, offset=0, limit=1)
+    second = ok(server, "audit", account=account, offset=1, limit=1)
+    assert first["total"] == len(whole) and first["findings"] == whole[:1] and second["findings"] == whole[1:2]
+    assert sum(first["facets"]["severity"].values()) == len(whole)
+    assert first["summary"] == ok(server, "audit", account=account)["summary"]
+
+    high = ok(server, "audit", account=account, severity="high", rule="endpoint-dns-name-off")
+    assert [f["resource"] for f in high["findings"]] == [built.sts_endpoint] and high["total"] == 1
+    # resource=: the findings about it, and those naming it among their related resources
+    about = ok(server, "audit", account=account, resource=built.sts_endpoint)
+    assert about["total"] >= 1 and all(built.sts_endpoint in [f["resource"], *f["related"]] for f in about["findings"])
+    related = next((f for f in whole if f["related"] and f["related"][0] != f["resource"]), None)
+    if related is not None:
+        naming = ok(server, "audit", account=account, resource=related["related"][0])["findings"]
+        assert related in naming
+    assert ok(server, "audit", account=account, resource="sg-00000000000000000")["total"] == 0
+
+
 def test_a_fixed_network_loses_its_finding(server, account, ec2, built):
     ec2.modify_vpc_endpoint(VpcEndpointId=built.sts_endpoint, PrivateDnsEnabled=True)
     answer = ok(server, "vpc", account=account, vpc=built.net.vpc_id)
@@ -256,7 +277,7 @@ def test_the_page_and_its_assets(server):
         assert "default-src 'self'" in response.headers["content-security-policy"]
     assert '<script type="module" src="/_runnerlink/ui/app.js"></script>' in page
     assert "<script>" not in page  # no inline script: the CSP would refuse it
-    for name in ("app.js", "api.js", "dom.js", "network.js", "vpc-list.js", "live.js", "audit.js", "apps.js", "traffic.js",
+    for name in ("app.js", "api.js", "dom.js", "network.js", "virtual-list.js", "live.js", "audit.js", "apps.js", "traffic.js",
                  "style.css"):
         with urllib.request.urlopen(f"{server.url}/_runnerlink/ui/{name}", timeout=5) as response:
             assert response.status == 200 and response.read(), name

@@ -281,19 +281,32 @@ def policy_summary(endpoint: Endpoint, region: str) -> str:
 
 
 def audit(reader: Reader) -> dict:
-    """GET audit?account=&region=[&severity=&rule=&vpc=&offset=&limit=]: the region's audit, as `runnerlink audit
-    --format json` gives it; with any of the others, "findings" is that page of the matching ones (worst first) and
-    "total" says how many match ("summary" always counts them all)."""
+    """GET audit?account=&region=[&severity=&rule=&vpc=&resource=&offset=&limit=]: the region's audit, as `runnerlink
+    audit --format json` gives it; with any of the others, "findings" is that page of the matching ones (worst
+    first), "total" says how many match, and "facets" counts the findings of the vpc and resource asked by severity
+    (of the rule asked) and by rule (of the severity asked), for the dashboard's menus ("summary" counts them all).
+    resource= matches a finding about the resource or naming it among its related ones."""
     _, report = _audited(reader)
-    document = json_report.document(report)
-    wanted = {k: reader.query.get(k) for k in ("severity", "rule", "vpc") if reader.query.get(k)}
-    if wanted or reader.query.get("limit") or reader.query.get("offset"):
-        offset, limit = reader.integer("offset", 0), reader.integer("limit", 100, 1, MAX_PAGE)
-        fields = {"severity": "severity", "rule": "rule", "vpc": "vpc"}
-        matching = [f for f in document["findings"] if all(f.get(fields[k]) == v for k, v in wanted.items())]
-        document.update(findings=matching[offset:offset + limit], total=len(matching), offset=offset)
-    else:
-        document["total"] = len(document["findings"])
+    wanted = {k: reader.query.get(k) for k in ("severity", "rule", "vpc", "resource") if reader.query.get(k)}
+    if not (wanted or reader.query.get("limit") or reader.query.get("offset")):
+        document = json_report.document(report)
+        return {**document, "total": len(document["findings"]), "generation": reader.generation()}
+    offset, limit = reader.integer("offset", 0), reader.integer("limit", 100, 1, MAX_PAGE)
+    resource = wanted.get("resource")
+    scoped = [f for f in report.findings if ("vpc" not in wanted or f.vpc_id == wanted["vpc"])
+              and (resource is None or f.resource == resource or resource in f.related)]
+    facets: dict[str, dict[str, int]] = {"severity": {}, "rule": {}}
+    for finding in scoped:  # each menu counts what choosing one of its values would show, given the other menu
+        if wanted.get("rule", finding.rule) == finding.rule:
+            facets["severity"][finding.severity] = facets["severity"].get(finding.severity, 0) + 1
+        if wanted.get("severity", finding.severity) == finding.severity:
+            facets["rule"][finding.rule] = facets["rule"].get(finding.rule, 0) + 1
+    matching = [f for f in scoped if wanted.get("severity", f.severity) == f.severity
+                and wanted.get("rule", f.rule) == f.rule]
+    # Only the page is turned into JSON: the region's whole list is thousands of findings in a large account.
+    document = json_report.document(replace(report, findings=()))
+    document.update(summary=report.summary(), findings=[f.to_dict() for f in matching[offset:offset + limit]],
+                    total=len(matching), offset=offset, facets=facets)
     return {**document, "generation": reader.generation()}
 
 

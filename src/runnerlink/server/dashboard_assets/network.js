@@ -3,7 +3,7 @@
 // no node of their own (route tables, security groups, interfaces, workloads, connectors) also mark what uses them.
 
 import { h, clear, attr, errorBox } from "./dom.js";
-import { FixedRowList } from "./vpc-list.js";
+import { VirtualList } from "./virtual-list.js";
 import { refresher } from "./live.js";
 
 const PAGE = 200;
@@ -13,7 +13,9 @@ export function createView(app) {
   const search = h("input", { type: "search", id: "vpc-search", "data-testid": "vpc-search", "data-focus-first": true,
     placeholder: "id, name or CIDR", autocomplete: "off", spellcheck: "false" });
   const count = h("p", { class: "muted vpc-count", "data-testid": "vpc-count", "aria-live": "polite" });
-  const list = new FixedRowList({ rowHeight: ROW_HEIGHT, renderRow: vpcRow, className: "vpc-list", label: "VPCs" });
+  const list = new VirtualList({ rowHeight: ROW_HEIGHT, pageSize: PAGE, overscan: 6, label: "VPCs", className: "vpc-list",
+    keyOf: (vpc) => (vpc ? vpc.id : null), fetchPage: (offset, limit) => fetchVpcs(offset, limit),
+    renderRow: (vpc) => vpcRow(vpc), onOpen: (vpc) => select(vpc.id) });
   const title = h("div", { class: "vpc-title" });
   const diagram = h("div", { class: "diagram", "data-testid": "diagram" });
   const fit = h("button", { type: "button", class: "small", "aria-pressed": "true", "data-testid": "diagram-fit",
@@ -29,99 +31,72 @@ export function createView(app) {
     detail);
 
   const state = {
-    visible: false, stale: false, account: null, region: null, q: "", total: 0, pages: new Map(), listToken: 0,
+    visible: false, stale: false, account: null, region: null, q: "", total: 0, firstPage: null,
     vpc: null, data: null, highlight: [], detailToken: 0, generation: null,
   };
 
   // --- the VPC list ---------------------------------------------------------------------------------------------
-  function rowAt(index) {
-    const page = state.pages.get(Math.floor(index / PAGE));
-    return Array.isArray(page) ? page[index % PAGE] : null;
-  }
-
-  function vpcRow(index) {
-    const vpc = rowAt(index);
-    if (!vpc) {
-      loadPage(Math.floor(index / PAGE));
-      return h("div", { role: "listitem", class: "vpc-row" }, h("span", { class: "vpc-item placeholder" }, "…"));
-    }
-    const selected = vpc.id === state.vpc;
-    const button = h("button", {
-      type: "button", class: "vpc-item", "data-testid": "vpc-item", "data-vpc": vpc.id,
-      "aria-current": selected ? "true" : null,
-      onclick: () => select(vpc.id),
-      onkeydown: (event) => {
-        if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-          event.preventDefault();
-          list.focusIndex(index + (event.key === "ArrowDown" ? 1 : -1));
-        }
-      },
-    },
-    h("span", { class: "vpc-name" }, vpc.name || vpc.id, vpc.isDefault ? h("span", { class: "tag" }, "default") : null),
-    h("span", { class: "vpc-meta" }, vpc.name ? `${vpc.id} · ` : "", vpc.cidrs.join(", "),
-      ` · ${vpc.subnets} subnet${vpc.subnets === 1 ? "" : "s"} · ${vpc.endpoints} endpoint${vpc.endpoints === 1 ? "" : "s"}`));
-    return h("div", { role: "listitem", class: "vpc-row" }, button);
-  }
-
-  async function loadPage(number, token = state.listToken) {
-    if (state.pages.has(number)) return state.pages.get(number);
-    const request = app.api("ui/api/vpcs", { account: state.account, region: state.region, q: state.q,
-      offset: number * PAGE, limit: PAGE }).then((answer) => {
-      if (token !== state.listToken) return null;
-      state.pages.set(number, answer.vpcs);
-      if (answer.total !== state.total) {
-        state.total = answer.total;
-        list.setTotal(answer.total);
-      } else {
-        list.refresh();
-      }
+  // A VirtualList of the server's pages (ui/api/vpcs pages and searches): 10,000 VPCs cost what 20 do.
+  async function fetchVpcs(offset, limit) {
+    const asked = { account: state.account, region: state.region, q: state.q };
+    const answer = await app.api("ui/api/vpcs", { ...asked, offset, limit });
+    if (asked.account === state.account && asked.region === state.region && asked.q === state.q) {
+      state.total = answer.total;
+      if (offset === 0) state.firstPage = answer.vpcs;
       count.textContent = countText(answer.total);
-      return answer.vpcs;
-    }).catch((error) => {
-      if (token === state.listToken) {
-        state.pages.delete(number);
-        count.textContent = `VPCs could not be read: ${error.message}`;
-      }
-      return null;
-    });
-    state.pages.set(number, request);
-    return request;
+    }
+    return { total: answer.total, items: answer.vpcs };
   }
+
+  function vpcRow(vpc) {
+    if (!vpc) return h("div", { class: "vpc-item placeholder", "aria-label": "loading" }, "…");
+    return h("div", { class: "vpc-item", "data-testid": "vpc-item", "data-vpc": vpc.id, title: vpc.id },
+      h("span", { class: "vpc-name" }, vpc.name || vpc.id, vpc.isDefault ? h("span", { class: "tag" }, "default") : null),
+      h("span", { class: "vpc-meta" }, vpc.name ? `${vpc.id} · ` : "", vpc.cidrs.join(", "),
+        ` · ${vpc.subnets} subnet${vpc.subnets === 1 ? "" : "s"} · ${vpc.endpoints} endpoint${vpc.endpoints === 1 ? "" : "s"}`));
+  }
+
+  list.element.addEventListener("loaderror", (event) => {
+    count.textContent = `VPCs could not be read: ${event.detail?.message || event.detail}`;
+  });
 
   function countText(total) {
     if (state.q) return `${total} VPC${total === 1 ? "" : "s"} match “${state.q}”`;
     return `${total} VPC${total === 1 ? "" : "s"} in ${state.account} · ${state.region}`;
   }
 
-  /** Read the list again (a new scope, a new search, or the store changed); keeps the scroll position. */
+  /** Read the list again: from the top (a new scope or search), or the rows in view (the store changed). */
   async function reloadList({ keepScroll = true } = {}) {
-    state.listToken += 1;
-    const token = state.listToken;
-    const wanted = keepScroll ? [...new Set([0, ...[...state.pages.keys()]])] : [0];
-    state.pages = new Map();
-    if (!keepScroll) list.element.scrollTop = 0;
-    await Promise.all(wanted.map((n) => loadPage(n, token)));
-    if (token !== state.listToken) return;
-    if (state.total === 0) {
-      list.setTotal(0);
-      count.textContent = countText(0);
+    if (keepScroll) await list.refresh();
+    else {
+      state.firstPage = null;
+      await list.reset();
     }
+    if (state.total === 0) count.textContent = countText(0);
   }
 
   let searchTimer = null;
+  let searching = null; // the reload of the search typed last, until it answered
+  function applySearch() {
+    clearTimeout(searchTimer);
+    searchTimer = null;
+    state.q = search.value.trim();
+    searching = reloadList({ keepScroll: false });
+    return searching;
+  }
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => {
-      state.q = search.value.trim();
-      reloadList({ keepScroll: false });
-    }, 150);
+    searchTimer = setTimeout(applySearch, 150);
   });
-  search.addEventListener("keydown", (event) => {
+  search.addEventListener("keydown", async (event) => {
     if (event.key === "ArrowDown") {
       event.preventDefault();
       list.focusIndex(0);
     } else if (event.key === "Enter") {
-      const first = rowAt(0);
+      event.preventDefault();
+      if (searchTimer !== null || search.value.trim() !== state.q) await applySearch();
+      else await searching;
+      const first = list.item(0);
       if (first) select(first.id);
     }
   });
@@ -231,25 +206,50 @@ export function createView(app) {
   });
 
   // --- highlight ------------------------------------------------------------------------------------------------
-  /** What marking ids means: each id's own node and row, and for ids without a diagram node, what uses them. */
+  /**
+   * What marking ids means: each id's own node and row, and for ids without a diagram node, what uses them (an
+   * interface: its subnet and its endpoint). Ids that are not shown: `missing` (not in this VPC) or `gone` (a
+   * workload no longer placed anywhere: `runnerlink exec` removes its workload when the command ends).
+   */
   function expand(ids) {
     const data = state.data;
     const marked = new Set();
+    const found = [];
     const missing = [];
-    if (!data) return { marked, missing };
+    const gone = [];
+    if (!data) return { marked, found, missing, gone };
     const topology = data.model.topology;
     const model = data.model;
     const hasNode = (id) => diagram.querySelector(nodeSelector(id)) !== null;
     const hasRow = (id) => resources.querySelector(`[data-resource-id=${attr(id)}]`) !== null;
     const subnetIds = new Set(data.subnets.map((s) => s.id));
     for (const id of ids) {
-      const known = hasNode(id) || hasRow(id);
-      if (!known) {
-        missing.push(id);
+      const node = hasNode(id);
+      if (node || hasRow(id)) {
+        marked.add(id);
+        found.push(id);
+        if (!node) markUsers(id);
         continue;
       }
-      marked.add(id);
-      if (hasNode(id)) continue;
+      // Not drawn nor listed: an interface, or a workload, of this VPC still shows through what holds it.
+      const eni = id.startsWith("eni-") ? topology.interfaces[id] : null;
+      const placement = model.placements.find((p) => p.id === id);
+      if (eni && subnetIds.has(eni.subnet_id)) {
+        found.push(id);
+        markUsers(id);
+      } else if (placement && subnetIds.has(placement.subnet_id)) {
+        found.push(id);
+        marked.add(placement.subnet_id);
+      } else if (id.startsWith("wl-") && !placement) {
+        gone.push(id);
+      } else {
+        missing.push(id);
+      }
+    }
+    return { marked, found, missing, gone };
+
+    /** Mark what shows an id that has no diagram node of its own. */
+    function markUsers(id) {
       if (id.startsWith("rtb-")) {
         for (const subnet of data.subnets) if (subnet.route_table_id === id) marked.add(subnet.id);
         for (const route of topology.route_tables[id]?.routes || []) {
@@ -274,9 +274,9 @@ export function createView(app) {
         }
       } else if (id.startsWith("eni-")) {
         const eni = topology.interfaces[id];
-        if (eni) marked.add(eni.subnet_id);
+        if (eni && subnetIds.has(eni.subnet_id)) marked.add(eni.subnet_id);
         for (const endpoint of Object.values(topology.endpoints)) {
-          if (endpoint.interface_ids.includes(id)) marked.add(endpoint.id);
+          if (endpoint.vpc_id === data.vpc && endpoint.interface_ids.includes(id)) marked.add(endpoint.id);
         }
       } else if (model.connectors[id]) {
         for (const subnet of model.connectors[id].subnet_ids) if (subnetIds.has(subnet)) marked.add(subnet);
@@ -288,12 +288,11 @@ export function createView(app) {
         if (placement) marked.add(placement.subnet_id);
       }
     }
-    return { marked, missing };
   }
 
   function applyHighlight(ids, { scroll = true, scrollTo = "diagram" } = {}) {
     for (const old of element.querySelectorAll(".highlight")) old.classList.remove("highlight");
-    const { marked, missing } = expand(ids);
+    const { marked, found, missing, gone } = expand(ids);
     const nodes = [];
     const rows = [];
     for (const id of marked) {
@@ -309,8 +308,9 @@ export function createView(app) {
     if (ids.length) {
       notice.hidden = false;
       notice.replaceChildren(
-        `Highlighted: ${ids.join(", ")}`,
-        missing.length ? ` (not in this VPC: ${missing.join(", ")})` : "",
+        found.length ? `Highlighted: ${found.join(", ")}` : "Nothing to highlight in this VPC",
+        missing.length ? ` · not in this VPC: ${missing.join(", ")}` : "",
+        gone.length ? ` · no longer exists: ${gone.join(", ")}` : "",
         " ",
         h("button", { type: "button", class: "small", onclick: () => highlight([]) }, "Clear"));
     } else {
@@ -494,7 +494,7 @@ export function createView(app) {
       }
     }
     state.vpc = params.vpc || null;
-    list.refresh();
+    list.select(state.vpc);
     if (vpcChanged || scopeChanged || state.stale || !state.data) {
       state.stale = false;
       await loadDetail();
@@ -505,7 +505,8 @@ export function createView(app) {
   }
 
   async function firstVpc() {
-    const page = await loadPage(0);
+    if (!state.firstPage) await list.reset();
+    const page = state.firstPage;
     if (!page || !page.length) return null;
     return (page.find((v) => !v.isDefault) || page[0]).id;
   }

@@ -1,17 +1,20 @@
 // A virtualised list of fixed-height rows: only the rows in view (and `overscan` around them) are in the DOM, and
-// items are fetched a page at a time through a callback, so 100,000 items cost what 50 do. One row holds a roving
-// focus (tabindex 0, the others -1): Up/Down, PageUp/PageDown, Home/End move it, Enter or a click opens the row.
-// ARIA: the list is a listbox, each row an option with its position in the set.
+// items are fetched a page at a time through a callback, so 100,000 items cost what 50 do. One row is the list's
+// only Tab stop (tabindex 0, the others -1: the last focused, else the first in view): Up/Down, PageUp/PageDown,
+// Home/End move it, Enter or a click opens the row. ARIA: the list is a listbox, each row an option with its position
+// in the set; the selected item (by its key) is aria-selected. Used by the traffic view (newest first, reset and
+// prepend) and the network view's VPC list (refresh: the same pages read again, unchanged rows kept).
 
 const KEEP_ITEMS = 5000; // items kept around the view; farther ones are fetched again when scrolled back to
 
 export class VirtualList {
   /**
    * fetchPage(offset, limit) → Promise<{total, items}>; renderRow(item, index) → Element (null item: not loaded);
-   * onOpen(item, index) when a row is opened; onScroll() after the list scrolled.
+   * onOpen(item, index) when a row is opened; onScroll() after the list scrolled; keyOf(item) → the string that
+   * select() names (default: a traffic entry's seq).
    */
   constructor({ fetchPage, renderRow, onOpen = () => {}, onScroll = () => {}, rowHeight = 32, overscan = 10,
-    pageSize = 100, label = "", className = "", testid = "" }) {
+    pageSize = 100, label = "", className = "", testid = "", keyOf = null }) {
     Object.assign(this, { fetchPage, renderRow, onOpen, onScroll, rowHeight, overscan, pageSize });
     this.total = 0;
     this.items = new Map(); // index → item
@@ -19,7 +22,8 @@ export class VirtualList {
     this.rows = new Map(); // index → row element in the DOM
     this.focus = 0; // the roving focus's index
     this.selected = null; // a key (item → string) of the opened item, for aria-selected
-    this.keyOf = (item) => (item && item.seq !== undefined ? String(item.seq) : null);
+    this.keyOf = keyOf || ((item) => (item && item.seq !== undefined ? String(item.seq) : null));
+    this.changed = new Set(); // indexes whose item a refresh replaced with a different one: their rows are redrawn
     this.generation = 0; // bumped by reset(): answers to older fetches are dropped
     this.element = document.createElement("div");
     this.element.className = `virtual-list ${className}`.trim();
@@ -45,7 +49,10 @@ export class VirtualList {
     });
     this.element.addEventListener("focusin", (event) => {
       const row = event.target.closest("[data-index]");
-      if (row) this.focus = Number(row.dataset.index);
+      if (row) {
+        this.focus = Number(row.dataset.index);
+        this.updateTabStops();
+      }
     });
     if (window.ResizeObserver) new ResizeObserver(() => this.schedule()).observe(this.element);
   }
@@ -76,10 +83,27 @@ export class VirtualList {
     this.render();
   }
 
+  /**
+   * Read the pages in view again (the items may have changed: a store write), keeping the scroll position and
+   * focus. Rows whose item is unchanged stay in the DOM as they are; changed ones are drawn anew when it answers.
+   */
+  async refresh() {
+    this.generation += 1;
+    this.loading.clear();
+    const [first, last] = this.range();
+    const pages = new Set([Math.floor(Math.max(0, first) / this.pageSize)]);
+    for (let page = Math.floor(first / this.pageSize); page <= Math.floor(last / this.pageSize); page++) pages.add(page);
+    // Items of other pages would be stale: dropped, read again when scrolled to. The ones in view show till replaced.
+    for (const index of [...this.items.keys()]) if (!pages.has(Math.floor(index / this.pageSize))) this.items.delete(index);
+    await Promise.all([...pages].map((page) => this.load(page)));
+  }
+
   setTotal(total) {
     this.total = total;
     this.spacer.style.height = `${total * this.rowHeight}px`;
     if (this.focus >= total) this.focus = Math.max(0, total - 1);
+    for (const index of [...this.items.keys()]) if (index >= total) this.items.delete(index);
+    for (const row of this.rows.values()) row.setAttribute("aria-setsize", String(total));
   }
 
   atTop() {
@@ -90,15 +114,21 @@ export class VirtualList {
     return this.items.get(index);
   }
 
+  /** Mark the item with this key (null: none) selected; while focus is elsewhere its row becomes the Tab stop. */
   select(key) {
     this.selected = key;
-    for (const [index, row] of this.rows) this.mark(row, this.keyOf(this.items.get(index)) === key);
+    const focusInside = this.element.contains(document.activeElement);
+    for (const [index, row] of this.rows) {
+      const selected = key !== null && this.keyOf(this.items.get(index)) === key;
+      this.mark(row, selected);
+      if (selected && !focusInside) this.focus = index;
+    }
+    this.updateTabStops();
   }
 
   mark(row, selected) {
     row.setAttribute("aria-selected", String(selected));
-    row.classList.toggle("selected", selected);
-    row.style.background = selected ? "var(--highlight-bg, #fef9c3)" : "";
+    row.classList.toggle("selected", selected); // style.css: .virtual-list .selected
   }
 
   // --- fetching ----------------------------------------------------------------------------------------------------
@@ -108,7 +138,12 @@ export class VirtualList {
     const promise = this.fetchPage(page * this.pageSize, this.pageSize).then((answer) => {
       if (generation !== this.generation) return;
       if (page === 0 || answer.total !== this.total) this.setTotal(answer.total);
-      answer.items.forEach((item, i) => this.items.set(page * this.pageSize + i, item));
+      answer.items.forEach((item, i) => {
+        const index = page * this.pageSize + i;
+        const old = this.items.get(index);
+        if (old !== undefined && JSON.stringify(old) !== JSON.stringify(item)) this.changed.add(index);
+        this.items.set(index, item);
+      });
       this.forgetFar();
       this.schedule(true);
     }).catch((error) => {
@@ -160,13 +195,15 @@ export class VirtualList {
     this.refreshLoaded = false;
     const hadFocus = this.element.contains(document.activeElement) && document.activeElement !== this.element;
     for (const [index, row] of this.rows) {
-      const stale = refresh && row.dataset.loaded === "false" && this.items.has(index);
+      const stale = (refresh && row.dataset.loaded === "false" && this.items.has(index)) || this.changed.has(index);
       if (index < first || index > last || stale) {
-        if (row.contains(document.activeElement) && !stale) continue; // the focused row stays until focus moves
+        // The focused row stays until focus moves (unless it is redrawn, or gone: focus then moves to its successor).
+        if (row.contains(document.activeElement) && !stale && index < this.total) continue;
         row.remove();
         this.rows.delete(index);
       }
     }
+    this.changed.clear();
     for (let page = Math.floor(first / this.pageSize); page <= Math.floor(last / this.pageSize); page++) {
       if (last >= 0 && !this.items.has(Math.max(first, page * this.pageSize))) this.load(page);
     }
@@ -180,17 +217,28 @@ export class VirtualList {
       row.setAttribute("aria-posinset", String(index + 1));
       row.setAttribute("aria-setsize", String(this.total));
       this.mark(row, item !== undefined && this.keyOf(item) === this.selected);
-      row.tabIndex = index === this.focus ? 0 : -1;
+      row.tabIndex = -1;
       Object.assign(row.style, { position: "absolute", left: "0", right: "0", top: `${index * this.rowHeight}px`,
         height: `${this.rowHeight}px`, boxSizing: "border-box" });
       this.rows.set(index, row);
       this.element.append(row);
     }
     if (hadFocus && !this.element.contains(document.activeElement)) this.rows.get(this.focus)?.focus({ preventScroll: true });
-    if (!this.rows.has(this.focus) && this.rows.size) {
-      // The roving focus scrolled away: the first row in view takes the tab stop.
-      const firstShown = Math.max(first, Math.min(last, this.focus));
-      this.rows.get(firstShown) && (this.rows.get(firstShown).tabIndex = 0);
+    this.updateTabStops();
+  }
+
+  /** Exactly one row is a Tab stop: the roving focus's, or when that scrolled away the first row in view. */
+  updateTabStops() {
+    let stop = this.rows.has(this.focus) ? this.focus : null;
+    if (stop === null && this.rows.size) {
+      const top = Math.floor(this.element.scrollTop / this.rowHeight);
+      const shown = [...this.rows.keys()];
+      stop = Math.min(...shown.filter((index) => index >= top), Infinity);
+      if (stop === Infinity) stop = Math.max(...shown);
+    }
+    for (const [index, row] of this.rows) {
+      const tabIndex = index === stop ? 0 : -1;
+      if (row.tabIndex !== tabIndex) row.tabIndex = tabIndex;
     }
   }
 
@@ -216,15 +264,10 @@ export class VirtualList {
   }
 
   focusIndex(index) {
-    const previous = this.rows.get(this.focus);
-    if (previous) previous.tabIndex = -1;
-    this.focus = index;
-    this.scrollToIndex(index);
-    const row = this.rows.get(index);
-    if (row) {
-      row.tabIndex = 0;
-      row.focus({ preventScroll: true });
-    }
+    if (!this.total) return;
+    this.focus = Math.max(0, Math.min(this.total - 1, index));
+    this.scrollToIndex(this.focus);
+    this.rows.get(this.focus)?.focus({ preventScroll: true });
   }
 
   /** Scroll so that row `index` is in view; renders at once (the row exists when this returns). */
@@ -240,7 +283,7 @@ export class VirtualList {
     const item = this.items.get(index);
     if (item === undefined) return;
     this.focus = index;
-    for (const [i, row] of this.rows) row.tabIndex = i === index ? 0 : -1;
+    this.updateTabStops();
     this.onOpen(item, index);
   }
 }
