@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import math
 import sys
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _encode_string  # json.dumps(str, ensure_ascii=False)'s encoder
 from typing import Any, Iterable
+
+import orjson
 
 from runnerlink.policy.validate_types import POLICY_TYPES
 
@@ -110,38 +115,89 @@ def _validate(text: str, args: argparse.Namespace) -> int:
 
 # --- simulate ----------------------------------------------------------------------------------------------------
 
+_FLUSH_EVERY = 1000  # result lines written per write(): progress shows on a long run, without a flush per case
+
+
 def _simulate(text: str) -> int:
+    # The cases become millions of small objects: the cyclic collector, run again and again while they are built,
+    # would cost more than parsing them. Off while parsing; then they are frozen out of its sight.
+    gc.disable()
     try:
-        cases = parse_cases(text)
+        reader = _Reader()
+        cases = reader.parse_cases(text)
     except CaseError as error:
         print(f"cannot read the cases: {error}", file=sys.stderr)
         return 2
+    finally:
+        gc.freeze()
+        gc.enable()
     all_valid = True
+    cache = PolicyCache(exact_keys=not reader.non_finite)
+    out: list[str] = []
+    write = sys.stdout.write
     for position, case in enumerate(cases, start=1):
-        result = run_case(case, position)
+        result = _outcome(case, position, cache)
         all_valid &= "error" not in result
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        out.append(result_line(result))
+        if len(out) >= _FLUSH_EVERY:
+            write("".join(out))
+            out.clear()
+    write("".join(out))
+    sys.stdout.flush()
     return 0 if all_valid else 1
+
+
+class _Reader:
+    """json.loads that notes whether the input held a non-finite number (NaN, Infinity, 1e400): orjson, which keys
+    the policy cache, writes those as null."""
+
+    def __init__(self) -> None:
+        self.non_finite = False
+        self._decoder = json.JSONDecoder(parse_float=self._float, parse_constant=self._constant)
+
+    def _float(self, text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            self.non_finite = True
+        return value
+
+    def _constant(self, name: str) -> float:
+        self.non_finite = True
+        return float(name)  # "NaN", "Infinity", "-Infinity", as json.loads gives them
+
+    def loads(self, text: str) -> Any:
+        return self._decoder.decode(text)
+
+    def parse_cases(self, text: str) -> list[Any]:
+        """The cases of an input: one case, an array, {"cases": [...]}, or JSON lines (a bad line becomes an
+        error)."""
+        try:
+            data = self.loads(text)
+        except ValueError as whole_error:
+            lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+            if not lines:
+                raise CaseError("no cases") from None
+            try:
+                self.loads(lines[0][1])
+            except ValueError:
+                raise CaseError(f"not JSON: {whole_error}") from None
+            return [self._line(line, number) for number, line in lines]
+        if isinstance(data, dict) and "cases" in data and "request" not in data:
+            data = data["cases"]
+            if not isinstance(data, list):
+                raise CaseError('"cases" must be a list')
+        return data if isinstance(data, list) else [data]
+
+    def _line(self, line: str, number: int) -> Any:
+        try:
+            return self.loads(line)
+        except ValueError as error:
+            return _BadLine(f"line {number} is not JSON: {error}")
 
 
 def parse_cases(text: str) -> list[Any]:
     """The cases of an input: one case, an array, {"cases": [...]}, or JSON lines (a bad line becomes an error)."""
-    try:
-        data = json.loads(text)
-    except ValueError as whole_error:
-        lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-        if not lines:
-            raise CaseError("no cases") from None
-        try:
-            json.loads(lines[0][1])
-        except ValueError:
-            raise CaseError(f"not JSON: {whole_error}") from None
-        return [_json_line(line, number) for number, line in lines]
-    if isinstance(data, dict) and "cases" in data and "request" not in data:
-        data = data["cases"]
-        if not isinstance(data, list):
-            raise CaseError('"cases" must be a list')
-    return data if isinstance(data, list) else [data]
+    return _Reader().parse_cases(text)
 
 
 @dataclass
@@ -149,25 +205,82 @@ class _BadLine:
     message: str
 
 
-def _json_line(line: str, number: int) -> Any:
-    try:
-        return json.loads(line)
-    except ValueError as error:
-        return _BadLine(f"line {number} is not JSON: {error}")
+class PolicyCache:
+    """Compiled policies of a run, by (policy type, name, document): a batch repeats a few documents over many
+    cases, and compiling (validation included) costs far more than deciding. A document that doesn't compile keeps
+    its error message, so it fails alike every time."""
+
+    LIMIT = 8192  # entries; a run with more distinct policies starts over rather than growing without bound
+
+    def __init__(self, exact_keys: bool = True) -> None:
+        self._entries: dict[tuple[str, str, Any], Any] = {}
+        self._exact = exact_keys  # False: documents may hold NaN or infinities, which orjson writes as null
+
+    def compile(self, document: dict | str, policy_type: str, name: str) -> Any:
+        """compile_policy(document, policy_type, name), or CaseError with its message."""
+        try:
+            key = (policy_type, name, document if isinstance(document, str) else
+                   orjson.dumps(document) if self._exact else json.dumps(document))
+        except (TypeError, ValueError):  # a value orjson cannot write (an integer beyond 64 bits): not cached
+            return _compile_document(document, policy_type, name)
+        got = self._entries.get(key)
+        if got is None:
+            try:
+                got = _compile_document(document, policy_type, name)
+            except CaseError as error:
+                got = error
+            if len(self._entries) >= self.LIMIT:
+                self._entries.clear()
+            self._entries[key] = got
+        if isinstance(got, CaseError):
+            raise CaseError(str(got))
+        return got
 
 
-def run_case(case: Any, position: int) -> dict[str, Any]:
+def run_case(case: Any, position: int, cache: PolicyCache | None = None) -> dict[str, Any]:
     """The JSON result of one case: the decision and its explanation, or an error."""
+    return json.loads(result_line(_outcome(case, position, cache or PolicyCache())))
+
+
+def _outcome(case: Any, position: int, cache: PolicyCache) -> dict[str, Any]:
+    """run_case's result, with the matched statements as MatchedStatement objects (result_line writes them)."""
     case_id = case.get("id", position) if isinstance(case, dict) else position
     try:
         if isinstance(case, _BadLine):
             raise CaseError(case.message)
-        return {"id": case_id, **_decide(case)}
+        return {"id": case_id, **_decide(case, cache)}
     except CaseError as error:
         return {"id": case_id, "error": str(error)}
 
 
-def _decide(case: Any) -> dict[str, Any]:
+_STATEMENT_JSON: dict[Any, str] = {}
+
+
+def result_line(result: dict[str, Any]) -> str:
+    """The output line of a result of `_outcome`: what `json.dumps(..., ensure_ascii=False)` writes of its JSON
+    form, byte for byte, and a newline. A decision's line is assembled from pieces (each matched statement is
+    serialized once)."""
+    matched = result.get("matchedStatements")
+    if matched is None:
+        return json.dumps(result, ensure_ascii=False) + "\n"
+    pieces = []
+    for m in matched:
+        piece = _STATEMENT_JSON.get(m)
+        if piece is None:
+            piece = json.dumps({"policyType": m.policy_type, "policy": m.policy, "sid": m.sid, "index": m.index,
+                                "effect": m.effect}, ensure_ascii=False)
+            if len(_STATEMENT_JSON) >= PolicyCache.LIMIT:
+                _STATEMENT_JSON.clear()
+            _STATEMENT_JSON[m] = piece
+        pieces.append(piece)
+    case_id = result["id"]
+    id_json = _encode_string(case_id) if type(case_id) is str else json.dumps(case_id, ensure_ascii=False)
+    blocked = ", ".join(f'"{kind}"' for kind in result["blockedBy"])  # policy kinds: plain ASCII words
+    return (f'{{"id": {id_json}, "decision": "{result["decision"]}", "matchedStatements": [{", ".join(pieces)}], '
+            f'"blockedBy": [{blocked}]}}\n')
+
+
+def _decide(case: Any, cache: PolicyCache) -> dict[str, Any]:
     from runnerlink.policy import evaluate
 
     if not isinstance(case, dict):
@@ -176,14 +289,9 @@ def _decide(case: Any) -> dict[str, Any]:
     if unknown:
         raise CaseError(f"unknown case key(s): {', '.join(unknown)} (expected {', '.join(sorted(CASE_KEYS))})")
     request = _request(case.get("request"))
-    decision = evaluate(request, **_policies(case))
-    return {
-        "decision": decision.decision,
-        "matchedStatements": [
-            {"policyType": m.policy_type, "policy": m.policy, "sid": m.sid, "index": m.index, "effect": m.effect}
-            for m in decision.matched],
-        "blockedBy": list(decision.blocked_by),
-    }
+    decision = evaluate(request, **_policies(case, cache))
+    return {"decision": decision.decision, "matchedStatements": decision.matched,
+            "blockedBy": decision.blocked_by}
 
 
 def _request(raw: Any) -> Any:
@@ -212,7 +320,7 @@ def _request(raw: Any) -> Any:
         raise CaseError(f"request: {error}") from None
 
 
-def _policies(case: dict) -> dict[str, Any]:
+def _policies(case: dict, cache: PolicyCache) -> dict[str, Any]:
     """The compiled policies of a case, as `evaluate`'s keyword arguments."""
     policies: dict[str, Any] = {}
     if case.get("resourcePolicy") is not None and case.get("trustPolicy") is not None:
@@ -221,11 +329,12 @@ def _policies(case: dict) -> dict[str, Any]:
         policies["resource_required"] = True
     for key, (policy_type, argument) in SINGLE.items():
         if case.get(key) is not None:
-            policies[argument] = _compile(case[key], policy_type, key)
+            policies[argument] = _compile(case[key], policy_type, key, cache)
     for key, (policy_type, argument) in LISTS.items():
-        policies[argument] = [_compile(entry, policy_type, f"{key}[{i}]") for i, entry in enumerate(_list(case, key))]
+        policies[argument] = [_compile(entry, policy_type, f"{key}[{i}]", cache)
+                              for i, entry in enumerate(_list(case, key))]
     for key, (policy_type, argument) in LEVELS.items():
-        policies[argument] = [[_compile(entry, policy_type, location) for entry, location in level]
+        policies[argument] = [[_compile(entry, policy_type, location, cache) for entry, location in level]
                               for level in _levels(case, key)]
     return policies
 
@@ -257,9 +366,7 @@ def _levels(case: dict, key: str) -> Iterable[list[tuple[Any, str]]]:
     return levels
 
 
-def _compile(entry: Any, policy_type: str, location: str) -> Any:
-    from runnerlink.policy import PolicyError, compile_policy
-
+def _compile(entry: Any, policy_type: str, location: str, cache: PolicyCache) -> Any:
     name, document = location, entry
     if isinstance(entry, dict) and "policy" in entry and "Statement" not in entry:
         name, document = entry.get("name") or location, entry["policy"]
@@ -267,6 +374,12 @@ def _compile(entry: Any, policy_type: str, location: str) -> Any:
             raise CaseError(f"{location}: name must be a string")
     if not isinstance(document, (dict, str)):
         raise CaseError(f"{location}: a policy must be a JSON object (or a JSON string holding one)")
+    return cache.compile(document, policy_type, name)
+
+
+def _compile_document(document: dict | str, policy_type: str, name: str) -> Any:
+    from runnerlink.policy import PolicyError, compile_policy
+
     try:
         return compile_policy(document, policy_type, name)
     except PolicyError as error:
