@@ -15,6 +15,7 @@ from typing import Any
 from .variables import LITERAL, VAR, Template, lookup, parse_template
 
 _SEGMENT_STAR = "[^:]*"
+_RESOLVED_LIMIT = 256
 _SEGMENT_Q = "[^:]"
 
 
@@ -57,25 +58,33 @@ def arn_regex(tpl: Template, ctx: Mapping[str, Any] | None, fold_prefix: bool) -
 
 
 class ArnPattern:
-    """One ARN pattern, pre-compiled unless it holds variables."""
+    """One ARN pattern, pre-compiled unless it holds variables; then compiled per distinct set of variable values
+    (a few callers, many requests), up to _RESOLVED_LIMIT of them."""
 
-    __slots__ = ("tpl", "fold", "regex", "any")
+    __slots__ = ("tpl", "fold", "regex", "any", "_vars", "_resolved")
 
     def __init__(self, tpl: Template, fold_prefix: bool) -> None:
         self.tpl = tpl
         self.fold = fold_prefix
         self.any = tpl.text == "*" and not tpl.has_vars
         self.regex = None if tpl.has_vars else re.compile(arn_regex(tpl, None, fold_prefix), re.DOTALL)
+        self._vars = tuple(value for kind, value in tpl.parts if kind == VAR)
+        self._resolved: dict[tuple, re.Pattern[str]] = {}
 
     def matches(self, value: str, ctx: Mapping[str, Any]) -> bool:
         if self.any:
             return True
         regex = self.regex
         if regex is None:
-            src = arn_regex(self.tpl, ctx, self.fold)
-            if src is None:
-                return False
-            regex = re.compile(src, re.DOTALL)
+            values = tuple(lookup(ctx, ref) for ref in self._vars)
+            regex = self._resolved.get(values)
+            if regex is None:
+                if None in values:  # a variable without a value matches nothing
+                    return False
+                regex = re.compile(arn_regex(self.tpl, ctx, self.fold), re.DOTALL)
+                if len(self._resolved) >= _RESOLVED_LIMIT:
+                    self._resolved.clear()
+                self._resolved[values] = regex
         return regex.fullmatch(value) is not None
 
 

@@ -29,6 +29,19 @@ def test_username_in_resource():
     assert decide(HOME, s3("arn:aws:s3:::home/bob/notes.txt")) == "implicitDeny"
 
 
+def test_one_compiled_policy_judges_each_callers_values():
+    # A pattern with variables is compiled per distinct set of values and reused: requests of different callers,
+    # interleaved, must each be judged with their own values (and a caller without the key never matches).
+    policy = compile_policy({"Version": "2012-10-17", "Statement": [HOME]}, "identity")
+    bob = f"arn:aws:iam::{A}:user/bob"
+    for _ in range(3):
+        for principal, resource, expected in ((ALICE, "home/alice/a", "allowed"), (bob, "home/alice/a", "implicitDeny"),
+                                              (bob, "home/bob/b", "allowed"), (SESSION, "home//x", "implicitDeny"),
+                                              (ALICE, "home/bob/b", "implicitDeny")):
+            request = s3(f"arn:aws:s3:::{resource}", principal)
+            assert evaluate(request, identity=[policy]).decision == expected, (principal, resource)
+
+
 def test_missing_variable_in_resource_matches_nothing():
     # aws:username is absent for assumed-role sessions: the entry matches nothing.
     assert decide(HOME, s3("arn:aws:s3:::home/${aws:username}/x", SESSION)) == "implicitDeny"
