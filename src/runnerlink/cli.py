@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 
-from runnerlink import __version__, cli_apps, cli_audit, cli_log, cli_network, cli_policy, cli_workloads
+from runnerlink import __version__
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
 from runnerlink.runtime.sources import MappingError, SourceMap
 
 
+# The modules adding commands, with their commands, in the order `runnerlink --help` lists them. A run of one of
+# these commands imports that module only: `policy simulate` loads neither the audit engine nor an HTTP client.
+COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("runnerlink.cli_policy", ("policy",)),
+    ("runnerlink.cli_network", ("resolve", "trace")),
+    ("runnerlink.cli_workloads", ("exec", "env", "workloads")),
+    ("runnerlink.cli_log", ("log",)),
+    ("runnerlink.cli_apps", ("services", "logs")),
+    ("runnerlink.cli_audit", ("audit",)),
+)
+
+
+def _command_modules(argv: list[str]) -> list[str]:
+    """The command modules a parser for `argv` needs: the one of the command when argv starts with it (the
+    command's own parser answers everything after it), else all of them (help, --version, a mistyped command)."""
+    first = argv[0] if argv else ""
+    for module, names in COMMAND_MODULES:
+        if first in names:
+            return [module]
+    return [module for module, _ in COMMAND_MODULES]
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
     parser = argparse.ArgumentParser(prog="runnerlink", description="Local AWS App Runner and private networking.")
     parser.add_argument("--version", action="version", version=f"runnerlink {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -61,26 +84,14 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("domain", help="the custom domain name")
         command.add_argument("--endpoint-url", default=None, help="runnerlink's URL (default from RUNNERLINK_*)")
 
-    cli_policy.add_parser(commands)
-    cli_network.add_parser(commands)
-    cli_workloads.add_parser(commands)
-    cli_log.add_parser(commands)
-    cli_apps.add_parser(commands)
-    cli_audit.add_parser(commands)
+    modules = {name: importlib.import_module(name) for name in _command_modules(argv)}
+    for module in modules.values():
+        module.add_parser(commands)
 
     args = parser.parse_args(argv)
-    if args.command == "policy":
-        return cli_policy.run(args)
-    if args.command in ("resolve", "trace"):
-        return cli_network.run(args)
-    if args.command == "audit":
-        return cli_audit.run(args)
-    if args.command == "log":
-        return cli_log.run(args)
-    if args.command in ("services", "logs"):
-        return cli_apps.run(args)
-    if args.command in ("exec", "env", "workloads"):
-        return cli_workloads.run(args)
+    for name, commands_of_module in COMMAND_MODULES:
+        if args.command in commands_of_module:
+            return modules[name].run(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "complete-handshake":
@@ -121,6 +132,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _admin(args: argparse.Namespace, path: str, payload: dict) -> int:
+    import urllib.error
+    import urllib.request
+
     settings = Settings.from_env()
     base = args.endpoint_url or f"http://{settings.host}:{settings.port}"
     request = urllib.request.Request(f"{base.rstrip('/')}/_runnerlink/{path}", data=json.dumps(payload).encode(),
