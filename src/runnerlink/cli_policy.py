@@ -9,7 +9,7 @@ import math
 import sys
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _encode_string  # json.dumps(str, ensure_ascii=False)'s encoder
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import orjson
 
@@ -119,12 +119,13 @@ _FLUSH_EVERY = 1000  # result lines written per write(): progress shows on a lon
 
 
 def _simulate(text: str) -> int:
-    # The cases become millions of small objects: the cyclic collector, run again and again while they are built,
-    # would cost more than parsing them. Off while parsing; then they are frozen out of its sight.
+    # A JSON document of cases becomes millions of small objects at once: the cyclic collector, run again and again
+    # while they are built, would cost more than parsing them. Off while reading; then what was read is frozen out
+    # of its sight. (JSON lines are parsed one case at a time, as they are decided.)
     gc.disable()
     try:
         reader = _Reader()
-        cases = reader.parse_cases(text)
+        cases = reader.iter_cases(text)
     except CaseError as error:
         print(f"cannot read the cases: {error}", file=sys.stderr)
         return 2
@@ -132,10 +133,12 @@ def _simulate(text: str) -> int:
         gc.freeze()
         gc.enable()
     all_valid = True
-    cache = PolicyCache(exact_keys=not reader.non_finite)
+    cache = PolicyCache()
     out: list[str] = []
     write = sys.stdout.write
     for position, case in enumerate(cases, start=1):
+        if reader.non_finite:
+            cache.exact_keys = False
         result = _outcome(case, position, cache)
         all_valid &= "error" not in result
         out.append(result_line(result))
@@ -168,9 +171,9 @@ class _Reader:
     def loads(self, text: str) -> Any:
         return self._decoder.decode(text)
 
-    def parse_cases(self, text: str) -> list[Any]:
+    def iter_cases(self, text: str) -> Iterator[Any]:
         """The cases of an input: one case, an array, {"cases": [...]}, or JSON lines (a bad line becomes an
-        error)."""
+        error; the lines are parsed as the iterator reaches them). CaseError, at once, when there are none."""
         try:
             data = self.loads(text)
         except ValueError as whole_error:
@@ -178,21 +181,28 @@ class _Reader:
             if not lines:
                 raise CaseError("no cases") from None
             try:
-                self.loads(lines[0][1])
+                first = self.loads(lines[0][1])
             except ValueError:
                 raise CaseError(f"not JSON: {whole_error}") from None
-            return [self._line(line, number) for number, line in lines]
+            return self._lines(first, lines)
         if isinstance(data, dict) and "cases" in data and "request" not in data:
             data = data["cases"]
             if not isinstance(data, list):
                 raise CaseError('"cases" must be a list')
-        return data if isinstance(data, list) else [data]
+        return iter(data if isinstance(data, list) else [data])
 
-    def _line(self, line: str, number: int) -> Any:
-        try:
-            return self.loads(line)
-        except ValueError as error:
-            return _BadLine(f"line {number} is not JSON: {error}")
+    def parse_cases(self, text: str) -> list[Any]:
+        return list(self.iter_cases(text))
+
+    def _lines(self, first: Any, lines: list[tuple[int, str]]) -> Iterator[Any]:
+        yield first
+        for index in range(1, len(lines)):
+            number, line = lines[index]
+            lines[index] = (number, "")  # a decided line's text is no longer needed
+            try:
+                yield self.loads(line)
+            except ValueError as error:
+                yield _BadLine(f"line {number} is not JSON: {error}")
 
 
 def parse_cases(text: str) -> list[Any]:
@@ -214,13 +224,15 @@ class PolicyCache:
 
     def __init__(self, exact_keys: bool = True) -> None:
         self._entries: dict[tuple[str, str, Any], Any] = {}
-        self._exact = exact_keys  # False: documents may hold NaN or infinities, which orjson writes as null
+        # False: documents may hold NaN or infinities, which orjson writes as null; keys are then json's text (str,
+        # never equal to orjson's bytes, so entries keyed before stay apart).
+        self.exact_keys = exact_keys
 
     def compile(self, document: dict | str, policy_type: str, name: str) -> Any:
         """compile_policy(document, policy_type, name), or CaseError with its message."""
         try:
             key = (policy_type, name, document if isinstance(document, str) else
-                   orjson.dumps(document) if self._exact else json.dumps(document))
+                   orjson.dumps(document) if self.exact_keys else json.dumps(document))
         except (TypeError, ValueError):  # a value orjson cannot write (an integer beyond 64 bits): not cached
             return _compile_document(document, policy_type, name)
         got = self._entries.get(key)
