@@ -136,17 +136,19 @@ def _simulate(text: str) -> int:
     cache = PolicyCache()
     out: list[str] = []
     write = sys.stdout.write
-    for position, case in enumerate(cases, start=1):
-        if reader.non_finite:
-            cache.exact_keys = False
-        result = _outcome(case, position, cache)
-        all_valid &= "error" not in result
-        out.append(result_line(result))
-        if len(out) >= _FLUSH_EVERY:
-            write("".join(out))
-            out.clear()
-    write("".join(out))
-    sys.stdout.flush()
+    try:
+        for position, case in enumerate(cases, start=1):
+            if reader.non_finite:
+                cache.exact_keys = False
+            result = _outcome(case, position, cache)
+            all_valid &= "error" not in result
+            out.append(result_line(result))
+            if len(out) >= _FLUSH_EVERY:
+                write("".join(out))
+                out.clear()
+    finally:  # even when a case breaks the simulator, the lines before it are printed
+        write("".join(out))
+        sys.stdout.flush()
     return 0 if all_valid else 1
 
 

@@ -85,3 +85,18 @@ def test_json_lines_and_their_bad_lines_read_as_before():
     first, bad, second = _Reader().parse_cases(text)
     assert first == {"id": 1} and second == {"id": 2}
     assert bad.message.startswith("line 3 is not JSON: Expecting property name enclosed in double quotes")
+
+
+def test_lines_before_a_case_that_breaks_the_simulator_are_printed(monkeypatch, capsys):
+    real = cli_policy._outcome
+
+    def outcome(case, position, cache):
+        if position == 3:
+            raise RuntimeError("a bug")
+        return real(case, position, cache)
+
+    monkeypatch.setattr(cli_policy, "_outcome", outcome)
+    text = "".join(json.dumps(case(i, LIST)) + "\n" for i in range(5))
+    with pytest.raises(RuntimeError):
+        cli_policy._simulate(text)
+    assert [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()] == [0, 1]
