@@ -61,6 +61,8 @@ class Engine:
         self.label, self.command, self.env = label, command, env
         self.walls: list[float] = []
         self.cpus: list[float] = []
+        self.answers: list[dict] = []  # the decisions of the checked run
+        self.digest = b""  # its output's SHA-256: every timed run must print the same
 
     def run(self, out: Path) -> tuple[int, float, float]:
         """(exit status, wall seconds, CPU seconds of the child) of one whole run, stdout into `out`."""
@@ -148,23 +150,22 @@ def main() -> int:
     print(f"{len(cases):,} cases (seed {args.seed}); {ours_file.stat().st_size / 1e6:.1f} MB of runnerlink cases"
           + ("" if missing else f", {peer_file.stat().st_size / 1e6:.1f} MB for iam-simulate"))
     # First runs: the answers to check (and a warm-up of the OS's file cache).
-    answers: dict[str, bytes] = {}
-    for engine in engines:
-        out = args.dir / f"out-{len(answers)}.jsonl"
-        status, wall, cpu = engine.run(out)
-        expected = {0} if engine.label.startswith("iam-simulate") else {0, 1}
-        if status not in expected:
+    for index, engine in enumerate(engines):
+        out = args.dir / f"out-{index}.jsonl"
+        status, _, _ = engine.run(out)
+        if status != 0:  # every case is valid: runnerlink exits 1 when one is not
             print(f"{engine.label} exited {status}")
             return 1
-        answers[engine.label] = hashlib.sha256(out.read_bytes()).digest()
-        engine.result = decisions(out)  # type: ignore[attr-defined]
-    ok, report = check_agreement(cases, engines[0].result,  # type: ignore[attr-defined]
-                                 None if missing else next(e.result for e in engines  # type: ignore[attr-defined]
-                                                           if e.label.startswith("iam-simulate")))
+        engine.digest = hashlib.sha256(out.read_bytes()).digest()
+        engine.answers = decisions(out)
+    peer = next((e for e in engines if e.label.startswith("iam-simulate")), None)
+    ok, report = check_agreement(cases, engines[0].answers, peer.answers if peer else None)
     print("\n".join(report))
-    if args.before and answers[engines[1].label] != answers[engines[0].label]:
-        print(f"{engines[1].label} printed different output from runnerlink")
-        ok = False
+    for engine in engines:  # the same engine, another variant (--before, --peer-no-reuse): the same output
+        first = engines[0] if engine.label.startswith("runnerlink") else peer
+        if first is not None and engine.digest != first.digest:
+            print(f"{engine.label} printed different output from {first.label}")
+            ok = False
     if not ok:
         return 1
 
@@ -172,29 +173,28 @@ def main() -> int:
         for index, engine in enumerate(engines):
             out = args.dir / f"timed-{index}.jsonl"
             status, wall, cpu = engine.run(out)
-            if hashlib.sha256(out.read_bytes()).digest() != answers[engine.label]:
+            if hashlib.sha256(out.read_bytes()).digest() != engine.digest:
                 print(f"{engine.label}: a timed run printed different output")
                 return 1
             engine.walls.append(wall)
             engine.cpus.append(cpu)
 
     load = os.getloadavg()[0]
+    node_version = "" if missing else subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
     print(f"\nwhole process, best of {args.runs} runs (Python {platform.python_version()}, "
-          f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() or '-'}, "
-          f"load average {load:.1f})")
+          f"node {node_version.strip() or '-'}, load average {load:.1f})")
     print(f"{'engine':<44} {'best s':>8} {'median s':>9} {'CPU s':>7} {'cases/s':>9}")
     for engine in engines:
         best = min(engine.walls)
         median = sorted(engine.walls)[len(engine.walls) // 2]
         print(f"{engine.label:<44} {best:8.2f} {median:9.2f} {min(engine.cpus):7.2f} {len(cases) / best:9,.0f}")
-    peer = next((e for e in engines if e.label.startswith("iam-simulate")), None)
-    if peer is not None:
-        for engine in engines:
-            if engine.label.startswith("runnerlink"):
-                ratio = min(peer.walls) / min(engine.walls)
-                verdict = "met" if ratio >= TARGET else "not met"
-                print(f"iam-simulate / {engine.label}: {ratio:.2f}x faster (target >= {TARGET:.0f}x: {verdict}; "
-                      f"CPU {min(peer.cpus) / min(engine.cpus):.2f}x)")
+    peers = [e for e in engines if e.label.startswith("iam-simulate")]
+    for engine in (e for e in engines if e.label.startswith("runnerlink")):
+        for other in peers:
+            ratio = min(other.walls) / min(engine.walls)
+            verdict = "met" if ratio >= TARGET else "not met"
+            print(f"{other.label} / {engine.label}: {ratio:.2f}x faster (target >= {TARGET:.0f}x: {verdict}; "
+                  f"CPU {min(other.cpus) / min(engine.cpus):.2f}x)")
     if args.json:
         args.json.write_text(json.dumps({"cases": len(cases), "seed": args.seed, "load": load, "engines": {
             e.label: {"command": e.command, "wall": e.walls, "cpu": e.cpus} for e in engines}}, indent=2))

@@ -341,8 +341,8 @@ def semantic_difference(case: dict[str, Any]) -> str | None:
       permissions boundary or a session policy. runnerlink lets "*" grant as the caller's own ARN would, beyond the
       boundary and the session policy; iam-simulate limits it by them, as it does a grant to a role ARN.
     - notresource-star: a NotResource statement in a case whose action is authorized against "*" only (the List
-      actions). runnerlink compares the request's "*" with the listed ARNs (no match, so NotResource applies);
-      iam-simulate does not apply such a statement.
+      actions). runnerlink finds the request's "*" unlisted by `arn:aws:apprunner:*` (so the statement applies);
+      iam-simulate takes "*" as listed by an ARN pattern of the action's service (so it doesn't).
     """
     request = case["request"]
     trust = case.get("trustPolicy")
