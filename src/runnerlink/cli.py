@@ -92,7 +92,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from runnerlink.server.app import EdgeApp
-    from runnerlink.server.app_front import front_protocol
+    from runnerlink.server.serving import uvicorn_options
 
     from runnerlink.auth.credentials import parse_root_credentials
 
@@ -112,11 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
           f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region}); dashboard: "
           f"http://{settings.host}:{settings.port}/_runnerlink/ui", flush=True)
-    # Idle keep-alive connections outlive SDK connection pools' idle limits (the Go SDK's is 90 s), so a client never
-    # reuses a pooled connection just as the server closes it; uvicorn's 5 s default raced Terraform's 5 s waiters.
-    # Connections for applications' hostnames are served below ASGI (server/app_front.py); the rest go to uvicorn's.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, http=front_protocol(app),
-                lifespan="on", access_log=False, server_header=False, date_header=False, timeout_keep_alive=120)
+    uvicorn.run(app, **uvicorn_options(app))
     return 0
 
 
