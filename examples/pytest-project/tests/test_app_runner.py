@@ -9,7 +9,7 @@ IMAGE = {"ImageRepository": {"ImageIdentifier": "public.ecr.aws/nginx/nginx:late
 
 
 def create_web(apprunner) -> dict:
-    return apprunner.create_service(ServiceName="web", SourceConfiguration={
+    return apprunner.create_service(ServiceName="web-app", SourceConfiguration={
         "AutoDeploymentsEnabled": False, **IMAGE})["Service"]
 
 
@@ -21,7 +21,7 @@ def test_a_service_becomes_running(runnerlink):
     while apprunner.describe_service(ServiceArn=created["ServiceArn"])["Service"]["Status"] != "RUNNING":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert created["ServiceArn"].startswith(f"arn:aws:apprunner:us-east-1:{runnerlink.account}:service/web/")
+    assert created["ServiceArn"].startswith(f"arn:aws:apprunner:us-east-1:{runnerlink.account}:service/web-app/")
 
 
 def test_the_next_test_starts_without_it(runnerlink):

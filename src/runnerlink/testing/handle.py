@@ -8,7 +8,6 @@ import contextlib
 import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,13 +51,11 @@ class Runnerlink:
         return other
 
     # --- boto3 -------------------------------------------------------------------------------------------------
-    @cached_property
+    @property
     def session(self) -> Any:
         """A boto3.Session with the account's credentials and the region; its clients need endpoint_url=self.url
         (or use client())."""
-        import boto3
-
-        return boto3.Session(aws_access_key_id=self.account, aws_secret_access_key=SECRET, region_name=self.region)
+        return _session(self.account, self.region)
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """session.client(service) bound to the server, with few retries; kwargs go to boto3 (a config of yours is
@@ -143,6 +140,21 @@ class Runnerlink:
         with self.workload(subnet_id, security_groups, public_ip) as workload:
             return subprocess.run(list(argv), env=workload.environment(env), check=check, timeout=timeout,
                                   capture_output=capture_output, text=text, **kwargs)
+
+
+_sessions: dict[tuple[str, str], Any] = {}
+
+
+def _session(account: str, region: str) -> Any:
+    """One boto3.Session per account and region for the process: a session loads each service's model once (a few
+    hundred milliseconds for EC2's), and every test's handle would otherwise pay that again."""
+    session = _sessions.get((account, region))
+    if session is None:
+        import boto3
+
+        session = _sessions[(account, region)] = boto3.Session(
+            aws_access_key_id=account, aws_secret_access_key=SECRET, region_name=region)
+    return session
 
 
 class Workload:

@@ -105,6 +105,7 @@ class InProcessServer(TestServer):
         self._temp: str | None = None
         self._thread: threading.Thread | None = None
         self._server: Any = None
+        self._sock: socket.socket | None = None  # the edge's listening socket (asyncio's loop serves it as is)
         self.app: Any = None  # the EdgeApp, for tests that look inside
 
     def start(self, timeout: float = START_TIMEOUT) -> "InProcessServer":
@@ -113,28 +114,29 @@ class InProcessServer(TestServer):
         from runnerlink.server.app import EdgeApp
         from runnerlink.server.serving import uvicorn_options
 
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self.app = EdgeApp(self._settings(port), gateway=True)
-        # log_config=None: uvicorn leaves the process's logging configuration alone (its records reach the root
-        # logger, where pytest captures them).
-        config = uvicorn.Config(self.app, **{**uvicorn_options(self.app), "log_config": None})
-        self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name=f"runnerlink-{port}")
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                sock.close()
-                raise ServerError("the in-process runnerlink server did not start (its log is in the captured "
-                                  "output of the test)")
-            time.sleep(0.005)
-        sock.close()  # uvicorn listens on its own duplicate of it
+        self._sock = sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            self.url = f"http://127.0.0.1:{port}"
+            self.app = EdgeApp(self._settings(port), gateway=True)
+            # log_config=None: uvicorn leaves the process's logging configuration alone (its records reach the
+            # root logger, where pytest captures them).
+            config = uvicorn.Config(self.app, **{**uvicorn_options(self.app), "log_config": None})
+            self._server = server = uvicorn.Server(config)
+            self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                            name=f"runnerlink-{port}")
+            self._thread.start()
+            deadline = time.monotonic() + timeout
+            while not server.started:
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    raise ServerError("the in-process runnerlink server did not start (its log is in the test's "
+                                      "captured output)")
+                time.sleep(0.005)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _settings(self, port: int):
@@ -160,11 +162,16 @@ class InProcessServer(TestServer):
 
     def stop(self, timeout: float = 15) -> None:
         """uvicorn's shutdown runs the app's lifespan end: supervisor, gateway, traffic log and store close."""
+        if self.app is not None:
+            self.app.streams.stop_soon()  # open event streams end first: uvicorn waits for open answers
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         if self._temp:
             shutil.rmtree(self._temp, ignore_errors=True)
             self._temp = None
