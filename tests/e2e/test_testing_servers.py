@@ -12,8 +12,8 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from runnerlink.testing import READ_ONLY_POLICY, ServerOptions, start_server
-from runnerlink.workload_client import AdminCallError
+from runnerlink.testing import READ_ONLY_POLICY, Runnerlink, ServerOptions, start_server
+from runnerlink.workload_client import AdminCallError, admin_call
 
 CALLS = """
 import boto3, botocore.exceptions
@@ -114,3 +114,16 @@ def test_client_errors_come_back_as_aws_errors(runnerlink):
 
 def _own_vpcs(handle) -> list[str]:
     return sorted(v["CidrBlock"] for v in handle.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"])
+
+
+def test_two_in_process_servers_keep_their_dashboards_apart():
+    """The dashboard's caches are the process's: two servers in one process (each store counting its generations
+    from the start) must not answer each other's VPC lists."""
+    with start_server("inprocess") as first, start_server("inprocess") as second:
+        views = []
+        for server, cidr in ((first, "10.1.0.0/16"), (second, "10.2.0.0/16")):
+            Runnerlink(server).client("ec2").create_vpc(CidrBlock=cidr)
+            query = "ui/api/vpcs?account=123456789012&region=us-east-1"
+            views.append(sorted(row["cidrs"][0] for row in admin_call(server.url, "GET", query)["vpcs"]
+                                if not row["isDefault"]))
+    assert views == [["10.1.0.0/16"], ["10.2.0.0/16"]]
