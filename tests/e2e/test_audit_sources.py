@@ -18,7 +18,7 @@ from runnerlink.auth.keys import new_access_key_id
 from tests.conftest import settle, wait_for
 from tests.e2e.apprunner_helpers import IMAGE
 from tests.e2e.ec2_fixtures import APPRUNNER, REGION, make_endpoint, make_network, make_requests_endpoint
-from tests.server import InProcessServer, free_port
+from tests.server import RunningServer, free_port
 
 ENDPOINT_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
@@ -327,7 +327,8 @@ READ_ONLY = ["ec2:Describe*", "ec2:GetManagedPrefixListEntries", "apprunner:List
 
 @pytest.fixture(scope="module")
 def enforcing():
-    running = InProcessServer(iam="enforce", root_credentials=(f"{ACCOUNT}={ROOT_KEY}:{ROOT_SECRET}",)).start()
+    running = RunningServer(extra_args=["--iam", "enforce", "--root-credentials",
+                                        f"{ACCOUNT}={ROOT_KEY}:{ROOT_SECRET}"]).start()
     yield running
     running.stop()
 

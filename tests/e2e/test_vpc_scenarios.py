@@ -48,7 +48,7 @@ from tests.conftest import settle
 from tests.e2e.ec2_fixtures import make_endpoint, make_network, make_vpc
 from tests.e2e.test_gateway import exec_in, traffic, wait_available, workload_env
 from tests.e2e.test_network_trace import public_subnet
-from tests.server import InProcessServer
+from tests.server import RunningServer
 
 HOST = "apprunner.us-east-1.amazonaws.com"
 
@@ -199,7 +199,7 @@ def test_aws_cli_is_refused_by_the_read_only_policy(server, account, ec2):
 @pytest.fixture(scope="module")
 def slow_server():
     """A server whose endpoints stay pending for a minute (the shared one's 0.3 s pass before a client starts)."""
-    running = InProcessServer(lifecycle_delay=60).start()
+    running = RunningServer(state="memory", lifecycle_delay=60).start()
     yield running
     running.stop()
 
