@@ -80,6 +80,7 @@ SLOWEST_FILES = (
     "tests/e2e/test_terraform_zones.py",  # 55
     "tests/e2e/test_terraform_audit_source.py",  # 55
     "tests/e2e/test_gateway_terraform.py",
+    "tests/e2e/test_pytest_plugin.py",  # 40 alone: pytester runs, one with two xdist workers
     "tests/unit/policy/test_properties.py",  # 33
     "tests/e2e/test_gateway.py",  # 25
 )
