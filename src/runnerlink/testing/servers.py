@@ -177,7 +177,7 @@ class InProcessServer(TestServer):
             self._temp = None
 
 
-# --- a child process ---------------------------------------------------------------------------------------------------
+# --- a child process --------------------------------------------------------------------------------------------------
 
 class SubprocessServer(TestServer):
     """`python -m runnerlink serve` on free ports, its output in a file (an undrained pipe would block it)."""
@@ -274,7 +274,7 @@ def _settings_env(settings: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-# --- one already running -----------------------------------------------------------------------------------------------
+# --- one already running ----------------------------------------------------------------------------------------------
 
 class ExternalServer(TestServer):
     """A server this process did not start (a CI service, `runnerlink serve` in another terminal): never stopped."""
