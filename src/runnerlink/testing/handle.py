@@ -135,8 +135,8 @@ class Runnerlink:
              timeout: float | None = 120, capture_output: bool = True, text: bool = True,
              **kwargs: Any) -> subprocess.CompletedProcess:
         """Run argv as a workload in the subnet, as `runnerlink exec` does: the proxy and CA bundle set,
-        AWS_ENDPOINT_URL* dropped, this account's credentials and region. env: extra variables. The rest goes to subprocess.run
-        (output captured as text unless told)."""
+        AWS_ENDPOINT_URL* dropped, this account's credentials and region. env: extra variables. The rest goes to
+        subprocess.run (output captured as text unless told)."""
         with self.workload(subnet_id, security_groups, public_ip) as workload:
             return subprocess.run(list(argv), env=workload.environment(env), check=check, timeout=timeout,
                                   capture_output=capture_output, text=text, **kwargs)
