@@ -4,7 +4,7 @@ run by pytester — in this process where that is enough, as a child process whe
 from __future__ import annotations
 
 import json
-import textwrap
+import os
 from importlib.metadata import entry_points
 
 import pytest
@@ -121,6 +121,8 @@ def test_each_xdist_worker_has_a_server_of_its_own(pytester, monkeypatch):
     """)
     out = pytester.path / "where.jsonl"
     monkeypatch.setenv("OUT", str(out))
+    for name in [n for n in os.environ if n.startswith("PYTEST_XDIST_")]:  # this suite's own worker, if any
+        monkeypatch.delenv(name)
     result = pytester.runpytest_subprocess(*PLUGIN_ARGS, "-p", "no:cacheprovider", "-n", "2", "--dist", "each")
     result.assert_outcomes(passed=2)
     seen = [json.loads(line) for line in out.read_text().splitlines()]
