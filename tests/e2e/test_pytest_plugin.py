@@ -51,7 +51,8 @@ def test_e_in_another_account(runnerlink):
 
 
 def run_inline(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest(*PLUGIN_ARGS, "-p", "no:cacheprovider", *args)
+    """A run in this process, without the plugins these runs don't need (blocking an absent one is no error)."""
+    return pytester.runpytest(*PLUGIN_ARGS, "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:benchmark", *args)
 
 
 def test_a_file_using_only_the_plugin_starts_each_test_clean(pytester):
@@ -123,7 +124,8 @@ def test_each_xdist_worker_has_a_server_of_its_own(pytester, monkeypatch):
     monkeypatch.setenv("OUT", str(out))
     for name in [n for n in os.environ if n.startswith("PYTEST_XDIST_")]:  # this suite's own worker, if any
         monkeypatch.delenv(name)
-    result = pytester.runpytest_subprocess(*PLUGIN_ARGS, "-p", "no:cacheprovider", "-n", "2", "--dist", "each")
+    result = pytester.runpytest_subprocess(*PLUGIN_ARGS, "-p", "no:cacheprovider", "-p", "no:benchmark", "-n", "2",
+                                           "--dist", "each")
     result.assert_outcomes(passed=2)
     seen = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(worker for worker, _, _ in seen) == ["gw0", "gw1"]
