@@ -111,7 +111,7 @@ class InProcessServer(_InProcess):
         store = "memory" if str(state) == "memory" else "sqlite"
         super().__init__(ServerOptions(store=store, lifecycle_delay=lifecycle_delay,
                                        state_dir=None if store == "memory" else state,
-                                       settings={"container_engine": "none", **settings}))
+                                       settings=settings))
 
     @property
     def port(self) -> int:

@@ -76,9 +76,9 @@ def test_the_sqlite_store_from_the_ini_file_and_the_command_line_over_it(pyteste
     run_inline(pytester, "--runnerlink-store", "memory").assert_outcomes(passed=1)
 
 
-def test_the_subprocess_mode(pytester):
+def test_the_subprocess_mode_with_the_sqlite_store(pytester):
     pytester.makepyfile(test_clean=CLEAN_STATE.format(mode="subprocess"))
-    run_inline(pytester, "--runnerlink-mode", "subprocess").assert_outcomes(passed=5)
+    run_inline(pytester, "--runnerlink-mode", "subprocess", "--runnerlink-store", "sqlite").assert_outcomes(passed=5)
 
 
 def test_the_external_mode_resets_only_its_account(pytester):

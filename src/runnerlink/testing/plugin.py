@@ -140,6 +140,14 @@ def _worker_number(config: pytest.Config) -> int | None:
     return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
 
 
+def worker_account(account: str, worker: int | None) -> str:
+    """The account an xdist worker's tests act in on a shared (external) server: one of its own, next to the
+    configured one (gw0 → account + 1); the configured one outside xdist."""
+    if worker is None:
+        return account
+    return f"{(int(account) + 1 + worker) % 10 ** 12:012d}"
+
+
 @pytest.fixture(scope="session")
 def runnerlink_server_options(pytestconfig: pytest.Config) -> "ServerOptions":
     """What the session's server runs with (from the options). Override it in a conftest.py for server settings
@@ -180,8 +188,8 @@ def runnerlink(request: pytest.FixtureRequest, runnerlink_server: "TestServer") 
             raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.{ACCOUNT_MARKER} takes one 12-digit "
                                     "account id")
         account = str(marker.args[0])
-    elif runnerlink_server.mode == "external" and _worker_number(request.config) is not None:
-        account = f"{int(account) + 1 + _worker_number(request.config):012d}"[-12:]
+    elif runnerlink_server.mode == "external":
+        account = worker_account(account, _worker_number(request.config))
     handle = Runnerlink(runnerlink_server, account, settings.region)
     if request.node.get_closest_marker(KEEP_STATE) is None:
         if runnerlink_server.mode == "external":

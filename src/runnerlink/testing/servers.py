@@ -44,7 +44,14 @@ class ServerOptions:
     lifecycle_delay: float = DEFAULT_LIFECYCLE_DELAY
     region: str = "us-east-1"
     state_dir: str | Path | None = None  # for store="sqlite": default a temporary directory, removed at stop
+    # What runs image services: "none" unless told, so a test never depends on (or waits for) a container engine the
+    # machine happens to have; "auto", "docker" or "podman" to run them.
+    container_engine: str = "none"
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def server_settings(self) -> dict[str, Any]:
+        """settings, with the container engine."""
+        return {"container_engine": self.container_engine, **self.settings}
 
     def __post_init__(self) -> None:
         if self.store not in STORES:
@@ -148,7 +155,7 @@ class InProcessServer(TestServer):
         else:
             state = "memory"
         # Not Settings.from_env: RUNNERLINK_* variables of the test process are for servers it starts as children.
-        return replace(Settings(**options.settings), host="127.0.0.1", port=port, gateway_port=0, state=str(state),
+        return replace(Settings(**options.server_settings()), host="127.0.0.1", port=port, gateway_port=0, state=str(state),
                        region=options.region, lifecycle_delay=options.lifecycle_delay)
 
     def _make_temp(self) -> str:
@@ -213,7 +220,7 @@ class SubprocessServer(TestServer):
 
     def _start_once(self, state: str, port: int, timeout: float) -> None:
         options = self.options
-        env = {**(self.env if self.env is not None else os.environ), **_settings_env(options.settings)}
+        env = {**(self.env if self.env is not None else os.environ), **_settings_env(options.server_settings())}
         fd, log_name = tempfile.mkstemp(prefix="runnerlink-", suffix=".log")
         self.log_path = Path(log_name)
         with os.fdopen(fd, "wb") as log:

@@ -93,3 +93,16 @@ def test_a_workloads_environment_drops_endpoint_urls_and_aws_names_from_no_proxy
     env = workload_environment({"AWS_ENDPOINT_URL": "http://x", "AWS_ENDPOINT_URL_STS": "http://y",
                                 "NO_PROXY": "localhost,.amazonaws.com", "no_proxy": "*.amazonaws.com"}, settings)
     assert env == {**settings, "NO_PROXY": "localhost"}
+
+
+def test_xdist_workers_on_a_shared_server_act_in_accounts_of_their_own():
+    assert plugin.worker_account("123456789012", None) == "123456789012"
+    assert [plugin.worker_account("123456789012", n) for n in (0, 1, 7)] == [
+        "123456789013", "123456789014", "123456789020"]
+    assert plugin.worker_account("999999999999", 0) == "000000000000"
+
+
+def test_test_servers_run_no_container_engine_unless_told():
+    assert servers.ServerOptions().server_settings() == {"container_engine": "none"}
+    assert servers.ServerOptions(container_engine="docker", settings={"iam": "enforce"}).server_settings() == {
+        "container_engine": "docker", "iam": "enforce"}
