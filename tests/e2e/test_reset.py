@@ -191,3 +191,18 @@ def test_bad_input_is_a_400_that_changes_nothing(server, account, body, wording)
     assert status == 400
     assert answer["error"] == "InvalidRequest" and wording in answer["message"], answer
     assert own_vpcs(ec2) == [vpc]
+
+
+def test_a_tunnel_open_before_the_reset_carries_nothing_after_it(server, account, ec2):
+    from tests.e2e.test_gateway import make_public
+    from tests.e2e.test_gateway_tunnel import Tunnel
+
+    network = make_network(ec2)
+    make_public(ec2, network)
+    tunnel = Tunnel(place_workload(server, account, network.subnet_ids[0], public_ip=True))
+    try:
+        assert tunnel.list_services(account) == (200, {"ServiceSummaryList": []})
+        assert reset(server, {"account": account})[0] == 200
+        assert tunnel.list_services(account) is None  # its workload is gone: the tunnel closes
+    finally:
+        tunnel.close()
