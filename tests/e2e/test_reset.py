@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -206,3 +207,26 @@ def test_a_tunnel_open_before_the_reset_carries_nothing_after_it(server, account
         assert tunnel.list_services(account) is None  # its workload is gone: the tunnel closes
     finally:
         tunnel.close()
+
+
+def test_a_reset_during_a_deployment_leaves_no_instance_and_no_workload_behind(lone, tmp_path):
+    apprunner = lone.client("apprunner", account="666666666666")
+    source = code_source(f"file://{python_app(tmp_path / 'slow', build='sleep 1.5')}")
+    service = apprunner.create_service(ServiceName="slow-build", SourceConfiguration=source,
+                                       HealthCheckConfiguration=FAST_HEALTH)["Service"]
+    assert service["Status"] == "OPERATION_IN_PROGRESS"
+    assert reset(lone, {"account": "666666666666"})[0] == 200
+
+    def leftovers() -> tuple[list, list]:
+        with urllib.request.urlopen(f"{lone.url}/_runnerlink/workloads", timeout=5) as response:
+            owned = [w for w in json.load(response)["workloads"] if w.get("Owner") == service["ServiceArn"]]
+        with urllib.request.urlopen(f"{lone.url}/_runnerlink/apprunner/services", timeout=5) as response:
+            return owned, json.load(response)["services"]
+
+    deadline = time.monotonic() + 15
+    while leftovers() != ([], []):
+        assert time.monotonic() < deadline, leftovers()
+        time.sleep(0.2)
+    time.sleep(3)  # past the build: the deployment's worker has given up, and placed nothing that stayed
+    assert leftovers() == ([], [])
+    assert apprunner.list_services()["ServiceSummaryList"] == []
