@@ -230,3 +230,25 @@ def test_a_reset_during_a_deployment_leaves_no_instance_and_no_workload_behind(l
     time.sleep(3)  # past the build: the deployment's worker has given up, and placed nothing that stayed
     assert leftovers() == ([], [])
     assert apprunner.list_services()["ServiceSummaryList"] == []
+
+
+def test_an_imported_running_service_is_started_again_as_after_a_restart(lone, tmp_path):
+    apprunner = lone.client("apprunner", account="777777777777")
+    source = code_source(f"file://{python_app(tmp_path / 'app', version='7')}")
+    service = apprunner.create_service(ServiceName="comes-back", SourceConfiguration=source,
+                                       HealthCheckConfiguration=FAST_HEALTH)["Service"]
+    assert wait_settled(apprunner, service["ServiceArn"])["Status"] == "RUNNING"
+    with urllib.request.urlopen(f"{lone.url}/_runnerlink/state", timeout=10) as response:
+        document = response.read()
+    assert reset(lone)[0] == 200
+    assert get(lone, service["ServiceUrl"])[0] == 404
+
+    request = urllib.request.Request(f"{lone.url}/_runnerlink/state", data=document, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    deadline = time.monotonic() + 30
+    while (answer := get(lone, service["ServiceUrl"]))[0] != 200:  # built again: reset removed its directory
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.2)
+    assert json.loads(answer[1])["version"] == "7"
+    assert apprunner.describe_service(ServiceArn=service["ServiceArn"])["Service"]["Status"] == "RUNNING"
