@@ -80,8 +80,7 @@ def reset(pipeline: Pipeline, supervisor: Supervisor | None, chosen: ResetScope)
                     workloads_removed += 1
     removed = store.clear(chosen.covers)
     if chosen.everything:
-        with_index = removed.pop(workload_index.INDEX_SCOPE, 0)
-        workloads_removed = with_index
+        workloads_removed = removed.pop(workload_index.INDEX_SCOPE, 0)  # one index entry per workload
         pipeline.traffic.clear()
     stopped = supervisor.settle() if supervisor is not None else []
     return {"reset": {"account": chosen.account, "region": chosen.region},
