@@ -9,7 +9,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink import __version__, cli_apps, cli_audit, cli_log, cli_network, cli_policy, cli_workloads
+from runnerlink import __version__, cli_apps, cli_audit, cli_log, cli_network, cli_policy, cli_state, cli_workloads
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
 from runnerlink.runtime.sources import MappingError, SourceMap
 
@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="VPCs per account and region (RUNNERLINK_VPC_QUOTA, default 5: AWS's default quota, which "
                             "Service Quotas raises)")
 
+    serve.add_argument("--init", metavar="FILE",
+                       help="import this state document (runnerlink state export's) at start-up when the state is "
+                            "empty; a state directory that holds resources is left as it is (RUNNERLINK_INIT)")
+
     for name, help_text in (
         ("complete-handshake", "complete an App Runner connection's handshake (PENDING_HANDSHAKE → AVAILABLE)"),
         ("validate-domain", "mark a custom domain's certificate validated (→ active)"),
@@ -67,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_log.add_parser(commands)
     cli_apps.add_parser(commands)
     cli_audit.add_parser(commands)
+    cli_state.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "policy":
@@ -81,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_apps.run(args)
     if args.command in ("exec", "env", "workloads"):
         return cli_workloads.run(args)
+    if args.command in cli_state.COMMANDS:
+        return cli_state.run(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "complete-handshake":
@@ -102,18 +109,40 @@ def _serve(args: argparse.Namespace) -> int:
                                      lifecycle_delay=args.lifecycle_delay, log_level=args.log_level,
                                      sources=tuple(args.source), images=tuple(args.image),
                                      container_engine=args.container_engine, iam=args.iam, vpc_quota=args.vpc_quota,
-                                     root_credentials=tuple(args.root_credentials) or None)
+                                     root_credentials=tuple(args.root_credentials) or None, init=args.init)
         parse_root_credentials(settings.root_credentials)
         SourceMap.parse(list(settings.sources), list(settings.images), os.environ)
+        seed = _read_init(settings.init) if settings.init else None
     except (MappingError, ValueError) as error:
         print(f"runnerlink serve: {error}", file=sys.stderr)
         return 2
     app = EdgeApp(settings, gateway=True)
+    if seed is not None:
+        if app.store.is_empty():
+            count = app.store.load(seed)
+            print(f"runnerlink serve: initialised the state from {settings.init} ({count} records)", flush=True)
+        else:
+            print(f"runnerlink serve: --init {settings.init} skipped: the state ({settings.state}) already holds "
+                  f"resources, which are kept", flush=True)
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
           f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region}); dashboard: "
           f"http://{settings.host}:{settings.port}/_runnerlink/ui", flush=True)
     uvicorn.run(app, **uvicorn_options(app))
     return 0
+
+
+def _read_init(path: str) -> list:
+    """The records of the --init document; ValueError (exit 2) saying what is wrong with it."""
+    from runnerlink.server.state_document import StateDocumentError, parse_document
+
+    try:
+        data = open(path, "rb").read()
+    except OSError as error:
+        raise ValueError(f"--init {path}: {error.strerror or error}") from None
+    try:
+        return parse_document(data)
+    except StateDocumentError as error:
+        raise ValueError(f"--init {path} is not a state document runnerlink can import: {error}") from None
 
 
 def _admin(args: argparse.Namespace, path: str, payload: dict) -> int:

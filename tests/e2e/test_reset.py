@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -191,3 +192,63 @@ def test_bad_input_is_a_400_that_changes_nothing(server, account, body, wording)
     assert status == 400
     assert answer["error"] == "InvalidRequest" and wording in answer["message"], answer
     assert own_vpcs(ec2) == [vpc]
+
+
+def test_a_tunnel_open_before_the_reset_carries_nothing_after_it(server, account, ec2):
+    from tests.e2e.test_gateway import make_public
+    from tests.e2e.test_gateway_tunnel import Tunnel
+
+    network = make_network(ec2)
+    make_public(ec2, network)
+    tunnel = Tunnel(place_workload(server, account, network.subnet_ids[0], public_ip=True))
+    try:
+        assert tunnel.list_services(account) == (200, {"ServiceSummaryList": []})
+        assert reset(server, {"account": account})[0] == 200
+        assert tunnel.list_services(account) is None  # its workload is gone: the tunnel closes
+    finally:
+        tunnel.close()
+
+
+def test_a_reset_during_a_deployment_leaves_no_instance_and_no_workload_behind(lone, tmp_path):
+    apprunner = lone.client("apprunner", account="666666666666")
+    source = code_source(f"file://{python_app(tmp_path / 'slow', build='sleep 1.5')}")
+    service = apprunner.create_service(ServiceName="slow-build", SourceConfiguration=source,
+                                       HealthCheckConfiguration=FAST_HEALTH)["Service"]
+    assert service["Status"] == "OPERATION_IN_PROGRESS"
+    assert reset(lone, {"account": "666666666666"})[0] == 200
+
+    def leftovers() -> tuple[list, list]:
+        with urllib.request.urlopen(f"{lone.url}/_runnerlink/workloads", timeout=5) as response:
+            owned = [w for w in json.load(response)["workloads"] if w.get("Owner") == service["ServiceArn"]]
+        with urllib.request.urlopen(f"{lone.url}/_runnerlink/apprunner/services", timeout=5) as response:
+            return owned, json.load(response)["services"]
+
+    deadline = time.monotonic() + 15
+    while leftovers() != ([], []):
+        assert time.monotonic() < deadline, leftovers()
+        time.sleep(0.2)
+    time.sleep(3)  # past the build: the deployment's worker has given up, and placed nothing that stayed
+    assert leftovers() == ([], [])
+    assert apprunner.list_services()["ServiceSummaryList"] == []
+
+
+def test_an_imported_running_service_is_started_again_as_after_a_restart(lone, tmp_path):
+    apprunner = lone.client("apprunner", account="777777777777")
+    source = code_source(f"file://{python_app(tmp_path / 'app', version='7')}")
+    service = apprunner.create_service(ServiceName="comes-back", SourceConfiguration=source,
+                                       HealthCheckConfiguration=FAST_HEALTH)["Service"]
+    assert wait_settled(apprunner, service["ServiceArn"])["Status"] == "RUNNING"
+    with urllib.request.urlopen(f"{lone.url}/_runnerlink/state", timeout=10) as response:
+        document = response.read()
+    assert reset(lone)[0] == 200
+    assert get(lone, service["ServiceUrl"])[0] == 404
+
+    request = urllib.request.Request(f"{lone.url}/_runnerlink/state", data=document, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    deadline = time.monotonic() + 30
+    while (answer := get(lone, service["ServiceUrl"]))[0] != 200:  # built again: reset removed its directory
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.2)
+    assert json.loads(answer[1])["version"] == "7"
+    assert apprunner.describe_service(ServiceArn=service["ServiceArn"])["Service"]["Status"] == "RUNNING"

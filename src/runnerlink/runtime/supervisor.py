@@ -90,6 +90,8 @@ class Supervisor:
         self._route_cache: dict[str, tuple[tuple, Instance, Route]] = {}  # hostname → (its _routes entry, …)
         self._removed: set[str] = set()  # deleted services whose directory is gone
         self._known: set[str] = set()  # the services the last pass read (not yet removed)
+        # Vanished services a worker was still deploying: released once it is done (it may have placed egress).
+        self._vanishing: set[str] = set()
         self._pass_lock = threading.Lock()  # one reconciling pass at a time (the loop's, or settle()'s)
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -242,7 +244,7 @@ class Supervisor:
         with self._lock:
             self._routes = routes
             self._route_cache = {}
-            vanished = sorted((self._known | set(self._running)) - present)
+            vanished = sorted((self._known | set(self._running) | self._vanishing) - present)
             self._known = present - self._removed
         for arn in vanished:
             self._vanish(arn)
@@ -257,6 +259,10 @@ class Supervisor:
         service_id = parse_arn(arn).parts[-1]
         with self._lock:
             busy = arn in self._busy
+            if busy:
+                self._vanishing.add(arn)
+            else:
+                self._vanishing.discard(arn)
         if not busy:
             shutil.rmtree(self.apps_dir / service_id, ignore_errors=True)
         release = getattr(self._egress, "release", None)

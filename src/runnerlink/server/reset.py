@@ -15,6 +15,8 @@ import json
 import re
 import time
 from dataclasses import dataclass
+import orjson
+
 from runnerlink.runtime.supervisor import Supervisor
 from runnerlink.server.context import RequestContext
 from runnerlink.server.pipeline import AdminError, Pipeline
@@ -78,8 +80,7 @@ def reset(pipeline: Pipeline, supervisor: Supervisor | None, chosen: ResetScope)
                     workloads_removed += 1
     removed = store.clear(chosen.covers)
     if chosen.everything:
-        with_index = removed.pop(workload_index.INDEX_SCOPE, 0)
-        workloads_removed = with_index
+        workloads_removed = removed.pop(workload_index.INDEX_SCOPE, 0)  # one index entry per workload
         pipeline.traffic.clear()
     stopped = supervisor.settle() if supervisor is not None else []
     return {"reset": {"account": chosen.account, "region": chosen.region},
@@ -93,7 +94,9 @@ def handle_reset(pipeline: Pipeline, supervisor: Supervisor | None, ctx: Request
     """POST /_runnerlink/reset: answered like runnerlink's other actions; a whole-server reset isn't recorded (the
     traffic log it empties starts empty), a scoped one is."""
     def run(handled: RequestContext, params: dict) -> dict:
-        return reset(pipeline, supervisor, parse_reset(params))
+        chosen = parse_reset(params)
+        handled.account, handled.region = chosen.account, chosen.region  # what the traffic log shows of it
+        return reset(pipeline, supervisor, chosen)
 
     return pipeline.handle_admin(ctx, "runnerlink", "Reset", run, record=_scoped)
 
@@ -105,7 +108,7 @@ def _scoped(ctx: RequestContext) -> bool:
 
 def export_state(pipeline: Pipeline) -> bytes:
     """GET /_runnerlink/state: the document, encoded once."""
-    return json.dumps(export_document(pipeline.store.dump(), time.time()), separators=(",", ":")).encode()
+    return orjson.dumps(export_document(pipeline.store.dump(), time.time()))
 
 
 def import_state(pipeline: Pipeline, supervisor: Supervisor | None, ctx: RequestContext) -> RequestContext:

@@ -15,6 +15,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+import orjson
+
 from runnerlink import __version__
 from runnerlink.services.workload_index import INDEX_SCOPE
 from runnerlink.store import StoredRecord
@@ -48,9 +50,12 @@ def parse_document(data: bytes | str | Any) -> list[StoredRecord]:
     imported. Nothing here touches a store: the caller loads the result in one transaction."""
     if isinstance(data, (bytes, str)):
         try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise StateDocumentError(f"The state document is not JSON: {error}.") from None
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            try:  # what orjson refuses but JSON allows (an integer beyond 64 bits), or the error in json's words
+                data = json.loads(data)
+            except (ValueError, UnicodeDecodeError) as error:
+                raise StateDocumentError(f"The state document is not JSON: {error}.") from None
     if not isinstance(data, dict):
         raise StateDocumentError(f"The state document is a JSON object, not {_kind_of(data)}.")
     if data.get("format") != FORMAT:

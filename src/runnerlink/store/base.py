@@ -84,6 +84,10 @@ class Store(ABC):
         (for SQLite, also another process sharing the state directory). Equal values mean no data changed between
         them, so an answer computed from reads begun after the first is still current. Cheap: read per request."""
 
+    def is_empty(self) -> bool:
+        """Whether the store holds no record at all (serve --init seeds only an empty one)."""
+        return not self.dump()
+
     @abstractmethod
     def dump(self) -> list[StoredRecord]:
         """Every committed record of every scope, in the order they were first put (one consistent read)."""

@@ -110,6 +110,10 @@ class MemoryStore(Store):
     def generation(self) -> int:
         return self._generation
 
+    def is_empty(self) -> bool:
+        with self._lock:
+            return not any(self._tables.values())
+
     def dump(self) -> list[StoredRecord]:
         with self._lock:
             rows = [(seq, scope, kind, key, parent, text)

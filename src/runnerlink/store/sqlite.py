@@ -193,6 +193,10 @@ class SqliteStore(Store):
                 return self._writes, header
             return self._writes, self._conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+
     def dump(self) -> list[StoredRecord]:
         with self._lock:
             self._conn.execute("BEGIN")
