@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
 
 from runnerlink import __version__, cli_apps, cli_audit, cli_log, cli_network, cli_policy, cli_state, cli_workloads
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
-from runnerlink.runtime.sources import MappingError, SourceMap
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,9 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from runnerlink.server.app import EdgeApp
-    from runnerlink.server.serving import uvicorn_options
-
-    from runnerlink.auth.credentials import parse_root_credentials
+    from runnerlink.server.serving import check_settings, uvicorn_options
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
@@ -110,10 +106,9 @@ def _serve(args: argparse.Namespace) -> int:
                                      sources=tuple(args.source), images=tuple(args.image),
                                      container_engine=args.container_engine, iam=args.iam, vpc_quota=args.vpc_quota,
                                      root_credentials=tuple(args.root_credentials) or None, init=args.init)
-        parse_root_credentials(settings.root_credentials)
-        SourceMap.parse(list(settings.sources), list(settings.images), os.environ)
+        check_settings(settings)
         seed = _read_init(settings.init) if settings.init else None
-    except (MappingError, ValueError) as error:
+    except ValueError as error:  # runtime.sources.MappingError too
         print(f"runnerlink serve: {error}", file=sys.stderr)
         return 2
     app = EdgeApp(settings, gateway=True)

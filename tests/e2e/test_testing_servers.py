@@ -12,7 +12,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from runnerlink.testing import READ_ONLY_POLICY, Runnerlink, ServerOptions, start_server
+from runnerlink.testing import READ_ONLY_POLICY, Runnerlink, ServerError, ServerOptions, start_server
 from runnerlink.workload_client import AdminCallError, admin_call
 
 CALLS = """
@@ -127,3 +127,11 @@ def test_two_in_process_servers_keep_their_dashboards_apart():
             views.append(sorted(row["cidrs"][0] for row in admin_call(server.url, "GET", query)["vpcs"]
                                 if not row["isDefault"]))
     assert views == [["10.1.0.0/16"], ["10.2.0.0/16"]]
+
+
+@pytest.mark.parametrize("mode", ["inprocess", "subprocess"])
+def test_settings_serve_would_refuse_stop_either_mode_with_its_message(mode):
+    before = set(threading.enumerate())
+    with pytest.raises(ServerError, match="RUNNERLINK_IAM / --iam is one of off, enforce, not 'strict'"):
+        start_server(mode, ServerOptions(settings={"iam": "strict"}))
+    assert [t.name for t in set(threading.enumerate()) - before if t.name.startswith("runnerlink")] == []

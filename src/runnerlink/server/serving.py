@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from runnerlink.auth.credentials import parse_root_credentials
+from runnerlink.config import Settings
+from runnerlink.runtime.sources import SourceMap
 from runnerlink.server.app import EdgeApp
 from runnerlink.server.app_front import front_protocol
 
@@ -25,3 +29,11 @@ def uvicorn_options(app: EdgeApp) -> dict[str, Any]:
     settings = app.settings
     return {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
             "http": front_protocol(app), **UVICORN_OPTIONS}
+
+
+def check_settings(settings: Settings) -> None:
+    """What `runnerlink serve` refuses to start with (ValueError, or runtime.sources.MappingError, a ValueError
+    too): a bad IAM mode or VPC quota, root credentials or source and image mappings that don't parse."""
+    Settings.from_env({}, **{name: getattr(settings, name) for name in ("iam", "vpc_quota")})
+    parse_root_credentials(settings.root_credentials)
+    SourceMap.parse(list(settings.sources), list(settings.images), os.environ)

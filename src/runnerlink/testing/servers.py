@@ -119,7 +119,7 @@ class InProcessServer(TestServer):
         import uvicorn
 
         from runnerlink.server.app import EdgeApp
-        from runnerlink.server.serving import uvicorn_options
+        from runnerlink.server.serving import check_settings, uvicorn_options
 
         self._sock = sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
@@ -127,7 +127,12 @@ class InProcessServer(TestServer):
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
             self.url = f"http://127.0.0.1:{port}"
-            self.app = EdgeApp(self._settings(port), gateway=True)
+            settings = self._settings(port)
+            try:
+                check_settings(settings)  # what `runnerlink serve` would refuse
+            except ValueError as error:
+                raise ServerError(f"runnerlink cannot start with these settings: {error}") from None
+            self.app = EdgeApp(settings, gateway=True)
             # log_config=None: uvicorn leaves the process's logging configuration alone (its records reach the
             # root logger, where pytest captures them).
             config = uvicorn.Config(self.app, **{**uvicorn_options(self.app), "log_config": None})
