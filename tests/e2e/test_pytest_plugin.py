@@ -137,3 +137,21 @@ def test_the_marker_and_options_are_in_pytest_help(pytester):
     result.stdout.fnmatch_lines(["*runnerlink_keep_state*", "*runnerlink_account(account_id)*"])
     result = run_inline(pytester, "--help")
     result.stdout.fnmatch_lines(["*--runnerlink-mode={inprocess,subprocess,external}*", "*--runnerlink-store*"])
+
+
+def test_a_failed_tests_report_shows_its_requests(pytester):
+    pytester.makepyfile(test_fails="""
+        def test_fails(runnerlink):
+            runnerlink.client("ec2").create_vpc(CidrBlock="10.6.0.0/16")
+            runnerlink.client("apprunner").list_services()
+            assert False, "on purpose"
+
+        def test_passes(runnerlink):
+            runnerlink.client("apprunner").list_services()
+    """)
+    result = run_inline(pytester, "-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    text = result.stdout.str()
+    section = text[text.index("runnerlink traffic"):]
+    assert "ec2.CreateVpc" in section and "apprunner.ListServices" in section and "200" in section
+    assert text.count("runnerlink traffic") == 1  # not under the passing test

@@ -33,6 +33,8 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 KEEP_STATE = "runnerlink_keep_state"
 ACCOUNT_MARKER = "runnerlink_account"
+_HANDLE = pytest.StashKey["Runnerlink"]()
+REPORT_ENTRIES = 50  # the latest entries of a failed test's traffic shown under its report
 
 
 @dataclass(frozen=True)
@@ -197,4 +199,30 @@ def runnerlink(request: pytest.FixtureRequest, runnerlink_server: "TestServer") 
         else:
             handle.reset()
     handle.mark_traffic()
+    request.node.stash[_HANDLE] = handle
     return handle
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """A failed test that used the runnerlink fixture gets a section with its requests as `runnerlink log` shows
+    them: what each did, by which path, the decision and the status."""
+    report = yield
+    handle = item.stash.get(_HANDLE, None)
+    if handle is not None and report.when == "call" and report.failed:
+        report.sections.append(("runnerlink traffic", _traffic_section(handle)))
+    return report
+
+
+def _traffic_section(handle: "Runnerlink") -> str:
+    from runnerlink.traffic_text import table
+
+    try:
+        entries = handle.traffic(all_accounts=True, limit=10_000)
+    except Exception as error:  # the report of the test's own failure matters more than this section
+        return f"(the traffic log could not be read: {error})"
+    if not entries:
+        return "(no requests)"
+    shown = entries[-REPORT_ENTRIES:]
+    skipped = f"({len(entries) - len(shown)} earlier requests not shown)\n" if len(shown) < len(entries) else ""
+    return skipped + "\n".join(table(shown))
