@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from importlib.metadata import entry_points
 
 import pytest
@@ -102,6 +103,9 @@ def test_the_external_mode_resets_only_its_account(pytester):
     ((), {"RUNNERLINK_TEST_STORE": "disk"}, "the store is one of memory, sqlite, not 'disk'"),
     (("--runnerlink-mode", "external"), {}, "the external mode needs the server's URL"),
     ((), {"RUNNERLINK_TEST_ACCOUNT": "12345"}, "the account is a 12-digit AWS account id, not '12345'"),
+    (("--runnerlink-init", "absent.json"), {}, "the state document absent.json is not a file"),
+    (("--runnerlink-url", "http://127.0.0.1:1", "--runnerlink-init", "test_nothing.py"), {},
+     "an external server is seeded by its own `runnerlink serve --init`"),
 ])
 def test_a_bad_option_value_is_a_usage_error(pytester, monkeypatch, args, env, says):
     for name, value in env.items():
@@ -155,3 +159,27 @@ def test_a_failed_tests_report_shows_its_requests(pytester):
     section = text[text.index("runnerlink traffic"):]
     assert "ec2.CreateVpc" in section and "apprunner.ListServices" in section and "200" in section
     assert text.count("runnerlink traffic") == 1  # not under the passing test
+
+
+def test_each_test_starts_from_the_init_document(pytester):
+    """--runnerlink-init: the state a test starts from is the document's (a network exported once), not empty."""
+    with start_server("inprocess") as server:
+        ec2 = boto3.client("ec2", endpoint_url=server.url, region_name="us-east-1",
+                           aws_access_key_id="123456789012", aws_secret_access_key="test")
+        ec2.create_vpc(CidrBlock="10.8.0.0/16")
+        document = json.loads(urllib.request.urlopen(f"{server.url}/_runnerlink/state", timeout=10).read())
+    (pytester.path / "network.json").write_text(json.dumps(document))
+    pytester.makepyfile(test_seeded="""
+        def cidrs(runnerlink):
+            return [v["CidrBlock"] for v in runnerlink.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]]
+
+        def test_a_removes_the_seeded_vpc(runnerlink):
+            [vpc] = [v for v in runnerlink.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]]
+            assert vpc["CidrBlock"] == "10.8.0.0/16"
+            runnerlink.client("ec2").delete_vpc(VpcId=vpc["VpcId"])
+            assert cidrs(runnerlink) == []
+
+        def test_b_has_it_again(runnerlink):
+            assert cidrs(runnerlink) == ["10.8.0.0/16"]
+    """)
+    run_inline(pytester, "--runnerlink-init", "network.json").assert_outcomes(passed=2)

@@ -2,7 +2,8 @@
 
 Fixtures: `runnerlink_server` (session: one server per test process — per xdist worker —, on free ports, memory
 store), `runnerlink_server_options` (session: what that server runs with; override it in a conftest.py for further
-settings), `runnerlink` (function: a `Runnerlink` handle, the server emptied before the test).
+settings), `runnerlink_seed` (session: the state document tests start from, or None), `runnerlink` (function: a
+`Runnerlink` handle, the server emptied — or set to the seed — before the test).
 Markers: `runnerlink_keep_state` (no reset before the test), `runnerlink_account("…")` (the handle's account).
 Options (command line, then environment, then ini, then default): see pytest_addoption.
 
@@ -54,6 +55,8 @@ OPTIONS = (
     _Option("runnerlink_lifecycle_delay", "RUNNERLINK_LIFECYCLE_DELAY",
             f"seconds an asynchronous operation takes (CreateService, a VPC endpoint …; default "
             f"{DEFAULT_LIFECYCLE_DELAY})"),
+    _Option("runnerlink_init", "RUNNERLINK_TEST_INIT",
+            "a state document (`runnerlink state export`) each test starts from instead of an empty server"),
     _Option("runnerlink_account", "RUNNERLINK_TEST_ACCOUNT",
             f"the 12-digit account of the runnerlink fixture (default {DEFAULT_ACCOUNT})"),
     _Option("runnerlink_region", "RUNNERLINK_TEST_REGION", f"the region of its clients (default {DEFAULT_REGION})"),
@@ -93,6 +96,7 @@ class Settings:
     lifecycle_delay: float
     account: str
     region: str
+    init: str | None
 
 
 def _value(config: pytest.Config, name: str) -> str | None:
@@ -116,6 +120,7 @@ def _settings(config: pytest.Config) -> Settings:
     delay_text = _value(config, "runnerlink_lifecycle_delay")
     account = _value(config, "runnerlink_account") or DEFAULT_ACCOUNT
     region = _value(config, "runnerlink_region") or DEFAULT_REGION
+    init = _value(config, "runnerlink_init")
     if mode not in MODES:
         raise pytest.UsageError(f"runnerlink: the mode is one of {', '.join(MODES)}, not {mode!r}")
     if store not in STORES:
@@ -131,7 +136,12 @@ def _settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(f"runnerlink: the lifecycle delay is a number of seconds ≥ 0, not {delay_text!r}")
     if not (account.isdigit() and len(account) == 12):
         raise pytest.UsageError(f"runnerlink: the account is a 12-digit AWS account id, not {account!r}")
-    settings = Settings(mode, url, store, delay, account, region)
+    if init is not None and mode == "external":
+        raise pytest.UsageError("runnerlink: an external server is seeded by its own `runnerlink serve --init`; "
+                                "--runnerlink-init is for the servers the plugin starts")
+    if init is not None and not os.path.isfile(init):
+        raise pytest.UsageError(f"runnerlink: the state document {init} is not a file")
+    settings = Settings(mode, url, store, delay, account, region, init)
     config._runnerlink_settings = settings  # type: ignore[attr-defined]
     return settings
 
@@ -175,11 +185,27 @@ def runnerlink_server(pytestconfig: pytest.Config, runnerlink_server_options: "S
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def runnerlink_seed(pytestconfig: pytest.Config) -> dict | None:
+    """The state document each test starts from (--runnerlink-init), read once; None: an empty server."""
+    import json
+
+    init = _settings(pytestconfig).init
+    if init is None:
+        return None
+    with open(init, encoding="utf-8") as file:
+        try:
+            return json.load(file)
+        except ValueError as error:
+            raise pytest.UsageError(f"runnerlink: {init} is not JSON: {error}") from None
+
+
 @pytest.fixture
-def runnerlink(request: pytest.FixtureRequest, runnerlink_server: "TestServer") -> "Runnerlink":
-    """A handle on the session's server for this test, which starts on an empty server (unless marked
-    runnerlink_keep_state). An external server may be shared, so there only the test's account is emptied — and
-    under xdist each worker acts in an account of its own."""
+def runnerlink(request: pytest.FixtureRequest, runnerlink_server: "TestServer", runnerlink_seed: dict | None
+               ) -> "Runnerlink":
+    """A handle on the session's server for this test, which starts on an empty server — or the --runnerlink-init
+    state — unless marked runnerlink_keep_state. An external server may be shared, so there only the test's account
+    is emptied — and under xdist each worker acts in an account of its own."""
     from runnerlink.testing.handle import Runnerlink
 
     settings = _settings(request.config)
@@ -198,6 +224,8 @@ def runnerlink(request: pytest.FixtureRequest, runnerlink_server: "TestServer") 
             handle.reset(account=account)
         else:
             handle.reset()
+            if runnerlink_seed is not None:
+                handle.import_state(runnerlink_seed)
     handle.mark_traffic()
     request.node.stash[_HANDLE] = handle
     return handle
