@@ -179,7 +179,10 @@ class InProcessServer(TestServer):
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(timeout / 2)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True  # a connection that won't finish: uvicorn stops waiting for it
+                self._thread.join(timeout / 2)
             self._thread = None
         if self._sock is not None:
             self._sock.close()
