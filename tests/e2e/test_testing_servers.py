@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -135,3 +136,15 @@ def test_settings_serve_would_refuse_stop_either_mode_with_its_message(mode):
     with pytest.raises(ServerError, match="RUNNERLINK_IAM / --iam is one of off, enforce, not 'strict'"):
         start_server(mode, ServerOptions(settings={"iam": "strict"}))
     assert [t.name for t in set(threading.enumerate()) - before if t.name.startswith("runnerlink")] == []
+
+
+def test_stop_does_not_wait_forever_for_a_request_that_never_finishes():
+    server = start_server("inprocess")
+    host, port = server.url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port))) as stuck:
+        stuck.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part of the body")
+        time.sleep(0.2)  # the request is in the app, waiting for the rest of its body
+        started = time.monotonic()
+        server.stop(timeout=2)
+        assert time.monotonic() - started < 4
+    assert not _listening(int(port))
