@@ -147,4 +147,5 @@ def test_stop_does_not_wait_forever_for_a_request_that_never_finishes():
         started = time.monotonic()
         server.stop(timeout=2)
         assert time.monotonic() - started < 4
+        assert [t for t in threading.enumerate() if t.name == f"runnerlink-{port}"] == []  # the server ended
     assert not _listening(int(port))
