@@ -89,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @dataclass(frozen=True)
-class Settings:
+class PluginSettings:
     mode: str
     url: str | None
     store: str
@@ -110,7 +110,7 @@ def _value(config: pytest.Config, name: str) -> str | None:
     return str(ini) if ini not in (None, "", []) else None
 
 
-def _settings(config: pytest.Config) -> Settings:
+def _settings(config: pytest.Config) -> PluginSettings:
     cached = getattr(config, "_runnerlink_settings", None)
     if cached is not None:
         return cached
@@ -141,7 +141,7 @@ def _settings(config: pytest.Config) -> Settings:
                                 "--runnerlink-init is for the servers the plugin starts")
     if init is not None and not os.path.isfile(init):
         raise pytest.UsageError(f"runnerlink: the state document {init} is not a file")
-    settings = Settings(mode, url, store, delay, account, region, init)
+    settings = PluginSettings(mode, url, store, delay, account, region, init)
     config._runnerlink_settings = settings  # type: ignore[attr-defined]
     return settings
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import runnerlink
-from runnerlink.testing import network, plugin, servers
+from runnerlink.testing import handle, network, plugin, servers
 from runnerlink.testing.handle import Runnerlink
 from runnerlink.workload_client import workload_environment
 
@@ -30,6 +30,7 @@ def test_importing_the_plugin_loads_neither_boto3_nor_uvicorn_nor_the_server():
 def test_the_plugins_constants_are_the_servers():
     assert (plugin.MODES, plugin.STORES, plugin.DEFAULT_MODE) == (servers.MODES, servers.STORES, servers.DEFAULT_MODE)
     assert plugin.DEFAULT_LIFECYCLE_DELAY == servers.DEFAULT_LIFECYCLE_DELAY
+    assert (plugin.DEFAULT_ACCOUNT, plugin.DEFAULT_REGION) == (handle.DEFAULT_ACCOUNT, handle.DEFAULT_REGION)
 
 
 def _runnerlink_imports(path: Path) -> set[str]:
@@ -78,14 +79,14 @@ def test_server_options_are_checked():
 
 
 def test_a_handles_environment_signs_as_its_account_whatever_the_shell_had():
-    handle = Runnerlink(servers.ExternalServer("http://127.0.0.1:1"), "111122223333", "eu-west-1")
-    env = handle.environment({"AWS_PROFILE": "prod", "AWS_SESSION_TOKEN": "t", "AWS_ACCESS_KEY_ID": "AKIA…",
+    own = Runnerlink(servers.ExternalServer("http://127.0.0.1:1"), "111122223333", "eu-west-1")
+    env = own.environment({"AWS_PROFILE": "prod", "AWS_SESSION_TOKEN": "t", "AWS_ACCESS_KEY_ID": "AKIA…",
                               "PATH": "/bin"})
     assert env == {"PATH": "/bin", "AWS_ACCESS_KEY_ID": "111122223333", "AWS_SECRET_ACCESS_KEY": "test",
                    "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
                    "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
     with pytest.raises(ValueError, match="12-digit"):
-        Runnerlink(handle.server, "1234")
+        Runnerlink(own.server, "1234")
 
 
 def test_a_workloads_environment_drops_endpoint_urls_and_aws_names_from_no_proxy():
