@@ -3,6 +3,7 @@ the handle's helpers (reset, state, exec, workloads) through the plugin's own `r
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from runnerlink.testing import READ_ONLY_POLICY, Runnerlink, ServerError, ServerOptions, start_server
+from runnerlink.testing import servers as servers_module
 from runnerlink.workload_client import AdminCallError, admin_call
 
 CALLS = """
@@ -149,3 +151,26 @@ def test_stop_does_not_wait_forever_for_a_request_that_never_finishes():
         assert time.monotonic() - started < 4
         assert [t for t in threading.enumerate() if t.name == f"runnerlink-{port}"] == []  # the server ended
     assert not _listening(int(port))
+
+
+def test_a_gateway_that_cannot_listen_fails_the_start_and_closes_the_store(monkeypatch):
+    """The lifespan's startup fails (the gateway's port is taken): start() says so, and closes what the app opened."""
+    from runnerlink.server import gateway as gateway_module
+
+    async def refuse(self):
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(gateway_module.Gateway, "start", refuse)
+    server = servers_module.InProcessServer(ServerOptions(store="sqlite"))
+    opened = []
+    real = servers_module.InProcessServer._settings
+
+    def remember(self, port):
+        settings = real(self, port)
+        opened.append(settings.state)
+        return settings
+
+    monkeypatch.setattr(servers_module.InProcessServer, "_settings", remember)
+    with pytest.raises(ServerError, match="did not start: the app.s startup failed"):
+        server.start(timeout=10)
+    assert server.app is None and not os.path.exists(opened[0])  # the temporary state directory is gone too

@@ -113,6 +113,7 @@ class InProcessServer(TestServer):
         self._thread: threading.Thread | None = None
         self._server: Any = None
         self._sock: socket.socket | None = None  # the edge's listening socket (asyncio's loop serves it as is)
+        self._exit_status: int | str | None = None  # uvicorn's, when its startup failed
         self.app: Any = None  # the EdgeApp, for tests that look inside
 
     def start(self, timeout: float = START_TIMEOUT) -> "InProcessServer":
@@ -137,19 +138,26 @@ class InProcessServer(TestServer):
             # root logger, where pytest captures them).
             config = uvicorn.Config(self.app, **{**uvicorn_options(self.app), "log_config": None})
             self._server = server = uvicorn.Server(config)
-            self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+            self._thread = threading.Thread(target=self._serve, args=(server, sock), daemon=True,
                                             name=f"runnerlink-{port}")
             self._thread.start()
             deadline = time.monotonic() + timeout
             while not server.started:
                 if not self._thread.is_alive() or time.monotonic() > deadline:
-                    raise ServerError("the in-process runnerlink server did not start (its log is in the test's "
-                                      "captured output)")
+                    why = "the app's startup failed" if self._exit_status else f"not within {timeout} s"
+                    raise ServerError(f"the in-process runnerlink server did not start: {why} (uvicorn's log is in "
+                                      "the test's captured output)")
                 time.sleep(0.005)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _serve(self, server: Any, sock: socket.socket) -> None:
+        try:
+            server.run(sockets=[sock])
+        except SystemExit as exit:  # uvicorn's answer to a failed lifespan startup, not this process's exit
+            self._exit_status = exit.code
 
     def _settings(self, port: int):
         from runnerlink.config import Settings
@@ -160,8 +168,8 @@ class InProcessServer(TestServer):
         else:
             state = "memory"
         # Not Settings.from_env: RUNNERLINK_* variables of the test process are for servers it starts as children.
-        return replace(Settings(**options.server_settings()), host="127.0.0.1", port=port, gateway_port=0, state=str(state),
-                       region=options.region, lifecycle_delay=options.lifecycle_delay)
+        return replace(Settings(**options.server_settings()), host="127.0.0.1", port=port, gateway_port=0,
+                       state=str(state), region=options.region, lifecycle_delay=options.lifecycle_delay)
 
     def _make_temp(self) -> str:
         self._temp = tempfile.mkdtemp(prefix="runnerlink-test-state-")
@@ -184,6 +192,11 @@ class InProcessServer(TestServer):
                 self._server.force_exit = True  # a connection that won't finish: uvicorn stops waiting for it
                 self._thread.join(timeout / 2)
             self._thread = None
+        if self.app is not None and (self._server is None or not self._server.started):
+            # Built but never served (a failed start): no lifespan end closes what the app opened.
+            self.app.pipeline.traffic.close()
+            self.app.store.close()
+            self.app = None
         if self._sock is not None:
             self._sock.close()
             self._sock = None
