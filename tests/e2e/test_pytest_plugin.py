@@ -183,3 +183,25 @@ def test_each_test_starts_from_the_init_document(pytester):
             assert cidrs(runnerlink) == ["10.8.0.0/16"]
     """)
     run_inline(pytester, "--runnerlink-init", "network.json").assert_outcomes(passed=2)
+
+
+def test_a_conftest_gives_the_server_other_settings(pytester):
+    pytester.makeconftest("""
+        import pytest
+        from runnerlink.testing import ServerOptions
+
+        @pytest.fixture(scope="session")
+        def runnerlink_server_options():
+            return ServerOptions(settings={"iam": "enforce"})
+    """)
+    pytester.makepyfile(test_enforced="""
+        import boto3, botocore.exceptions, pytest
+
+        def test_signatures_are_verified(runnerlink):
+            assert runnerlink.client("sts").get_caller_identity()["Account"] == runnerlink.account
+            wrong = boto3.client("sts", endpoint_url=runnerlink.url, region_name="us-east-1",
+                                 aws_access_key_id=runnerlink.account, aws_secret_access_key="wrong")
+            with pytest.raises(botocore.exceptions.ClientError, match="SignatureDoesNotMatch"):
+                wrong.get_caller_identity()
+    """)
+    run_inline(pytester).assert_outcomes(passed=1)
