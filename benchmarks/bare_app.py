@@ -1,18 +1,18 @@
 """The bare HTTP stack runnerlink is compared with: a trivial ASGI app that answers every request with a fixed small
-JSON body, served by uvicorn with exactly the options `runnerlink serve` uses (see cli.py's call to uvicorn.run).
+JSON body, served by uvicorn with exactly the options `runnerlink serve` uses (server/serving.py's UVICORN_OPTIONS).
 
     python benchmarks/bare_app.py --port 8000
 
 It reads the request body (as any real app must) and ignores everything else. bench_apprunner.py checks that
-UVICORN_OPTIONS still matches cli.py and warns when they drift apart.
+UVICORN_OPTIONS still matches runnerlink serve's and warns when they drift apart.
 """
 
 from __future__ import annotations
 
 import argparse
 
-# The keyword arguments cli.py passes to uvicorn.run, besides the app, host and port. loop/http are left at "auto",
-# as in cli.py, which picks uvloop and httptools when uvicorn[standard] is installed.
+# The keyword arguments `runnerlink serve` passes to uvicorn.run (server/serving.py), besides the app, host, port and
+# its own front protocol. loop is left at "auto", which picks uvloop when uvicorn[standard] is installed.
 UVICORN_OPTIONS = {
     "log_level": "warning",
     "lifespan": "on",

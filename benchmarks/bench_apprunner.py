@@ -18,7 +18,6 @@ See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import math
 import multiprocessing
@@ -106,32 +105,17 @@ class Server:
 
 
 def check_uvicorn_options() -> str | None:
-    """A warning when bare_app.py no longer runs uvicorn with the options cli.py passes to uvicorn.run."""
+    """A warning when bare_app.py no longer runs uvicorn with the options `runnerlink serve` passes to uvicorn.run
+    (server/serving.py's UVICORN_OPTIONS, with the log level from settings, default "warning")."""
     sys.path.insert(0, str(HERE))
     from bare_app import UVICORN_OPTIONS
 
-    cli = REPO / "src" / "runnerlink" / "cli.py"
-    try:
-        tree = ast.parse(cli.read_text())
-    except OSError:
-        return f"cannot read {cli}; bare_app.py's uvicorn options are unchecked"
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "uvicorn"):
-            options = {}
-            for keyword in node.keywords:
-                if keyword.arg in ("host", "port"):
-                    continue
-                try:
-                    options[keyword.arg] = ast.literal_eval(keyword.value)
-                except ValueError:
-                    options[keyword.arg] = ast.unparse(keyword.value)
-            # cli.py takes the log level from settings (default "warning"); the rest must match exactly.
-            options["log_level"] = UVICORN_OPTIONS["log_level"]
-            if options != UVICORN_OPTIONS:
-                return f"uvicorn options differ: cli.py {options} vs bare_app.py {UVICORN_OPTIONS}"
-            return None
-    return "no uvicorn.run call found in cli.py; bare_app.py's uvicorn options are unchecked"
+    from runnerlink.server.serving import UVICORN_OPTIONS as SERVE_OPTIONS
+
+    options = {"log_level": UVICORN_OPTIONS["log_level"], **SERVE_OPTIONS}
+    if options != UVICORN_OPTIONS:
+        return f"uvicorn options differ: runnerlink serve {options} vs bare_app.py {UVICORN_OPTIONS}"
+    return None
 
 
 def http_stack() -> str:

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import itertools
 import time
+from importlib.metadata import entry_points
 
 import pytest
 
 from tests.server import RunningServer
+
+# runnerlink's own pytest plugin (runnerlink_server, runnerlink …), loaded by its entry point where runnerlink is
+# installed with it; named here for an install that predates the entry point (registering it twice is an error).
+PLUGIN = "runnerlink.testing.plugin"
+if not any(ep.value == PLUGIN for ep in entry_points(group="pytest11")):
+    pytest_plugins = [PLUGIN]
 
 LIFECYCLE_DELAY = 0.3
 _accounts = itertools.count(100000000000)
@@ -73,6 +80,7 @@ SLOWEST_FILES = (
     "tests/e2e/test_terraform_zones.py",  # 55
     "tests/e2e/test_terraform_audit_source.py",  # 55
     "tests/e2e/test_gateway_terraform.py",
+    "tests/e2e/test_pytest_plugin.py",  # 40 alone: pytester runs, one with two xdist workers
     "tests/unit/policy/test_properties.py",  # 33
     "tests/e2e/test_gateway.py",  # 25
 )

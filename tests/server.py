@@ -16,6 +16,8 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from runnerlink.testing.servers import InProcessServer as _InProcess, ServerOptions
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -98,3 +100,22 @@ class RunningServer:
                                          method="POST", headers={"content-type": "application/json"})
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.load(response)
+
+
+class InProcessServer(_InProcess):
+    """A server of a test's own in this process (runnerlink.testing's, the pytest plugin's fast mode) with
+    RunningServer's helpers: for tests that want other settings (enforce mode, a long lifecycle delay) or an empty
+    server, not the process itself (serve, restarts, signals stay with RunningServer). settings: by Settings name."""
+
+    def __init__(self, state: str | Path = "memory", lifecycle_delay: float = 0.3, **settings):
+        store = "memory" if str(state) == "memory" else "sqlite"
+        super().__init__(ServerOptions(store=store, lifecycle_delay=lifecycle_delay,
+                                       state_dir=None if store == "memory" else state,
+                                       settings=settings))
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    client = RunningServer.client
+    post_admin = RunningServer.post_admin

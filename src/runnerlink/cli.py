@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 
 from runnerlink import __version__
 from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
-from runnerlink.runtime.sources import MappingError, SourceMap
 
 
 # The modules adding commands, with their commands, in the order `runnerlink --help` lists them. A run of one of
@@ -22,6 +20,7 @@ COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("runnerlink.cli_log", ("log",)),
     ("runnerlink.cli_apps", ("services", "logs")),
     ("runnerlink.cli_audit", ("audit",)),
+    ("runnerlink.cli_state", ("reset", "state", "wait")),
 )
 
 
@@ -74,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="VPCs per account and region (RUNNERLINK_VPC_QUOTA, default 5: AWS's default quota, which "
                             "Service Quotas raises)")
 
+    serve.add_argument("--init", metavar="FILE",
+                       help="import this state document (runnerlink state export's) at start-up when the state is "
+                            "empty; a state directory that holds resources is left as it is (RUNNERLINK_INIT)")
+
     for name, help_text in (
         ("complete-handshake", "complete an App Runner connection's handshake (PENDING_HANDSHAKE → AVAILABLE)"),
         ("validate-domain", "mark a custom domain's certificate validated (→ active)"),
@@ -103,9 +106,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from runnerlink.server.app import EdgeApp
-    from runnerlink.server.app_front import front_protocol
-
-    from runnerlink.auth.credentials import parse_root_credentials
+    from runnerlink.server.serving import check_settings, uvicorn_options
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, gateway_port=args.gateway_port,
@@ -113,22 +114,39 @@ def _serve(args: argparse.Namespace) -> int:
                                      lifecycle_delay=args.lifecycle_delay, log_level=args.log_level,
                                      sources=tuple(args.source), images=tuple(args.image),
                                      container_engine=args.container_engine, iam=args.iam, vpc_quota=args.vpc_quota,
-                                     root_credentials=tuple(args.root_credentials) or None)
-        parse_root_credentials(settings.root_credentials)
-        SourceMap.parse(list(settings.sources), list(settings.images), os.environ)
-    except (MappingError, ValueError) as error:
+                                     root_credentials=tuple(args.root_credentials) or None, init=args.init)
+        check_settings(settings)
+        seed = _read_init(settings.init) if settings.init else None
+    except ValueError as error:  # runtime.sources.MappingError too
         print(f"runnerlink serve: {error}", file=sys.stderr)
         return 2
     app = EdgeApp(settings, gateway=True)
+    if seed is not None:
+        if app.store.is_empty():
+            count = app.store.load(seed)
+            print(f"runnerlink serve: initialised the state from {settings.init} ({count} records)", flush=True)
+        else:
+            print(f"runnerlink serve: --init {settings.init} skipped: the state ({settings.state}) already holds "
+                  f"resources, which are kept", flush=True)
     print(f"runnerlink {__version__} serving on http://{settings.host}:{settings.port}, subnet gateway on "
           f"{settings.host}:{settings.gateway_port} (state: {settings.state}, region: {settings.region}); dashboard: "
           f"http://{settings.host}:{settings.port}/_runnerlink/ui", flush=True)
-    # Idle keep-alive connections outlive SDK connection pools' idle limits (the Go SDK's is 90 s), so a client never
-    # reuses a pooled connection just as the server closes it; uvicorn's 5 s default raced Terraform's 5 s waiters.
-    # Connections for applications' hostnames are served below ASGI (server/app_front.py); the rest go to uvicorn's.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, http=front_protocol(app),
-                lifespan="on", access_log=False, server_header=False, date_header=False, timeout_keep_alive=120)
+    uvicorn.run(app, **uvicorn_options(app))
     return 0
+
+
+def _read_init(path: str) -> list:
+    """The records of the --init document; ValueError (exit 2) saying what is wrong with it."""
+    from runnerlink.server.state_document import StateDocumentError, parse_document
+
+    try:
+        data = open(path, "rb").read()
+    except OSError as error:
+        raise ValueError(f"--init {path}: {error.strerror or error}") from None
+    try:
+        return parse_document(data)
+    except StateDocumentError as error:
+        raise ValueError(f"--init {path} is not a state document runnerlink can import: {error}") from None
 
 
 def _admin(args: argparse.Namespace, path: str, payload: dict) -> int:

@@ -11,9 +11,9 @@ import urllib.parse
 import urllib.request
 
 from runnerlink.config import Settings
+from runnerlink.traffic_text import table
 
 FOLLOW_INTERVAL = 0.2
-COLUMNS = ("TIME", "PRINCIPAL", "OPERATION", "SOURCE", "PATH", "DECISION", "STATUS")
 
 
 def add_parser(commands) -> None:
@@ -72,61 +72,6 @@ def _print(entries: list[dict], as_json: bool, header: bool) -> None:
         for entry in entries:
             print(json.dumps(entry, separators=(",", ":")))
     else:
-        rows = [row(entry) for entry in entries]
-        if header:
-            rows.insert(0, COLUMNS)
-        widths = [12, 36, 32, 40, 32, 34]
-        for cells in rows:
-            print("  ".join(c.ljust(w) for c, w in zip(cells, widths)) + "  " + cells[-1])
+        for line in table(entries, header):
+            print(line)
     sys.stdout.flush()
-
-
-def row(entry: dict) -> tuple[str, ...]:
-    """The table cells of one entry."""
-    moment = time.strftime("%H:%M:%S", time.localtime(entry.get("time") or 0))
-    moment += f".{int(((entry.get('time') or 0) % 1) * 1000):03d}"
-    operation = f"{entry.get('service') or '?'}.{entry.get('operation') or '?'}"
-    if entry.get("source") == "vpc":
-        # A workload that is part of something (an App Runner service's egress) goes by its name.
-        who = "workloadName" if entry.get("workloadName") else "workload"
-        source = "/".join(str(entry.get(k)) for k in (who, "subnet", "address") if entry.get(k))
-    else:
-        source = entry.get("source") or "internet"
-    outcome = entry.get("outcome") or "internet"
-    path = f"{outcome} {entry['endpoint']}" if entry.get("endpoint") else outcome
-    status = str(entry.get("status"))
-    if entry.get("error"):
-        status += f" {entry['error']}"
-    return (moment, entry.get("principal") or "-", operation, source, path, decision_text(entry.get("decision")),
-            status)
-
-
-# How the text output names a policy type (the traffic log's decision "policy").
-_POLICY_NAMES = {"identity": "identity-based policy", "boundary": "permissions boundary", "session": "session policy",
-                 "endpoint": "VPC endpoint policy", "resource": "resource-based policy", "trust": "trust policy",
-                 "scp": "service control policy", "rcp": "resource control policy",
-                 "root": "the account's root user"}
-
-
-def decision_text(decision: dict | None) -> str:
-    """The deciding policy and statement: "allowed by identity-based policy ListOnly (Lists)", "explicitDeny by
-    VPC endpoint policy vpce-… (#1)", "implicitDeny: no permissions boundary allows"."""
-    if not decision:
-        return "-"
-    result = decision.get("result", "?")
-    kind = decision.get("policy")
-    words = _POLICY_NAMES.get(kind or "", kind or "policy")
-    name = decision.get("policyName") or (decision.get("endpoint") if kind == "endpoint" else None)
-    if kind == "trust" and name:
-        words = name  # "trust policy of arn:aws:iam::…:role/…"
-    elif name:
-        words = f"{words} {name}"
-    statement = decision.get("statement")
-    if statement:
-        sid = statement.get("sid") or f"#{statement.get('index')}"
-        return f"{result} by {words} ({sid})" if kind else f"{result} ({sid})"
-    if decision.get("default") and result == "allowed":
-        return "allowed (default policy)"
-    if result == "implicitDeny":
-        return f"implicitDeny: no {words} allows" if kind else "implicitDeny (no statement allows)"
-    return f"{result} by {words}" if kind else result

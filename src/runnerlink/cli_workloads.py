@@ -4,20 +4,15 @@ subnet's path through runnerlink's subnet gateway."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 
 from runnerlink.config import Settings
-
-# Variables that would send a program's AWS requests around the gateway, to a fixed URL: unset in a workload.
-_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
-_AWS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn", "api.aws")
+from runnerlink.workload_client import (AdminCallError, admin_call, is_endpoint_variable, place_workload,
+                                        remove_workload, workload_environment)
 
 
 class CommandError(Exception):
@@ -62,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "workloads_command", None) == "rm":
             return _remove(args)
         return _list(args)
-    except CommandError as error:
+    except (CommandError, AdminCallError) as error:
         print(f"runnerlink {args.command}: {error}", file=sys.stderr)
         return 1
 
@@ -83,7 +78,7 @@ def _exec(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot run {argv[0]}: {error.strerror or error}") from None
         return _wait(child)
     finally:
-        _call(base, "DELETE", f"workloads/{workload_id}", quiet=True)
+        remove_workload(base, workload_id, quiet=True)
 
 
 def _env(args: argparse.Namespace) -> int:
@@ -95,7 +90,7 @@ def _env(args: argparse.Namespace) -> int:
           f"address {workload['PrivateIp']}{public}")
     print(f"# remove it with: runnerlink workloads rm {workload['WorkloadId']}")
     for name in sorted(set(os.environ) - set(environment)):
-        if _is_endpoint_variable(name) or name.upper() == "NO_PROXY":
+        if is_endpoint_variable(name) or name.upper() == "NO_PROXY":
             print(f"unset {name}")
     for name, value in placed["environment"].items():
         print(f"export {name}={shlex.quote(value)}")
@@ -107,7 +102,7 @@ def _env(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     query = "&".join(f"{k}={v}" for k, v in (("account", args.account), ("region", args.region)) if v)
-    listed = _call(_base(args), "GET", "workloads" + (f"?{query}" if query else ""))["workloads"]
+    listed = admin_call(_base(args), "GET", "workloads" + (f"?{query}" if query else ""))["workloads"]
     if not listed:
         print("no workloads")
         return 0
@@ -125,47 +120,20 @@ def _remove(args: argparse.Namespace) -> int:
     failed = 0
     for workload_id in args.ids:
         try:
-            _call(base, "DELETE", f"workloads/{workload_id}")
+            remove_workload(base, workload_id)
             print(f"removed {workload_id}")
-        except CommandError as error:
+        except AdminCallError as error:
             print(f"runnerlink workloads rm: {error}", file=sys.stderr)
             failed = 1
     return failed
 
 
-# --- the environment of a workload's programs ---------------------------------------------------------------------------
-
-def workload_environment(current: os._Environ | dict, settings: dict[str, str]) -> dict[str, str]:
-    """current with the gateway's settings, without AWS_ENDPOINT_URL* (requests go by their real hostnames) and with
-    NO_PROXY cleared of AWS names (so they do go through the gateway)."""
-    environment = {k: v for k, v in current.items() if not _is_endpoint_variable(k)}
-    environment.update(settings)
-    for name in ("NO_PROXY", "no_proxy"):
-        if name in environment:
-            kept = [entry for entry in environment[name].split(",") if entry.strip() and not _is_aws_name(entry)]
-            if kept:
-                environment[name] = ",".join(kept)
-            else:
-                del environment[name]
-    return environment
-
-
-def _is_endpoint_variable(name: str) -> bool:
-    return name == _ENDPOINT_VARIABLE or name.startswith(_ENDPOINT_VARIABLE + "_")
-
-
-def _is_aws_name(entry: str) -> bool:
-    name = entry.strip().lower().lstrip("*").lstrip(".")
-    return name == "" or any(name == suffix or name.endswith("." + suffix) for suffix in _AWS_SUFFIXES)
-
-
 # --- talking to the server --------------------------------------------------------------------------------------------
 
 def _place(base: str, args: argparse.Namespace) -> dict:
-    payload = {"account": args.account, "accessKey": os.environ.get("AWS_ACCESS_KEY_ID") or None,
-               "region": args.region or _default_region(),
-               "subnet": args.subnet, "securityGroups": args.security_groups or [], "publicIp": args.public_ip}
-    return _call(base, "POST", "workloads", payload)
+    return place_workload(base, args.subnet, args.region or _default_region(), account=args.account,
+                          access_key=os.environ.get("AWS_ACCESS_KEY_ID"), security_groups=args.security_groups or [],
+                          public_ip=args.public_ip)
 
 
 def _default_region() -> str:
@@ -177,30 +145,6 @@ def _base(args: argparse.Namespace) -> str:
         return args.endpoint_url.rstrip("/")
     settings = Settings.from_env()
     return f"http://{settings.host}:{settings.port}"
-
-
-def _call(base: str, method: str, path: str, payload: dict | None = None, quiet: bool = False) -> dict:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(f"{base}/_runnerlink/{path}", data=data, method=method,
-                                     headers={"content-type": "application/json"})
-    # The edge's own address never goes through a proxy the calling shell may have set.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=10) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as error:
-        if quiet:
-            return {}
-        try:
-            found = json.loads(error.read() or b"{}")
-            message = f"{found.get('error')}: {found.get('message')}"
-        except ValueError:
-            message = f"HTTP {error.code}"
-        raise CommandError(message) from None
-    except urllib.error.URLError as error:
-        if quiet:
-            return {}
-        raise CommandError(f"runnerlink is not reachable at {base}: {error.reason}") from None
 
 
 def _wait(child: subprocess.Popen) -> int:

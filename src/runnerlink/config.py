@@ -45,6 +45,8 @@ class Settings:
     root_credentials: tuple[str, ...] = ()
     # VPCs per account and region: AWS's default quota is 5, raised through Service Quotas for large accounts.
     vpc_quota: int = DEFAULT_VPC_QUOTA
+    # A state document imported at start-up when the store is empty (serve --init, RUNNERLINK_INIT).
+    init: str | None = None
 
     @property
     def in_memory(self) -> bool:
@@ -76,6 +78,8 @@ class Settings:
                 item.strip() for item in env["RUNNERLINK_ROOT_CREDENTIALS"].split(",") if item.strip())
         if "RUNNERLINK_VPC_QUOTA" in env:
             values["vpc_quota"] = int(env["RUNNERLINK_VPC_QUOTA"])
+        if env.get("RUNNERLINK_INIT"):
+            values["init"] = env["RUNNERLINK_INIT"]
         if "RUNNERLINK_LOG_LEVEL" in env:
             values["log_level"] = env["RUNNERLINK_LOG_LEVEL"]
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -11,14 +11,14 @@ import sys
 import pytest
 
 from tests.e2e.test_endpoint_policy import IMAGE, READ_ONLY, log_entries, private_subnet_with_endpoint, run_calls
-from tests.server import RunningServer
+from tests.server import InProcessServer
 
 ACCOUNT = "210987654321"
 
 
 @pytest.fixture(scope="module")
 def enforcing():
-    running = RunningServer(state="memory", lifecycle_delay=0.3, extra_env={"RUNNERLINK_IAM": "enforce"}).start()
+    running = InProcessServer(lifecycle_delay=0.3, iam="enforce").start()
     yield running
     running.stop()
 

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from runnerlink.auth.keys import new_access_key_id
 from tests.e2e.ec2_fixtures import make_endpoint, make_network
 from tests.e2e.test_endpoint_policy import CALLS, log_entries, workload_env
-from tests.server import RunningServer
+from tests.server import InProcessServer
 
 ACCOUNT = "246813579024"
 ROOT_KEY = new_access_key_id(ACCOUNT)
@@ -28,8 +28,7 @@ NO_RETRIES = Config(retries={"max_attempts": 1})
 
 @pytest.fixture(scope="module")
 def enforcing():
-    running = RunningServer(extra_args=["--iam", "enforce", "--root-credentials",
-                                        f"{ACCOUNT}={ROOT_KEY}:{ROOT_SECRET}"]).start()
+    running = InProcessServer(iam="enforce", root_credentials=(f"{ACCOUNT}={ROOT_KEY}:{ROOT_SECRET}",)).start()
     yield running
     running.stop()
 

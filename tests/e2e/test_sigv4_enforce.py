@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from tests.e2e.ec2_fixtures import make_endpoint, make_network
 from tests.e2e.test_gateway import exec_in, wait_available
-from tests.server import RunningServer
+from tests.server import InProcessServer, RunningServer
 
 ROOT_ACCOUNT, ROOT_KEY, ROOT_SECRET = "222233334444", "AKIAROOTEXAMPLE", "root-secret"
 SERVICES = ("apprunner", "ec2", "sts", "iam")
@@ -39,8 +39,7 @@ REFUSALS = {
 
 @pytest.fixture(scope="module")
 def enforcing():
-    running = RunningServer(extra_args=["--iam", "enforce", "--root-credentials",
-                                        f"{ROOT_ACCOUNT}={ROOT_KEY}:{ROOT_SECRET}"]).start()
+    running = InProcessServer(iam="enforce", root_credentials=(f"{ROOT_ACCOUNT}={ROOT_KEY}:{ROOT_SECRET}",)).start()
     yield running
     running.stop()
 

@@ -1,6 +1,6 @@
 """`runnerlink log`'s table: how an entry's source reads."""
 
-from runnerlink.cli_log import row
+from runnerlink.traffic_text import row
 
 SOURCE = 3
 
@@ -20,7 +20,7 @@ def test_a_plain_workload_and_an_older_entry_read_as_the_workload_id():
 
 
 def test_the_decision_names_the_deciding_policy_and_statement():
-    from runnerlink.cli_log import decision_text
+    from runnerlink.traffic_text import decision_text
 
     assert decision_text(None) == "-"
     assert decision_text({"result": "allowed", "policy": "identity", "policyName": "ListOnly",

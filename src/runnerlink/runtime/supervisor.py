@@ -89,6 +89,10 @@ class Supervisor:
         self._routes: dict[str, tuple[dict, Mapping[str, str]]] = {}  # hostname → (service snapshot, how)
         self._route_cache: dict[str, tuple[tuple, Instance, Route]] = {}  # hostname → (its _routes entry, …)
         self._removed: set[str] = set()  # deleted services whose directory is gone
+        self._known: set[str] = set()  # the services the last pass read (not yet removed)
+        # Vanished services a worker was still deploying: released once it is done (it may have placed egress).
+        self._vanishing: set[str] = set()
+        self._pass_lock = threading.Lock()  # one reconciling pass at a time (the loop's, or settle()'s)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -210,7 +214,18 @@ class Supervisor:
             self._wake.clear()
 
     # --- reconciling -------------------------------------------------------------------------------------------
-    def reconcile(self) -> None:
+    def settle(self) -> list[str]:
+        """A reconciling pass now, in the caller's thread (after a reset or an import replaced records under the
+        supervisor): when it returns, the instances of services no longer stored are stopped. Their ARNs."""
+        return self.reconcile()
+
+    def reconcile(self) -> list[str]:
+        """One pass over every stored service; the ARNs of services that vanished from the store since the last
+        (a reset or an import removed them without a DeleteService), whose instances it stopped."""
+        with self._pass_lock:
+            return self._reconcile_all()
+
+    def _reconcile_all(self) -> list[str]:
         routes: dict[str, tuple[dict, Mapping[str, str]]] = {}
         services: list[dict] = []
         changes_at = float("inf")
@@ -225,11 +240,37 @@ class Supervisor:
             if service["Status"] != DELETED:
                 for host, via in service["_hosts"].items():
                     routes[host.lower()] = (service, via)
+        present = {service["ServiceArn"] for service in services}
         with self._lock:
             self._routes = routes
             self._route_cache = {}
+            vanished = sorted((self._known | set(self._running) | self._vanishing) - present)
+            self._known = present - self._removed
+        for arn in vanished:
+            self._vanish(arn)
         for service in services:
             self._reconcile(service)
+        return vanished
+
+    def _vanish(self, arn: str) -> None:
+        """A service whose record is gone (not deleted through the API): stop it and remove what it had here, as a
+        deletion would."""
+        self._stop_serving(arn)
+        service_id = parse_arn(arn).parts[-1]
+        with self._lock:
+            busy = arn in self._busy
+            if busy:
+                self._vanishing.add(arn)
+            else:
+                self._vanishing.discard(arn)
+        if not busy:
+            shutil.rmtree(self.apps_dir / service_id, ignore_errors=True)
+        release = getattr(self._egress, "release", None)
+        try:
+            if release is not None:
+                release({"ServiceArn": arn})
+        except Exception:  # the other services' pass goes on
+            log.exception("supervisor: releasing the egress of %s failed", arn)
 
     def _reconcile(self, service: dict) -> None:
         arn, op, status = service["ServiceArn"], service["_op"], service["Status"]

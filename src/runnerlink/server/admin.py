@@ -12,7 +12,7 @@ from runnerlink.audit import codec
 from runnerlink.config import DEFAULT_ACCOUNT
 from runnerlink.runtime.supervisor import Supervisor
 from runnerlink.server import (admin_apps, admin_workloads, app_credentials, audit_view, dashboard, explain,
-                               network_view)
+                               network_view, reset)
 from runnerlink.server.app_credentials import InstanceCredentials
 from runnerlink.server.context import RequestContext
 from runnerlink.server.gateway import Gateway
@@ -44,6 +44,14 @@ def handle(pipeline: Pipeline, gateway: Gateway | None, health: Callable[[], dic
             return _TRAFFIC_READS[path](pipeline, ctx.query)
         except FilterError as error:
             return _json(400, {"error": "InvalidRequest", "message": str(error)})
+    if path == "reset" and method == "POST":
+        answered = reset.handle_reset(pipeline, supervisor, ctx)
+        return answered.status, answered.response_body, answered.response_headers
+    if path == "state" and method == "GET":
+        return 200, reset.export_state(pipeline), JSON + [(b"cache-control", b"no-store")]
+    if path == "state" and method == "POST":
+        answered = reset.import_state(pipeline, supervisor, ctx)
+        return answered.status, answered.response_body, answered.response_headers
     if path == "apprunner/services" and method == "GET":
         return _json(*admin_apps.services(supervisor, pipeline.settings.port, ctx.query))
     if path == "apprunner/logs" and method == "GET":

@@ -29,9 +29,12 @@ from runnerlink.store import Store, open_store
 from runnerlink.wire import json_protocol
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+STATE_BODY_BYTES = 256 * 1024 * 1024  # an imported state document: a large region's network is many megabytes
 DRAIN_BYTES = 64 * 1024 * 1024
 ADMIN_PREFIX = "/_runnerlink/"
 DASHBOARD_VIEWS = ADMIN_PREFIX + "ui/api/"
+# Reset, export and import read or replace the whole store and wait for the supervisor: beside the event loop too.
+STATE_PATHS = frozenset({ADMIN_PREFIX + "reset", ADMIN_PREFIX + "state"})
 # aws-sdk-go-v2 (Terraform's provider) sometimes closes its own keep-alive connection while reading an answer that
 # arrived within a fraction of a millisecond ("use of closed network connection", aws/aws-sdk-go-v2#1825, #2737), then
 # retries the call: harmless for reads, but a retried create fails as a duplicate. Answering that client a couple of
@@ -66,7 +69,7 @@ class EdgeApp:
             if host and await self.app_proxy.serve_asgi(scope, receive, send, host):
                 return
         try:
-            body = await _read_body(receive, MAX_BODY_BYTES)
+            body = await _read_body(receive, STATE_BODY_BYTES if scope["path"] in STATE_PATHS else MAX_BODY_BYTES)
         except AWSError as error:
             await _send(send, error.status, json_protocol.render_error(error),
                         [(b"content-type", b"application/json")])
@@ -82,8 +85,9 @@ class EdgeApp:
         if path in traffic_stream.PATHS:
             await self.streams.serve(scope, receive, send, query)
             return
-        if path.startswith(DASHBOARD_VIEWS):
-            # The audit of a large region takes a second: computed beside the event loop, which goes on serving.
+        if path.startswith(DASHBOARD_VIEWS) or path in STATE_PATHS:
+            # The audit of a large region takes a second (a reset or an import may too): computed beside the event
+            # loop, which goes on serving.
             status, answer, answer_headers = await asyncio.to_thread(
                 admin.handle, self.pipeline, self.gateway, self.health, ctx, path[len(ADMIN_PREFIX):],
                 self.supervisor, self.credentials)

@@ -85,8 +85,10 @@ class Reader:
 
 
 # --- the region's model and audit, cached ------------------------------------------------------------------------
-# (generation, traffic seq, monotonic time built, when a state derived from time next changes, model, audit)
-_cache: dict[tuple[str, str], tuple[str, int, float, float, AuditModel, Report]] = {}
+# (generation, traffic seq, monotonic time built, when a state derived from time next changes, model, audit) by
+# (store, account, region): the store too, as several servers may run in one process (runnerlink.testing's
+# in-process servers), each store counting its generations from the start.
+_cache: dict[tuple[object, str, str], tuple[str, int, float, float, AuditModel, Report]] = {}
 
 
 def _audited(reader: Reader) -> tuple[AuditModel, Report]:
@@ -94,7 +96,7 @@ def _audited(reader: Reader) -> tuple[AuditModel, Report]:
     derived from time (a pending endpoint, an operation in progress) due to change, and the traffic log unchanged or
     the model recent enough. One VPC's view is a part of the region's, so its findings are the audit tab's, and a VPC
     after the first opens in milliseconds."""
-    key = (reader.account, reader.region)
+    key = (reader.pipeline.store, reader.account, reader.region)
     generation, seq, now = reader.generation(), reader.pipeline.traffic.seq, time.monotonic()
     cached = _cache.get(key)
     if cached and cached[0] == generation and reader.ctx.received_at < cached[3] \
@@ -138,12 +140,12 @@ def vpcs(reader: Reader) -> dict:
             "vpcs": rows[offset:offset + limit], "generation": reader.generation()}
 
 
-_rows_cache: dict[tuple[str, str], tuple[str, float, list[dict]]] = {}
+_rows_cache: dict[tuple[object, str, str], tuple[str, float, list[dict]]] = {}  # by (store, account, region)
 
 
 def _cached_rows(reader: Reader) -> list[dict]:
     """The region's VPC rows, read once per store generation (the list pages and searches while one scrolls)."""
-    key, generation = (reader.account, reader.region), reader.generation()
+    key, generation = (reader.pipeline.store, reader.account, reader.region), reader.generation()
     cached = _rows_cache.get(key)
     if cached and cached[0] == generation and reader.ctx.received_at < cached[1]:
         return cached[2]

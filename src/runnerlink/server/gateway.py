@@ -77,6 +77,8 @@ class Gateway:
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._connection, self.host, self.port)
+        if self.port == 0:  # a free port the system chose (in-process test servers): proxy URLs name the real one
+            self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         if self._server is not None:

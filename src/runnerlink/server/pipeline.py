@@ -260,15 +260,17 @@ class Pipeline:
 
     # --- runnerlink's own actions --------------------------------------------------------------------------------
     def handle_admin(self, ctx: RequestContext, service: str, action: str,
-                     run: Callable[[RequestContext, dict], dict] | None = None) -> RequestContext:
+                     run: Callable[[RequestContext, dict], dict] | None = None, *, parse_body: bool = True,
+                     record: bool | Callable[[RequestContext], bool] = True) -> RequestContext:
         """POST /_runnerlink/<service>/<action> with a JSON object: the package's admin handler in the scope the
         body names ("account" and "region", else those of the first ARN in it), or `run(ctx, params)` for the
-        server's own actions (which invoke what they need through self.invoke). Answered in JSON, recorded."""
+        server's own actions (which invoke what they need through self.invoke). Answered in JSON, recorded (unless
+        `record` says not to, once answered). parse_body=False: `run` reads ctx.body itself (params are {})."""
         try:
             ctx.admin_action = action
             ctx.network = RUNNERLINK_ACTION
             ctx.package = self.packages.get(service)
-            ctx.params = params = _json_object(ctx.body)
+            ctx.params = params = _json_object(ctx.body) if parse_body else {}
             if run is None:
                 handler = ctx.package.admin.get(action) if ctx.package else None
                 if handler is None:
@@ -289,7 +291,8 @@ class Pipeline:
         payload = {"error": ctx.error.code, "message": ctx.error.message} if ctx.error else ctx.output
         ctx.response_body = json.dumps(payload).encode()
         ctx.response_headers = [(b"content-type", ADMIN_CONTENT_TYPE), (b"x-amzn-requestid", ctx.request_id.encode())]
-        self.record(ctx)
+        if record is True or (record is not False and record(ctx)):
+            self.record(ctx)
         return ctx
 
     @staticmethod

@@ -116,6 +116,25 @@ class TrafficLog:
             offset += sum(map(len, lines))
         self._size = offset
 
+    def clear(self) -> None:
+        """Forget every entry (a reset): the ring, the files, the index. seq goes on rising, so a reader's since=
+        cursor stays valid: it just finds nothing older than the reset."""
+        with self.index.lock:  # the index takes its lock before the log's (sync), so here too
+            with self._lock:
+                self._pending = []
+                self._flush_scheduled = False
+                self.ring.clear()
+                if self._notes is not None:
+                    self._notes = []
+                self._unnoted_from = None
+                if self._file is not None:
+                    self._file.truncate(0)
+                    self._size = 0
+                older = self.older_path
+                if older is not None:
+                    older.unlink(missing_ok=True)
+            self.index.reset()
+
     def close(self) -> None:
         self.flush()
         with self._lock:

@@ -68,6 +68,25 @@ class TrafficIndex:
     def __init__(self, log: Any):  # the TrafficLog (server/traffic.py), whose lock, ring and files it reads
         self.log = log
         self._lock = threading.RLock()
+        self.last = 0  # the newest indexed seq
+        self._fds: dict[int, int] = {}
+        self.reset()
+        self.built = log.path is None
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    def reset(self) -> None:
+        """Index nothing (the log was cleared: its files are empty, so nothing is left to build from). `last` stays:
+        the log's seq goes on from it."""
+        with self._lock:
+            self._reset()
+
+    def _reset(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds = {}
         self.seqs = array("q")
         self.columns = {name: array("I") for name in FIELDS}
         self.tables = {name: _Values() for name in FIELDS}
@@ -76,11 +95,9 @@ class TrafficIndex:
         self.loc_off = array("q")
         self.loc_len = array("I")
         self.floor = 0  # positions below it can no longer be read (an in-memory log's ring moved past them)
-        self.last = 0  # the newest indexed seq
-        self.built = log.path is None
+        self.built = True
         self._filters: dict[tuple, tuple[array, int]] = {}  # filter key → (matching positions, positions scanned)
         self._facets: tuple[int, int, dict[str, set]] | None = None
-        self._fds: dict[int, int] = {}
 
     # --- reading ---------------------------------------------------------------------------------------------------
     def page(self, filters: dict[str, str], offset: int = 0, limit: int = 100,

@@ -3,7 +3,7 @@
 A scope is one account in one region ("111122223333/us-east-1"); resources never cross scopes.
 """
 
-from runnerlink.store.base import Store, StoreConflict, Transaction
+from runnerlink.store.base import DuplicateRecord, Store, StoreConflict, StoredRecord, Transaction
 from runnerlink.store.factory import open_store
 
-__all__ = ["Store", "StoreConflict", "Transaction", "open_store"]
+__all__ = ["DuplicateRecord", "Store", "StoreConflict", "StoredRecord", "Transaction", "open_store"]

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
-from typing import Hashable, Iterable
+from typing import Callable, Hashable, Iterable, NamedTuple
 
 
 class StoreConflict(Exception):
     """A read transaction tried to write while another writer held or had moved the database: run it again as a
     write transaction (which takes the write lock first and so cannot conflict)."""
+
+
+class StoredRecord(NamedTuple):
+    """One committed record with its place: what dump() gives and load() takes."""
+
+    scope: str
+    kind: str
+    key: str
+    parent: str | None
+    record: dict
+
+
+class DuplicateRecord(ValueError):
+    """load() was given two records with one (scope, kind, key): nothing was changed."""
 
 
 class Transaction(ABC):
@@ -69,6 +83,25 @@ class Store(ABC):
         """A value that changes whenever a commit that wrote anything becomes visible to this store, whoever made it
         (for SQLite, also another process sharing the state directory). Equal values mean no data changed between
         them, so an answer computed from reads begun after the first is still current. Cheap: read per request."""
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no record at all (serve --init seeds only an empty one)."""
+        return not self.dump()
+
+    @abstractmethod
+    def dump(self) -> list[StoredRecord]:
+        """Every committed record of every scope, in the order they were first put (one consistent read)."""
+
+    @abstractmethod
+    def clear(self, scopes: Callable[[str], bool]) -> dict[str, int]:
+        """Delete every record of the scopes `scopes(scope)` is true for, in one transaction; the number of records
+        removed per scope. Moves generation() when anything was removed."""
+
+    @abstractmethod
+    def load(self, rows: Iterable[StoredRecord]) -> int:
+        """Replace the whole store with these records (their order becomes scan order), in one transaction: all of
+        them or, if anything fails (DuplicateRecord, a record that can't be encoded), none, the previous state left
+        as it was. The number of records loaded. Always moves generation()."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass

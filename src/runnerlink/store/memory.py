@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 import threading
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import orjson
 
-from runnerlink.store.base import Store, Transaction, parents
+from runnerlink.store.base import DuplicateRecord, Store, StoredRecord, Transaction, parents
 
 _DELETED = object()
 
@@ -109,3 +109,44 @@ class MemoryStore(Store):
 
     def generation(self) -> int:
         return self._generation
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return not any(self._tables.values())
+
+    def dump(self) -> list[StoredRecord]:
+        with self._lock:
+            rows = [(seq, scope, kind, key, parent, text)
+                    for (scope, kind), table in self._tables.items()
+                    for key, (seq, text, parent) in table.items()]
+        rows.sort(key=lambda row: row[0])
+        return [StoredRecord(scope, kind, key, parent, orjson.loads(text)) for _, scope, kind, key, parent, text in rows]
+
+    def clear(self, scopes: Callable[[str], bool]) -> dict[str, int]:
+        removed: dict[str, int] = {}
+        with self._lock:
+            for table_key in [k for k, table in self._tables.items() if table and scopes(k[0])]:
+                removed[table_key[0]] = removed.get(table_key[0], 0) + len(self._tables.pop(table_key))
+            for child_key in [k for k in self._children if k[0] in removed]:
+                del self._children[child_key]
+            if removed:
+                self._generation += 1
+        return removed
+
+    def load(self, rows: Iterable[StoredRecord]) -> int:
+        # Built aside and swapped in: a failure half-way leaves the current tables untouched.
+        tables: dict[tuple[str, str], dict[str, tuple[int, bytes, str | None]]] = {}
+        children: dict[tuple[str, str, str], set[str]] = {}
+        count = 0
+        with self._lock:
+            for row in rows:
+                table = tables.setdefault((row.scope, row.kind), {})
+                if row.key in table:
+                    raise DuplicateRecord(f"two records {row.kind} {row.key!r} in scope {row.scope}")
+                table[row.key] = (next(self._seq), orjson.dumps(row.record), row.parent)
+                if row.parent is not None:
+                    children.setdefault((row.scope, row.kind, row.parent), set()).add(row.key)
+                count += 1
+            self._tables, self._children = tables, children
+            self._generation += 1
+        return count

@@ -12,11 +12,12 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import orjson
 
-from runnerlink.store.base import LEGACY_PARENT_FIELD, Store, StoreConflict, Transaction, parents
+from runnerlink.store.base import (LEGACY_PARENT_FIELD, DuplicateRecord, Store, StoreConflict, StoredRecord,
+                                   Transaction, parents)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -191,6 +192,55 @@ class SqliteStore(Store):
             if header is not None:
                 return self._writes, header
             return self._writes, self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+
+    def dump(self) -> list[StoredRecord]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                rows = self._conn.execute("SELECT scope, kind, key, parent, data FROM records ORDER BY seq").fetchall()
+            finally:
+                self._conn.execute("COMMIT")
+        return [StoredRecord(scope, kind, key, parent, orjson.loads(data)) for scope, kind, key, parent, data in rows]
+
+    def clear(self, scopes: Callable[[str], bool]) -> dict[str, int]:
+        with self._write() as conn:
+            counts = conn.execute("SELECT scope, COUNT(*) FROM records GROUP BY scope").fetchall()
+            removed = {scope: count for scope, count in counts if scopes(scope)}
+            conn.executemany("DELETE FROM records WHERE scope=?", [(scope,) for scope in removed])
+            if removed:
+                self._writes += 1  # a generation of a commit that may not happen: harmless, caches just expire
+        return removed
+
+    def load(self, rows: Iterable[StoredRecord]) -> int:
+        count = 0
+        with self._write() as conn:
+            conn.execute("DELETE FROM records")
+            insert = "INSERT INTO records (scope, kind, key, data, parent) VALUES (?, ?, ?, ?, ?)"
+            for row in rows:
+                try:
+                    conn.execute(insert, (row.scope, row.kind, row.key, orjson.dumps(row.record).decode(),
+                                          row.parent))
+                except sqlite3.IntegrityError:
+                    raise DuplicateRecord(f"two records {row.kind} {row.key!r} in scope {row.scope}") from None
+                count += 1
+            self._writes += 1
+        return count
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT around the block, ROLLBACK when it raises."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

@@ -189,3 +189,28 @@ def test_lines_written_while_nobody_read_the_index_are_read_back_from_the_file(t
     fill(log, 3)
     assert log.index.page({}, 0, 1)[0] == 43
     log.close()
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_clear_forgets_every_entry_and_seq_goes_on(tmp_path, on_disk):
+    log = TrafficLog(tmp_path / "traffic.jsonl" if on_disk else None)
+    fill(log, 20)
+    log.flush()
+    assert log.index.page({"service": "ec2"}, 0, 100)[0] == 6  # indexed and a filter cached before the clear
+    if on_disk:
+        log.older_path.write_bytes(b"")  # a rotated file goes too
+    log.clear()
+    assert log.index.page({}, 0, 100)[0] == 0 and log.index.page({"service": "ec2"}, 0, 100)[0] == 0
+    assert log.query() == [] and log.query(since=0) == [] and log.index.entry(5) is None
+    log.append(entry("ec2"))
+    log.flush()
+    total, _, last, lines = log.index.page({"service": "ec2"}, 0, 100)
+    assert (total, last, seqs(lines)) == (1, 21, [21])
+    assert [e["seq"] for e in log.query(since=3)] == [21]
+    if on_disk:
+        assert not log.older_path.exists()
+        assert [json.loads(line)["seq"] for line in log.path.read_bytes().splitlines()] == [21]
+        log.close()
+        again = TrafficLog(tmp_path / "traffic.jsonl")  # a restart reads what was written since, seq from there
+        assert again.seq == 21 and again.index.page({}, 0, 10)[0] == 1
+        again.close()
