@@ -10,6 +10,7 @@ import orjson
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.valid import is_valid
 from runnerlink.wire.validate import format_problems, validation_problems
 
 CONTENT_TYPES = ("application/x-amz-json-1.0", "application/x-amz-json-1.1")
@@ -43,9 +44,10 @@ def parse_request(operation: OperationModel, body: bytes, validation_error: type
         raise Serialization("The request body must be a JSON object.")
     known_valid = _valid_bodies(operation)
     if body not in known_valid:
-        problems = validation_problems(operation.input_shape, params)
-        if problems:
-            raise validation_error(format_problems(problems))
+        if not is_valid(operation.input_shape, params):
+            problems = validation_problems(operation.input_shape, params)
+            if problems:
+                raise validation_error(format_problems(problems))
         if len(body) <= _VALID_BODY_MAX_BYTES:
             if len(known_valid) >= _VALID_BODIES_PER_OPERATION:
                 known_valid.clear()

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.valid import is_valid
 from runnerlink.wire.validate import InputStyle, Problem, UnparsableValue, as_style, find_problems
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -92,9 +93,10 @@ class QueryProtocol:
         if unknown and self.ec2:
             raise AWSError(f"The parameter {unknown[0]} is not recognized", code="UnknownParameter", status=400)
         params = params or {}
-        problems = find_problems(shape, params, style)
-        if problems:
-            raise style.invalid(problems)
+        if not is_valid(shape, params):
+            problems = find_problems(shape, params, style)
+            if problems:
+                raise style.invalid(problems)
         return params
 
     def wire_name(self, shape: Shape, default: str) -> str:
