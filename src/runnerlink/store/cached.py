@@ -20,8 +20,8 @@ scan_shared() answer shallow copies of the kept objects, for callers that change
 from __future__ import annotations
 
 import threading
-from contextlib import ExitStack, contextmanager
-from typing import Any, Hashable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Hashable, Iterable
 
 import orjson
 
@@ -53,20 +53,17 @@ class CachedStore(Store):
         self._lock = threading.Lock()
         self._state: tuple[Hashable, dict] = (object(), {})  # (generation, entries), replaced whole
 
-    def transaction(self, scope: str, write: bool = False):
+    def transaction(self, scope: str, write: bool = False) -> AbstractContextManager[Transaction]:
         if write:
             return self.inner.transaction(scope, write=True)
-        return self._read(scope)
-
-    @contextmanager
-    def _read(self, scope: str) -> Iterator[Transaction]:
         generation = self.inner.generation()
-        with self._lock:
-            if self._state[0] != generation:
-                self._state = (generation, {})
-            entries = self._state[1]
-        with ExitStack() as stack:
-            yield _Root(self, scope, generation, entries, stack)
+        state = self._state
+        if state[0] != generation:
+            with self._lock:
+                if self._state[0] != generation:
+                    self._state = (generation, {})
+                state = self._state
+        return _Root(self, scope, generation, state[1])
 
     def _fill(self, generation: Hashable, key: tuple, entry: _Entry) -> None:
         with self._lock:
@@ -158,17 +155,33 @@ class _View(Transaction):
 
 
 class _Root(_View):
-    def __init__(self, store: CachedStore, scope: str, generation: Hashable, entries: dict, stack: ExitStack):
+    """The read transaction itself (its own context manager): the store's transaction underneath is entered on the
+    first miss, and left (committed or rolled back) with this one."""
+
+    def __init__(self, store: CachedStore, scope: str, generation: Hashable, entries: dict):
         super().__init__(self, scope)
-        self.store, self.generation, self.entries, self._stack = store, generation, entries, stack
+        self.store, self.generation, self.entries = store, generation, entries
         self.caching = True  # hits may be served, misses kept
         self.served = False  # a hit was served: this transaction has seen state `generation`
+        self._opened: AbstractContextManager[Transaction] | None = None
         self._real_tx: Transaction | None = None
         self._checked = False
 
+    def __enter__(self) -> "_Root":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        opened = self._opened
+        if opened is None:
+            return False
+        self._opened = self._real_tx = None
+        return bool(opened.__exit__(kind, error, traceback))
+
     def real_in(self, scope: str) -> Transaction:
         if self._real_tx is None:
-            self._real_tx = self._stack.enter_context(self.store.inner.transaction(self._scope, write=False))
+            opened = self.store.inner.transaction(self._scope, write=False)
+            self._real_tx = opened.__enter__()
+            self._opened = opened
         return self._real_tx if scope == self._scope else self._real_tx.in_scope(scope)
 
     def read(self, operation):
