@@ -133,10 +133,12 @@ def start_deployment(ctx: HandlerContext, params: dict) -> dict:
     return {"OperationId": op_id}
 
 
+_SUMMARY_KEYS = ("ServiceName", "ServiceId", "ServiceArn", "ServiceUrl", "CreatedAt", "UpdatedAt", "Status")
+
+
 def list_services(ctx: HandlerContext, params: dict) -> dict:
     page, token = paginate(live_services(ctx, shared=True), params, bad_token)
-    keys = ("ServiceName", "ServiceId", "ServiceArn", "ServiceUrl", "CreatedAt", "UpdatedAt", "Status")
-    summaries = [{k: s[k] for k in keys if k in s} for s in page]
+    summaries = [{k: s[k] for k in _SUMMARY_KEYS if k in s} for s in page]
     return {"ServiceSummaryList": summaries, **({"NextToken": token} if token else {})}
 
 

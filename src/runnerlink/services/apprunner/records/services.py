@@ -26,8 +26,16 @@ def derive(ctx: HandlerContext, record: dict) -> dict:
     and, for an operation awaiting a deployment (records.operations), once the deployment's outcome is recorded."""
     op = record["_op"]
     result = op.get("Result")
-    duration = op["Duration"] if result is None else max(op["Duration"], result["At"] - op["StartedAt"])
-    if (result is not None or not op.get("Awaits")) and finished(ctx, op["StartedAt"], duration):
+    if result is None:
+        if not op.get("Awaits") and finished(ctx, op["StartedAt"], op["Duration"]):
+            status = record["Status"] = op["Target"]  # what outcome_status says of an operation without a result
+            if status == DELETED:
+                record["DeletedAt"] = op["StartedAt"] + op["Duration"]
+        else:
+            record["Status"] = IN_PROGRESS
+        return record
+    duration = max(op["Duration"], result["At"] - op["StartedAt"])
+    if finished(ctx, op["StartedAt"], duration):
         record["Status"] = outcome_status(op)
         if record["Status"] == DELETED:
             record["DeletedAt"] = op["StartedAt"] + op["Duration"]
