@@ -60,8 +60,11 @@ def free_port() -> int:
 class Server:
     """A server child process, optionally pinned to a set of CPUs."""
 
-    def __init__(self, name: str, argv: list[str], port: int, health_path: str, cpus: set[int] | None):
+    def __init__(self, name: str, argv: list[str], port: int, health_path: str, cpus: set[int] | None,
+                 env: dict[str, str] | None = None):
         self.name, self.argv, self.port, self.health_path, self.cpus = name, argv, port, health_path, cpus
+        self.env = env
+        self.state_dir: str | None = None
         self.process: subprocess.Popen | None = None
         self._log = tempfile.TemporaryFile()
 
@@ -72,7 +75,7 @@ class Server:
     def start(self, timeout: float = 20) -> "Server":
         cpus = self.cpus
         self.process = subprocess.Popen(
-            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         deadline = time.monotonic() + timeout
@@ -670,14 +673,24 @@ def print_table(results: list[Result], state: str) -> None:
           f" per request over runnerlink's, is the same ratio for fully busy servers and is steadier under noise):")
     by_key = {(r.server, r.operation, r.concurrency): r for r in results}
     for r in results:
-        if r.server != "runnerlink":
+        if r.server not in ("runnerlink", "baseline"):
             continue
         bare = by_key.get(("bare", r.operation, r.concurrency))
         ratio = r.rps / bare.rps if bare and bare.rps else math.nan
         cost = cpu_per_request_us(bare) / cpu_per_request_us(r) if bare else math.nan
         verdict = "meets target" if ratio >= TARGET_RATIO else "BELOW target"
-        print(f"  {r.operation:<20} {r.concurrency:>3} clients: throughput {fmt(ratio)} ({verdict}), "
+        label = "" if r.server == "runnerlink" else " (baseline)"
+        print(f"  {r.operation:<20} {r.concurrency:>3} clients{label}: throughput {fmt(ratio)} ({verdict}), "
               f"CPU cost {fmt(cost)}")
+    if any(r.server == "baseline" for r in results):
+        print("\nrunnerlink / baseline (the same rounds): CPU per request, baseline's over runnerlink's (above 1: "
+              "runnerlink is cheaper), and throughput")
+        for r in results:
+            base = by_key.get(("baseline", r.operation, r.concurrency)) if r.server == "runnerlink" else None
+            if base is not None:
+                print(f"  {r.operation:<20} {r.concurrency:>3} clients: CPU {fmt(cpu_per_request_us(base), 1)} -> "
+                      f"{fmt(cpu_per_request_us(r), 1)} us/req ({fmt(cpu_per_request_us(base) / cpu_per_request_us(r))}x"
+                      f"), req/s {base.rps:.0f} -> {r.rps:.0f}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -705,11 +718,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "answer comes from runnerlink's read cache: the uncached cost")
     parser.add_argument("-o", "--operations", default=",".join(OPERATIONS),
                         help=f"comma-separated operations to measure (default {','.join(OPERATIONS)})")
+    parser.add_argument("--baseline", metavar="SRC",
+                        help="also measure the runnerlink package in SRC (another checkout's src/, e.g. the main "
+                             "branch's) as server 'baseline', in the same alternating rounds: before/after figures "
+                             "under the same conditions")
     parser.add_argument("--json", metavar="FILE", help="also write every figure, every round, to FILE as JSON")
     args = parser.parse_args(argv)
     args.concurrency = [int(value) for value in args.concurrency.split(",") if value.strip()]
     if not args.concurrency or min(args.concurrency) < 1:
         parser.error("--concurrency needs positive numbers")
+    if args.baseline and not (Path(args.baseline) / "runnerlink" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no runnerlink package there (give a checkout's src/)")
     args.operations = [value.strip() for value in args.operations.split(",") if value.strip()]
     unknown = sorted(set(args.operations) - set(OPERATIONS))
     if unknown or not args.operations:
@@ -719,6 +738,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.client == "wrk" and not shutil.which("wrk"):
         parser.error("--client wrk: wrk is not installed (apt-get install wrk), or use --client python")
     return args
+
+
+def runnerlink_server(name: str, state: str, cpus: set[int] | None, source: str | None = None) -> "Server":
+    """A `runnerlink serve` child (a fresh state directory for sqlite); source: run the runnerlink package found in
+    that directory (a checkout's src/) instead of the installed one (--baseline)."""
+    state_dir = tempfile.mkdtemp(prefix="runnerlink-bench-") if state == "sqlite" else None
+    port = free_port()
+    env = None
+    if source is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    server = Server(name, [sys.executable, "-m", "runnerlink", "serve", "--port", str(port), "--state",
+                           state_dir or "memory", "--lifecycle-delay", "0.1", "--gateway-port", str(free_port())],
+                    port, "/_runnerlink/health", cpus, env=env)
+    server.state_dir = state_dir
+    return server
+
+
+def prepare(server: "Server", args: argparse.Namespace) -> list[tuple[Request, callable]]:
+    """The server's services (and, for DescribeVpcEndpoints, bench_ec2.py's measured VPC), and its requests."""
+    arns = setup_services(server.url, args.services)
+    requests = [item for item in build_requests(server.url, arns) if item[0].operation in args.operations]
+    if "DescribeVpcEndpoints" in args.operations:
+        from bench_ec2 import setup_target  # the measured VPC of bench_ec2.py's small population
+
+        requests.append(build_ec2_request(server.url, setup_target(server.url)))
+    if args.vary:
+        requests = [(request.varying(), check) for request, check in requests]
+    return requests
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -756,39 +803,37 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bare.start()
         for state in states:
-            state_dir = tempfile.mkdtemp(prefix="runnerlink-bench-") if state == "sqlite" else None
-            port = free_port()
-            runnerlink = Server("runnerlink", [sys.executable, "-m", "runnerlink", "serve", "--port", str(port),
-                                               "--state", state_dir or "memory", "--lifecycle-delay", "0.1",
-                                               "--gateway-port", str(free_port())],
-                                port, "/_runnerlink/health", server_cpus)
+            runnerlinks = [runnerlink_server("runnerlink", state, server_cpus)]
+            if args.baseline:
+                runnerlinks.append(runnerlink_server("baseline", state, server_cpus, args.baseline))
             try:
-                runnerlink.start()
-                arns = setup_services(runnerlink.url, args.services)
-                requests = [item for item in build_requests(runnerlink.url, arns)
-                            if item[0].operation in args.operations]
-                if "DescribeVpcEndpoints" in args.operations:
-                    from bench_ec2 import setup_target  # the measured VPC of bench_ec2.py's small population
-
-                    requests.append(build_ec2_request(runnerlink.url, setup_target(runnerlink.url)))
+                requests: dict[str, list] = {}  # server name → [(request, check)], each signed for its own server
+                for server in runnerlinks:
+                    server.start()
+                    requests[server.name] = prepare(server, args)
                 time.sleep(0.3)  # past the lifecycle delay: every service RUNNING, every endpoint available
-                if args.vary:
-                    requests = [(request.varying(), check) for request, check in requests]
-                sizes = {request.operation: verify(request, runnerlink.port, check) for request, check in requests}
-                print(f"\n[{state}] response bodies: " + ", ".join(f"{op} {size} B" for op, size in sizes.items())
-                      + f"; bare {len(exchange(bare.port, requests[0][0].raw)[1])} B", flush=True)
+                requests["bare"] = requests["runnerlink"]
+                for server in runnerlinks:
+                    sizes = {request.operation: verify(request, server.port, check)
+                             for request, check in requests[server.name]}
+                    print(f"\n[{state}] {server.name} response bodies: "
+                          + ", ".join(f"{op} {size} B" for op, size in sizes.items())
+                          + f"; bare {len(exchange(bare.port, requests['bare'][0][0].raw)[1])} B", flush=True)
+                servers = [bare, *runnerlinks]
                 if args.warmup > 0:
-                    for request, _ in requests:
-                        for server in (bare, runnerlink):
-                            generator(server.port, request, max(args.concurrency), args.warmup, client_cpus)
+                    for index in range(len(requests["bare"])):
+                        for server in servers:
+                            generator(server.port, requests[server.name][index][0], max(args.concurrency),
+                                      args.warmup, client_cpus)
                 results = []
                 for concurrency in args.concurrency:
-                    for request, _ in requests:
-                        rounds: dict[str, list[Result]] = {"bare": [], "runnerlink": []}
+                    for index in range(len(requests["bare"])):
+                        rounds: dict[str, list[Result]] = {server.name: [] for server in servers}
                         for _ in range(args.rounds):
-                            for server in (bare, runnerlink):
-                                rounds[server.name].append(
-                                    measure(server, request, concurrency, args.duration, client_cpus, generator))
+                            for server in servers:
+                                rounds[server.name].append(measure(server, requests[server.name][index][0],
+                                                                   concurrency, args.duration, client_cpus,
+                                                                   generator))
                         for name, measured in rounds.items():
                             result = best_of(measured)
                             results.append(result)
@@ -801,9 +846,10 @@ def main(argv: list[str] | None = None) -> int:
                 print_table(results, state)
                 report["runs"][state] = [asdict(result) for result in results]
             finally:
-                runnerlink.stop()
-                if state_dir:
-                    shutil.rmtree(state_dir, ignore_errors=True)
+                for server in runnerlinks:
+                    server.stop()
+                    if server.state_dir:
+                        shutil.rmtree(server.state_dir, ignore_errors=True)
     finally:
         bare.stop()
     print(f"\ntotal time {time.monotonic() - started:.0f} s")
