@@ -84,6 +84,16 @@ class CachedStore(Store):
     def close(self) -> None:
         self.inner.close()
 
+    # The whole-store operations are the store's own; each moves generation(), which empties this cache.
+    def dump(self) -> Any:
+        return self.inner.dump()  # type: ignore[attr-defined]
+
+    def clear(self, scopes: Any) -> Any:
+        return self.inner.clear(scopes)  # type: ignore[attr-defined]
+
+    def load(self, rows: Any) -> Any:
+        return self.inner.load(rows)  # type: ignore[attr-defined]
+
     def __getattr__(self, name: str) -> Any:  # the store's own further methods
         return getattr(self.inner, name)
 
