@@ -1,8 +1,10 @@
-"""Throughput and latency of runnerlink's DescribeService and ListServices, next to the bare HTTP stack.
+"""Throughput and latency of runnerlink's DescribeService, ListServices and DescribeVpcEndpoints, next to the bare
+HTTP stack.
 
     python benchmarks/bench_apprunner.py                       # SQLite store (the default), 1 and 16 clients
     python benchmarks/bench_apprunner.py --state both -d 5     # SQLite and memory stores, 5 s per measurement
     python benchmarks/bench_apprunner.py --client python       # the pure-Python load generator instead of wrk
+    python benchmarks/bench_apprunner.py --vary -o DescribeVpcEndpoints   # one operation, every request new
 
 Two servers run side by side, each a real process on the same HTTP stack (uvicorn with the options `runnerlink
 serve` uses): `runnerlink serve`, and benchmarks/bare_app.py, a trivial ASGI app answering a fixed small JSON body.
@@ -23,6 +25,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import resource
 import selectors
 import shutil
@@ -41,6 +44,7 @@ REPO = HERE.parent
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 TARGET_RATIO = 0.5  # the issue's target: at least half the bare stack's throughput
+OPERATIONS = ("DescribeService", "ListServices", "DescribeVpcEndpoints")
 IMAGE = {"ImageIdentifier": "public.ecr.aws/nginx/nginx:latest", "ImageRepositoryType": "ECR_PUBLIC"}
 
 
@@ -55,8 +59,11 @@ def free_port() -> int:
 class Server:
     """A server child process, optionally pinned to a set of CPUs."""
 
-    def __init__(self, name: str, argv: list[str], port: int, health_path: str, cpus: set[int] | None):
+    def __init__(self, name: str, argv: list[str], port: int, health_path: str, cpus: set[int] | None,
+                 env: dict[str, str] | None = None):
         self.name, self.argv, self.port, self.health_path, self.cpus = name, argv, port, health_path, cpus
+        self.env = env
+        self.state_dir: str | None = None
         self.process: subprocess.Popen | None = None
         self._log = tempfile.TemporaryFile()
 
@@ -67,7 +74,7 @@ class Server:
     def start(self, timeout: float = 20) -> "Server":
         cpus = self.cpus
         self.process = subprocess.Popen(
-            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         deadline = time.monotonic() + timeout
@@ -133,7 +140,8 @@ def http_stack() -> str:
 # --- requests ------------------------------------------------------------------------------------------------------
 
 VARY_BITS = 48  # --vary: a request counter spelled in JSON whitespace, unique for 2**48 requests
-_WHITESPACE = bytes.maketrans(b"01", b" \t")
+WHITESPACE = b" \t"  # a JSON body's two spellings of a bit
+LIST_INDEX_DIGITS = b"12"  # an ec2 query list index's (VpcEndpointId.1<48 of these>=…: any index is one list item)
 _runs = iter(range(1, 1 << 16))  # --vary: each load-generator run counts from (its number << 32), so runs never repeat
 
 
@@ -141,9 +149,9 @@ def vary_start(request: "Request") -> int | None:
     return next(_runs) << 32 if request.vary else None
 
 
-def whitespace(counter: int) -> bytes:
-    """VARY_BITS characters of JSON whitespace (spaces and tabs) that differ for every counter."""
-    return format(counter % (1 << VARY_BITS), f"0{VARY_BITS}b").encode().translate(_WHITESPACE)
+def whitespace(counter: int, alphabet: bytes = WHITESPACE) -> bytes:
+    """VARY_BITS characters of alphabet (two bytes: JSON whitespace by default) that differ for every counter."""
+    return format(counter % (1 << VARY_BITS), f"0{VARY_BITS}b").encode().translate(bytes.maketrans(b"01", alphabet))
 
 
 @dataclass
@@ -153,7 +161,9 @@ class Request:
     operation: str
     headers: list[tuple[str, str]]  # in order, Host first, Content-Length last
     body: bytes
-    vary: bool = False  # body ends in VARY_BITS whitespace + "}", which the load generators vary per request
+    vary: bool = False  # body ends in VARY_BITS bytes + a fixed suffix, which the load generators vary per request
+    vary_alphabet: bytes = WHITESPACE  # the two bytes the varying run is spelled in
+    vary_suffix: bytes = b"}"  # what follows the varying run (a JSON body's closing brace)
 
     @property
     def raw(self) -> bytes:
@@ -161,17 +171,20 @@ class Request:
         return f"POST / HTTP/1.1\r\n{head}\r\n".encode() + self.body
 
     def varying(self) -> "Request":
-        """The same request with room for whitespace before the body's closing brace (the signature no longer matches
-        the body: runnerlink doesn't verify signatures, and the bare app doesn't look)."""
-        assert self.body.endswith(b"}")
-        body = self.body[:-1] + whitespace(0) + b"}"
+        """The same request with room for the varying run before vary_suffix: whitespace before a JSON body's closing
+        brace, or digits of a form's last list index (the signature no longer matches the body: runnerlink doesn't
+        verify signatures, and the bare app doesn't look)."""
+        suffix = self.vary_suffix
+        assert suffix and self.body.endswith(suffix)
+        body = self.body[:-len(suffix)] + whitespace(0, self.vary_alphabet) + suffix
         headers = [(name, str(len(body)) if name.lower() == "content-length" else value) for name, value in self.headers]
-        return Request(self.operation, headers, body, vary=True)
+        return Request(self.operation, headers, body, True, self.vary_alphabet, suffix)
 
 
-def variant(raw: bytes, counter: int) -> bytes:
-    """A varying request's raw bytes with the whitespace for counter (same length: Content-Length holds)."""
-    return raw[:-VARY_BITS - 1] + whitespace(counter) + raw[-1:]
+def variant(raw: bytes, counter: int, alphabet: bytes = WHITESPACE, suffix: int = 1) -> bytes:
+    """A varying request's raw bytes with the run for counter (same length: Content-Length holds); suffix is how many
+    fixed bytes follow the run."""
+    return raw[:-VARY_BITS - suffix] + whitespace(counter, alphabet) + raw[-suffix:]
 
 
 def signed_request(url: str, target: str, payload: dict, key: str = ACCOUNT, secret: str = "test-secret-key",
@@ -194,6 +207,30 @@ def signed_request(url: str, target: str, payload: dict, key: str = ACCOUNT, sec
     headers.sort(key=lambda item: item[0].lower() != "host")
     headers.append(("Content-Length", str(len(body))))
     return Request(target.rsplit(".", 1)[1], headers, body)
+
+
+def signed_describe_vpc_endpoints(url: str, endpoint_id: str) -> Request:
+    """DescribeVpcEndpoints VpcEndpointId.1=endpoint_id as botocore sends it (ec2 query protocol, form-encoded POST),
+    signed once. The list item comes last, so --vary can spell its index (VpcEndpointId.1<digits>): one id, always."""
+    from urllib.parse import urlencode
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = urlencode({"Action": "DescribeVpcEndpoints", "Version": "2016-11-15", "VpcEndpointId.1": endpoint_id})
+    body = body.encode()
+    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
+        "Host": url.split("://", 1)[1],
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        "User-Agent": "runnerlink-bench/1",
+    })
+    SigV4Auth(Credentials(ACCOUNT, "test-secret-key"), "ec2", REGION).add_auth(request)
+    headers = [(name, value) for name, value in request.headers.items() if name.lower() != "content-length"]
+    headers.sort(key=lambda item: item[0].lower() != "host")
+    headers.append(("Content-Length", str(len(body))))
+    return Request("DescribeVpcEndpoints", headers, body, vary_alphabet=LIST_INDEX_DIGITS,
+                   vary_suffix=f"={endpoint_id}".encode())
 
 
 def exchange(port: int, raw: bytes) -> tuple[int, bytes]:
@@ -285,12 +322,23 @@ def build_requests(url: str, arns: list[str], **credentials: str) -> list[tuple[
     ]
 
 
+def build_ec2_request(url: str, target: dict) -> tuple[Request, callable]:
+    """DescribeVpcEndpoints of one of the measured VPC's five endpoints (bench_ec2.py's setup_target), and its check."""
+    endpoint = target["endpoints"][2]  # not the first created: no luck of order
+
+    def check_endpoints(text: str) -> bool:
+        return re.findall(r"<vpcEndpointId>([^<]+)</vpcEndpointId>", text) == [endpoint]
+
+    return signed_describe_vpc_endpoints(url, endpoint), check_endpoints
+
+
 def verify(request: Request, port: int, check) -> int:
-    """Send the request once to runnerlink; it must succeed with the expected content. The response size."""
+    """Send the request once to runnerlink; it must succeed with the expected content (a JSON answer decoded, an XML
+    one as text). The response size."""
     status, body = exchange(port, request.raw)
     if status != 200:
         raise RuntimeError(f"{request.operation} answered {status}: {body[:500]!r}")
-    if not check(json.loads(body)):
+    if not check(body.decode() if body.startswith(b"<") else json.loads(body)):
         raise RuntimeError(f"{request.operation} answered unexpected content: {body[:500]!r}")
     return len(body)
 
@@ -337,14 +385,15 @@ setup = function(thread)
 end
 local counter = nil
 local prefix = string.sub(wrk.body, 1, -{cut})
+local suffix = string.sub(wrk.body, -{suffix})
 request = function()
   counter = (counter or first) + 1
   local n, spaces = counter, {{}}
   for i = {bits}, 1, -1 do
-    spaces[i] = (n % 2 == 1) and "\\t" or " "
+    spaces[i] = (n % 2 == 1) and {one} or {zero}
     n = math.floor(n / 2)
   end
-  return wrk.format(nil, nil, nil, prefix .. table.concat(spaces) .. "}}")
+  return wrk.format(nil, nil, nil, prefix .. table.concat(spaces) .. suffix)
 end
 """
 
@@ -359,7 +408,12 @@ def run_wrk(port: int, request: Request, concurrency: int, seconds: float, cpus:
     headers = "\n".join(f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}"
                         for name, value in request.headers if name.lower() != "content-length")
     start = vary_start(request)
-    vary = _WRK_VARY.format(cut=VARY_BITS + 2, bits=VARY_BITS, start=start) if start is not None else ""
+    vary = ""
+    if start is not None:
+        zero, one = (_lua_string(chr(byte)) for byte in request.vary_alphabet)
+        suffix = len(request.vary_suffix)
+        vary = _WRK_VARY.format(cut=VARY_BITS + suffix + 1, suffix=suffix, bits=VARY_BITS, start=start, zero=zero,
+                                one=one)
     script = _WRK_SCRIPT.format(body=_lua_string(request.body.decode()), headers=headers, vary=vary)
     threads = max(1, min(concurrency, len(cpus) if cpus else 1))
     return run_wrk_script(script, port, concurrency, seconds, threads, cpus)
@@ -390,10 +444,11 @@ def run_wrk_script(script: str, port: int, concurrency: int, seconds: float, thr
             "errors": int(sum(errors)), "client_cpu": cpu / wall}
 
 
-def _python_worker(port: int, raw: bytes, vary_from: int | None, connections: int, measure_at: float, end_at: float,
-                   cpus: set[int] | None, results) -> None:
+def _python_worker(port: int, raw: bytes, vary_from: tuple[int, bytes, int] | None, connections: int,
+                   measure_at: float, end_at: float, cpus: set[int] | None, results) -> None:
     """A closed loop over `connections` keep-alive connections from measure_at until end_at (both time.time()).
-    With vary_from, every request's body whitespace spells the next count from there (see Request.varying).
+    With vary_from (start, alphabet, suffix length), every request's varying run spells the next count from start
+    (see Request.varying).
     Puts (latencies, errors, CPU seconds, wall seconds) on `results`, or an error message."""
     try:
         _python_loop(port, raw, vary_from, connections, measure_at, end_at, cpus, results)
@@ -401,8 +456,8 @@ def _python_worker(port: int, raw: bytes, vary_from: int | None, connections: in
         results.put(f"load generator process failed: {exc!r}")
 
 
-def _python_loop(port: int, raw: bytes, vary_from: int | None, connections: int, measure_at: float, end_at: float,
-                 cpus: set[int] | None, results) -> None:
+def _python_loop(port: int, raw: bytes, vary_from: tuple[int, bytes, int] | None, connections: int,
+                 measure_at: float, end_at: float, cpus: set[int] | None, results) -> None:
     if cpus:
         os.sched_setaffinity(0, cpus)
     clock = time.perf_counter
@@ -437,14 +492,14 @@ def _python_loop(port: int, raw: bytes, vary_from: int | None, connections: int,
         connect()
     latencies: list[float] = []
     errors = 0
-    counter = vary_from
+    counter, alphabet, suffix = vary_from or (None, WHITESPACE, 1)
 
     def next_request() -> bytes:
         nonlocal counter
         if counter is None:
             return raw
         counter += 1
-        return variant(raw, counter)
+        return variant(raw, counter, alphabet, suffix)
 
     time.sleep(max(0.0, measure_at - clock()))  # start every connection of every worker together
     cpu_start = time.process_time()
@@ -497,7 +552,8 @@ def run_python(port: int, request: Request, concurrency: int, seconds: float, cp
     measure_at = time.time() + 0.5  # time for every worker to start and connect
     start = vary_start(request)
     workers = [context.Process(target=_python_worker,
-                               args=(port, request.raw, None if start is None else start + (index << 28), share,
+                               args=(port, request.raw, None if start is None else
+                                     (start + (index << 28), request.vary_alphabet, len(request.vary_suffix)), share,
                                      measure_at, measure_at + seconds, cpus, results))
                for index, share in enumerate(shares)]
     for worker in workers:
@@ -576,13 +632,13 @@ def print_rows(results: list[Result], server_title: str = "server", server_width
                stored: bool = False) -> None:
     """The per-figure table every benchmark here prints (stored: a population column, as bench_ec2.py has)."""
     stored_head = f"{'stored':<6} " if stored else ""
-    header = (f"{'operation':<16} {stored_head}{'clients':>7} {server_title:<{server_width}} {'req/s':>8} "
+    header = (f"{'operation':<20} {stored_head}{'clients':>7} {server_title:<{server_width}} {'req/s':>8} "
               f"{'p50 ms':>7} {'p99 ms':>7} {'srv CPU':>7} {'CPU us/req':>10}  notes")
     print(header)
     print("-" * len(header))
     for r in results:
         stored_cell = f"{r.population:<6} " if stored else ""
-        print(f"{r.operation:<16} {stored_cell}{r.concurrency:>7} {r.server:<{server_width}} {r.rps:>8.0f} "
+        print(f"{r.operation:<20} {stored_cell}{r.concurrency:>7} {r.server:<{server_width}} {r.rps:>8.0f} "
               f"{fmt(r.p50_ms, 3):>7} {fmt(r.p99_ms, 3):>7} {fmt(r.server_cpu * 100, 0) + '%':>7} "
               f"{fmt(cpu_per_request_us(r), 1):>10}  {'; '.join(r.notes)}")
 
@@ -601,14 +657,24 @@ def print_table(results: list[Result], state: str) -> None:
           f" per request over runnerlink's, is the same ratio for fully busy servers and is steadier under noise):")
     by_key = {(r.server, r.operation, r.concurrency): r for r in results}
     for r in results:
-        if r.server != "runnerlink":
+        if r.server not in ("runnerlink", "baseline"):
             continue
         bare = by_key.get(("bare", r.operation, r.concurrency))
         ratio = r.rps / bare.rps if bare and bare.rps else math.nan
         cost = cpu_per_request_us(bare) / cpu_per_request_us(r) if bare else math.nan
         verdict = "meets target" if ratio >= TARGET_RATIO else "BELOW target"
-        print(f"  {r.operation:<16} {r.concurrency:>3} clients: throughput {fmt(ratio)} ({verdict}), "
+        label = "" if r.server == "runnerlink" else " (baseline)"
+        print(f"  {r.operation:<20} {r.concurrency:>3} clients{label}: throughput {fmt(ratio)} ({verdict}), "
               f"CPU cost {fmt(cost)}")
+    if any(r.server == "baseline" for r in results):
+        print("\nrunnerlink / baseline (the same rounds): CPU per request, baseline's over runnerlink's (above 1: "
+              "runnerlink is cheaper), and throughput")
+        for r in results:
+            base = by_key.get(("baseline", r.operation, r.concurrency)) if r.server == "runnerlink" else None
+            if base is not None:
+                print(f"  {r.operation:<20} {r.concurrency:>3} clients: CPU {fmt(cpu_per_request_us(base), 1)} -> "
+                      f"{fmt(cpu_per_request_us(r), 1)} us/req ({fmt(cpu_per_request_us(base) / cpu_per_request_us(r))}x"
+                      f"), req/s {base.rps:.0f} -> {r.rps:.0f}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -634,16 +700,56 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--vary", action="store_true",
                         help="give every request a body of its own (a counter spelled in JSON whitespace), so no "
                              "answer comes from runnerlink's read cache: the uncached cost")
+    parser.add_argument("-o", "--operations", default=",".join(OPERATIONS),
+                        help=f"comma-separated operations to measure (default {','.join(OPERATIONS)})")
+    parser.add_argument("--baseline", metavar="SRC",
+                        help="also measure the runnerlink package in SRC (another checkout's src/, e.g. the main "
+                             "branch's) as server 'baseline', in the same alternating rounds: before/after figures "
+                             "under the same conditions")
     parser.add_argument("--json", metavar="FILE", help="also write every figure, every round, to FILE as JSON")
     args = parser.parse_args(argv)
     args.concurrency = [int(value) for value in args.concurrency.split(",") if value.strip()]
     if not args.concurrency or min(args.concurrency) < 1:
         parser.error("--concurrency needs positive numbers")
+    if args.baseline and not (Path(args.baseline) / "runnerlink" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no runnerlink package there (give a checkout's src/)")
+    args.operations = [value.strip() for value in args.operations.split(",") if value.strip()]
+    unknown = sorted(set(args.operations) - set(OPERATIONS))
+    if unknown or not args.operations:
+        parser.error(f"--operations: choose from {', '.join(OPERATIONS)}" + (f" (not {unknown[0]})" if unknown else ""))
     if args.rounds < 1 or args.duration <= 0:
         parser.error("--rounds and --duration must be positive")
     if args.client == "wrk" and not shutil.which("wrk"):
         parser.error("--client wrk: wrk is not installed (apt-get install wrk), or use --client python")
     return args
+
+
+def runnerlink_server(name: str, state: str, cpus: set[int] | None, source: str | None = None) -> "Server":
+    """A `runnerlink serve` child (a fresh state directory for sqlite); source: run the runnerlink package found in
+    that directory (a checkout's src/) instead of the installed one (--baseline)."""
+    state_dir = tempfile.mkdtemp(prefix="runnerlink-bench-") if state == "sqlite" else None
+    port = free_port()
+    env = None
+    if source is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    server = Server(name, [sys.executable, "-m", "runnerlink", "serve", "--port", str(port), "--state",
+                           state_dir or "memory", "--lifecycle-delay", "0.1", "--gateway-port", str(free_port())],
+                    port, "/_runnerlink/health", cpus, env=env)
+    server.state_dir = state_dir
+    return server
+
+
+def prepare(server: "Server", args: argparse.Namespace) -> list[tuple[Request, callable]]:
+    """The server's services (and, for DescribeVpcEndpoints, bench_ec2.py's measured VPC), and its requests."""
+    arns = setup_services(server.url, args.services)
+    requests = [item for item in build_requests(server.url, arns) if item[0].operation in args.operations]
+    if "DescribeVpcEndpoints" in args.operations:
+        from bench_ec2 import setup_target  # the measured VPC of bench_ec2.py's small population
+
+        requests.append(build_ec2_request(server.url, setup_target(server.url)))
+    if args.vary:
+        requests = [(request.varying(), check) for request, check in requests]
+    return requests
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -662,6 +768,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load generator: {generator_name}; {pinning}")
     print(f"each figure: best of {args.rounds} rounds of {args.duration:g} s (bare and runnerlink alternating), after "
           f"{args.warmup:g} s warm-up; {args.services} services; keep-alive, one request in flight per client")
+    if "DescribeVpcEndpoints" in args.operations:
+        print("DescribeVpcEndpoints: VpcEndpointId.1, one of five interface endpoints of a VPC with two subnets "
+              "(bench_ec2.py's small population)")
     if args.vary:
         print("--vary: every request's body differs (JSON whitespace), so runnerlink answers none from its read cache")
     warning = check_uvicorn_options()
@@ -678,39 +787,42 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bare.start()
         for state in states:
-            state_dir = tempfile.mkdtemp(prefix="runnerlink-bench-") if state == "sqlite" else None
-            port = free_port()
-            runnerlink = Server("runnerlink", [sys.executable, "-m", "runnerlink", "serve", "--port", str(port),
-                                               "--state", state_dir or "memory", "--lifecycle-delay", "0.1",
-                                               "--gateway-port", str(free_port())],
-                                port, "/_runnerlink/health", server_cpus)
+            runnerlinks = [runnerlink_server("runnerlink", state, server_cpus)]
+            if args.baseline:
+                runnerlinks.append(runnerlink_server("baseline", state, server_cpus, args.baseline))
             try:
-                runnerlink.start()
-                arns = setup_services(runnerlink.url, args.services)
-                time.sleep(0.2)  # past the lifecycle delay: every service is RUNNING, the steady state
-                requests = build_requests(runnerlink.url, arns)
-                if args.vary:
-                    requests = [(request.varying(), check) for request, check in requests]
-                sizes = {request.operation: verify(request, runnerlink.port, check) for request, check in requests}
-                print(f"\n[{state}] response bodies: " + ", ".join(f"{op} {size} B" for op, size in sizes.items())
-                      + f"; bare {len(exchange(bare.port, requests[0][0].raw)[1])} B", flush=True)
+                requests: dict[str, list] = {}  # server name → [(request, check)], each signed for its own server
+                for server in runnerlinks:
+                    server.start()
+                    requests[server.name] = prepare(server, args)
+                time.sleep(0.3)  # past the lifecycle delay: every service RUNNING, every endpoint available
+                requests["bare"] = requests["runnerlink"]
+                for server in runnerlinks:
+                    sizes = {request.operation: verify(request, server.port, check)
+                             for request, check in requests[server.name]}
+                    print(f"\n[{state}] {server.name} response bodies: "
+                          + ", ".join(f"{op} {size} B" for op, size in sizes.items())
+                          + f"; bare {len(exchange(bare.port, requests['bare'][0][0].raw)[1])} B", flush=True)
+                servers = [bare, *runnerlinks]
                 if args.warmup > 0:
-                    for request, _ in requests:
-                        for server in (bare, runnerlink):
-                            generator(server.port, request, max(args.concurrency), args.warmup, client_cpus)
+                    for index in range(len(requests["bare"])):
+                        for server in servers:
+                            generator(server.port, requests[server.name][index][0], max(args.concurrency),
+                                      args.warmup, client_cpus)
                 results = []
                 for concurrency in args.concurrency:
-                    for request, _ in requests:
-                        rounds: dict[str, list[Result]] = {"bare": [], "runnerlink": []}
+                    for index in range(len(requests["bare"])):
+                        rounds: dict[str, list[Result]] = {server.name: [] for server in servers}
                         for _ in range(args.rounds):
-                            for server in (bare, runnerlink):
-                                rounds[server.name].append(
-                                    measure(server, request, concurrency, args.duration, client_cpus, generator))
+                            for server in servers:
+                                rounds[server.name].append(measure(server, requests[server.name][index][0],
+                                                                   concurrency, args.duration, client_cpus,
+                                                                   generator))
                         for name, measured in rounds.items():
                             result = best_of(measured)
                             results.append(result)
                             status = 1 if result.errors else status
-                            print(f"  {name:<10} {result.operation:<16} {concurrency:>3} clients: "
+                            print(f"  {name:<10} {result.operation:<20} {concurrency:>3} clients: "
                                   f"{result.rps:8.0f} req/s (rounds: "
                                   f"{', '.join(f'{r.rps:.0f}' for r in measured)}), p50 {fmt(result.p50_ms, 3)} ms, "
                                   f"p99 {fmt(result.p99_ms, 3)} ms, {fmt(cpu_per_request_us(result), 1)} us CPU/req",
@@ -718,9 +830,10 @@ def main(argv: list[str] | None = None) -> int:
                 print_table(results, state)
                 report["runs"][state] = [asdict(result) for result in results]
             finally:
-                runnerlink.stop()
-                if state_dir:
-                    shutil.rmtree(state_dir, ignore_errors=True)
+                for server in runnerlinks:
+                    server.stop()
+                    if server.state_dir:
+                        shutil.rmtree(server.state_dir, ignore_errors=True)
     finally:
         bare.stop()
     print(f"\ntotal time {time.monotonic() - started:.0f} s")

@@ -120,3 +120,35 @@ def test_two_processes_sharing_a_state_directory_see_each_others_writes(tmp_path
     finally:
         first.stop()
         second.stop()
+
+
+@pytest.mark.slow
+def test_two_processes_agree_on_records_read_through_the_record_cache(tmp_path):
+    """EC2 answers are never kept, but their decoded records are (store/cached.py): another process's write is
+    seen by the next read all the same, and a record changed in one read never leaks into the next."""
+    first = RunningServer(state=tmp_path, lifecycle_delay=0.0).start()
+    second = RunningServer(state=tmp_path, lifecycle_delay=0.0).start()
+    try:
+        writer, reader = first.client("ec2", account="123456789012"), second.client("ec2", account="123456789012")
+        vpc = writer.create_vpc(CidrBlock="10.9.0.0/24")["Vpc"]["VpcId"]
+        subnet = writer.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/25")["Subnet"]["SubnetId"]
+        endpoint = writer.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Interface", SubnetIds=[subnet],
+                                              ServiceName="com.amazonaws.us-east-1.apprunner",
+                                              PrivateDnsEnabled=False)["VpcEndpoint"]["VpcEndpointId"]
+
+        def seen() -> dict:
+            return reader.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]
+
+        for _ in range(3):
+            assert seen()["State"] == "available" and seen().get("Tags", []) == []
+            assert [e["VpcEndpointId"] for e in reader.describe_vpc_endpoints(
+                Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]] == [endpoint]
+        writer.create_tags(Resources=[endpoint], Tags=[{"Key": "k", "Value": "v"}])
+        assert seen()["Tags"] == [{"Key": "k", "Value": "v"}]
+        writer.delete_vpc_endpoints(VpcEndpointIds=[endpoint])  # no lifecycle delay: gone at once
+        with pytest.raises(reader.exceptions.ClientError, match="InvalidVpcEndpointId.NotFound"):
+            seen()
+        assert reader.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"] == []
+    finally:
+        first.stop()
+        second.stop()

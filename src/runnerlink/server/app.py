@@ -74,7 +74,7 @@ class EdgeApp:
             await _send(send, error.status, json_protocol.render_error(error),
                         [(b"content-type", b"application/json")])
             return
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        headers = _headers(scope["headers"])
         query_string = scope.get("query_string", b"")
         query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)) if query_string else {}
         path = scope["path"]
@@ -175,6 +175,24 @@ class EdgeApp:
         if self.supervisor is not None:
             service_id = parse_arn(service_arn).parts[-1]
             ServiceLog(self.supervisor.apps_dir / service_id).event(f"Instance role credentials refused: {reason}")
+
+
+_HEADER_NAMES: dict[bytes, str] = {}  # a header name as received → its lower-case text (clients send the same few)
+_HEADER_NAMES_MAX = 1024
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's headers by lower-case name (the last of a repeated one), as text."""
+    names = _HEADER_NAMES
+    out = {}
+    for name, value in raw:
+        text = names.get(name)
+        if text is None:
+            text = name.decode("latin-1").lower()
+            if len(names) < _HEADER_NAMES_MAX:
+                names[name] = text
+        out[text] = value.decode("latin-1")
+    return out
 
 
 async def _read_body(receive, limit: int) -> bytes:

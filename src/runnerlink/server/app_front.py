@@ -33,6 +33,7 @@ from runnerlink.server.app_proxy import (
     unreachable_text,
 )
 from runnerlink.server.app_upstream import Headers, Unreachable, Upstream, request_head
+from runnerlink.server.joined_writes import JoinedWrites
 
 log = logging.getLogger("runnerlink.apps")
 
@@ -552,7 +553,8 @@ class EdgeFront(asyncio.Protocol):
         raw, self._raw = b"".join(self._raw or []), None
         self.parser = None  # type: ignore[assignment]
         protocol = AutoHTTPProtocol(**self._kwargs)
-        protocol.connection_made(self.transport)
+        # An answer's head and body leave in one send (server/joined_writes.py).
+        protocol.connection_made(JoinedWrites(self.transport, self._loop))  # type: ignore[arg-type]
         self.transport.set_protocol(protocol)
         if raw:
             protocol.data_received(raw)

@@ -26,6 +26,7 @@ from runnerlink.server.traffic import TrafficLog
 from runnerlink.services.base import (GLOBAL_REGION, HandlerContext, IdentitySource, PrincipalPolicies, RunCheck,
                                       ServicePackage, root_arn, run_handler)
 from runnerlink.store import Store
+from runnerlink.store.cached import CachedStore
 from runnerlink.wire.json_protocol import JsonProtocol
 from runnerlink.wire.query_protocol import FORM_CONTENT_TYPE, QueryProtocol, read_form
 from runnerlink.wire.routing import Router
@@ -47,6 +48,8 @@ class Pipeline:
     def __init__(self, settings: Settings, store: Store, packages: list[ServicePackage]):
         self.settings = settings
         self.store = store
+        # Handlers read through decoded records kept while the store's generation holds (store/cached.py).
+        self.records = CachedStore(store)
         self.packages = {package.name: package for package in packages}
         self.router = Router([package.spec for package in packages])
         self.traffic = TrafficLog(None if settings.in_memory else Path(settings.state) / "traffic.jsonl")
@@ -81,7 +84,7 @@ class Pipeline:
                write: bool) -> tuple[Any, HandlerContext]:
         """handler(handler context) in one store transaction of account/region, as this request: its id, clock,
         principal and network path. The one way anything in the server runs a handler or reads records."""
-        answer = run_handler(self.store, handler, account, region, write=write,
+        answer = run_handler(self.records, handler, account, region, write=write,
                              lifecycle_delay=self.settings.lifecycle_delay, request_id=ctx.request_id,
                              principal_arn=ctx.principal.arn if ctx.principal else root_arn(account),
                              now=ctx.received_at, network=ctx.network, run_check=self.run_check,
@@ -208,7 +211,7 @@ class Pipeline:
         if source is None:
             return PrincipalPolicies()
         if ctx is None:
-            return run_handler(self.store, lambda h: source.policies(h.tx, principal), principal.account,
+            return run_handler(self.records, lambda h: source.policies(h.tx, principal), principal.account,
                                GLOBAL_REGION, write=False, lifecycle_delay=self.settings.lifecycle_delay)[0]
         return self.invoke(ctx, lambda h: source.policies(h.tx, principal), principal.account, GLOBAL_REGION,
                            False)[0]

@@ -58,25 +58,37 @@ def open_context(store: Store, account: str, region: str, *, write: bool, lifecy
                  principal: Principal | None = None) -> Iterator[HandlerContext]:
     """A handler context inside one store transaction of the account and region: committed when the block ends,
     rolled back if it raises. Every caller of a handler or a record lookup (the edge, the gateway, admin actions)
-    goes through here; a lookup made for no request in particular (the gateway's path decisions) has no request id."""
+    goes through here or run_handler; a lookup made for no request in particular (the gateway's path decisions) has
+    no request id."""
     with store.transaction(f"{account}/{region}", write=write) as tx:
-        yield HandlerContext(account=account, region=region, now=time.time() if now is None else now, tx=tx,
-                             lifecycle_delay=lifecycle_delay, request_id=request_id,
-                             principal_arn=principal_arn or root_arn(account), network=network,
-                             run_check=run_check, principal=principal)
+        yield _context(tx, account, region, lifecycle_delay, request_id, principal_arn, now, network, run_check,
+                       principal)
+
+
+def _context(tx: Transaction, account: str, region: str, lifecycle_delay: float, request_id: str = "",
+             principal_arn: str | None = None, now: float | None = None, network: NetworkContext = DIRECT,
+             run_check: RunCheck | None = None, principal: Principal | None = None) -> HandlerContext:
+    return HandlerContext(account=account, region=region, now=time.time() if now is None else now, tx=tx,
+                          lifecycle_delay=lifecycle_delay, request_id=request_id,
+                          principal_arn=principal_arn or root_arn(account), network=network, run_check=run_check,
+                          principal=principal)
 
 
 def run_handler(store: Store, handler: Callable[[HandlerContext], Any], account: str, region: str, *, write: bool,
                 **context: Any) -> tuple[Any, HandlerContext]:
-    """handler(ctx) inside open_context; (its result, the context). A read that had to seed defaults while another
-    process wrote (StoreConflict) runs again holding the write lock."""
+    """handler(ctx) inside one store transaction, as open_context gives it; (its result, the context). A read that
+    had to seed defaults while another process wrote, or that the store's cache could not serve from one state
+    (StoreConflict), runs again holding the write lock."""
+    scope = f"{account}/{region}"
     try:
-        with open_context(store, account, region, write=write, **context) as ctx:
+        with store.transaction(scope, write=write) as tx:
+            ctx = _context(tx, account, region, **context)
             return handler(ctx), ctx
     except StoreConflict:
         if write:
             raise
-        with open_context(store, account, region, write=True, **context) as ctx:
+        with store.transaction(scope, write=True) as tx:
+            ctx = _context(tx, account, region, **context)
             return handler(ctx), ctx
 
 

@@ -48,6 +48,15 @@ class Transaction(ABC):
         """Every record of a kind, in the order they were first put; with parent (one id or several), only the
         records put with that parent (one of those), found through an index, without reading the others."""
 
+    def get_shared(self, kind: str, key: str) -> dict | None:
+        """get() for a caller that changes at most the record's top-level members (never a nested object): a store
+        that caches decoded records (store.cached) may then hand out a shallow copy of its own instead of decoding."""
+        return self.get(kind, key)
+
+    def scan_shared(self, kind: str, parent: str | Iterable[str] | None = None) -> list[dict]:
+        """scan() on get_shared's terms."""
+        return self.scan(kind, parent)
+
     def in_scope(self, scope: str) -> "Transaction":
         """Another scope inside this same unit of work: it sees what is committed there, and its writes commit or
         roll back with this transaction (STS reads a role of another account and stores the session there)."""

@@ -10,6 +10,7 @@ import orjson
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.valid import is_valid
 from runnerlink.wire.validate import format_problems, validation_problems
 
 CONTENT_TYPES = ("application/x-amz-json-1.0", "application/x-amz-json-1.1")
@@ -43,9 +44,10 @@ def parse_request(operation: OperationModel, body: bytes, validation_error: type
         raise Serialization("The request body must be a JSON object.")
     known_valid = _valid_bodies(operation)
     if body not in known_valid:
-        problems = validation_problems(operation.input_shape, params)
-        if problems:
-            raise validation_error(format_problems(problems))
+        if not is_valid(operation.input_shape, params):
+            problems = validation_problems(operation.input_shape, params)
+            if problems:
+                raise validation_error(format_problems(problems))
         if len(body) <= _VALID_BODY_MAX_BYTES:
             if len(known_valid) >= _VALID_BODIES_PER_OPERATION:
                 known_valid.clear()
@@ -63,7 +65,9 @@ def _valid_bodies(operation: OperationModel) -> set[bytes]:
 
 
 def serialize(shape: Shape | None, value: object) -> object:
-    """Keep only what the output shape defines (internal fields never leak); timestamps become epoch seconds."""
+    """Keep only what the output shape defines (internal fields never leak); timestamps become epoch seconds. Parts
+    of value that already are so (only modelled members, no None, no datetime) may be returned as they are, shared:
+    value itself is never changed."""
     if shape is None or value is None:
         return value
     return _serializer(shape)(value)
@@ -92,20 +96,35 @@ def _compile(shape: Shape) -> Callable[[object], object]:
     call), so recursive shapes compile too; members that need no conversion are copied as they are."""
     kind = shape.type_name
     if kind == "structure":
-        members: dict[str, Callable[[object], object] | None] | None = None
+        names = frozenset(shape.members)
+        stamps: tuple[str, ...] = tuple(name for name, member in shape.members.items()
+                                        if member.type_name == "timestamp")
+        walked: tuple[tuple[str, Callable[[object], object]], ...] | None = None
 
         def structure(value):
-            nonlocal members
-            if members is None:
-                members = {}
-                for name, member in shape.members.items():
-                    child = _serializer(member)
-                    members[name] = None if child is _identity else child
-            out = {}
-            for name, member_value in value.items():
-                if member_value is not None and name in members:
-                    convert = members[name]
-                    out[name] = member_value if convert is None else convert(member_value)
+            nonlocal walked
+            if walked is None:  # the members whose values need a walk of their own: structures, lists, maps
+                walked = tuple((name, child) for name, child in
+                               ((name, _serializer(member)) for name, member in shape.members.items())
+                               if child is not _identity and child is not _timestamp)
+            if value.keys() <= names and None not in value.values():
+                out = value  # nothing to drop: copied only if a member's value changes below
+            else:
+                out = {name: item for name, item in value.items() if item is not None and name in names}
+            for name in stamps:
+                item = out.get(name)
+                if isinstance(item, datetime):
+                    if out is value:
+                        out = dict(value)
+                    out[name] = item.timestamp()
+            for name, convert in walked:
+                item = out.get(name)
+                if item is not None:
+                    done = convert(item)
+                    if done is not item:
+                        if out is value:
+                            out = dict(value)
+                        out[name] = done
             return out
 
         return structure
@@ -113,15 +132,16 @@ def _compile(shape: Shape) -> Callable[[object], object]:
         def list_(value):
             convert = _serializer(shape.member)
             if convert is _identity:
-                return list(value)
-            return [None if item is None else convert(item) for item in value]
+                return value
+            done = [None if item is None else convert(item) for item in value]
+            return value if all(a is b for a, b in zip(done, value)) else done
 
         return list_
     if kind == "map":
         def map_(value):
             convert = _serializer(shape.value)
             if convert is _identity:
-                return dict(value.items())
+                return value
             return {k: None if v is None else convert(v) for k, v in value.items()}
 
         return map_

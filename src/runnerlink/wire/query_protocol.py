@@ -14,20 +14,35 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime, timezone
+from typing import Callable
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.valid import is_valid
 from runnerlink.wire.validate import InputStyle, Problem, UnparsableValue, as_style, find_problems
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 ENVELOPE_PARAMETERS = ("Action", "Version")
 
 
+_last_form: tuple = (None, None, None, {})  # (body, query, content type, parameters): the edge reads a form twice
+
+
 def read_form(body: bytes, query: dict[str, str], content_type: str) -> dict[str, str]:
     """The request's parameters: a form-encoded body, or the query string of a GET."""
+    global _last_form
+    last_body, last_query, last_type, last_params = _last_form
+    if body is last_body and content_type == last_type and query == last_query:
+        return dict(last_params)
+    params = _read_form(body, query, content_type)
+    _last_form = (body, dict(query), content_type, params)
+    return dict(params)
+
+
+def _read_form(body: bytes, query: dict[str, str], content_type: str) -> dict[str, str]:
     params = dict(query)
     if body.strip():
         base = content_type.split(";", 1)[0].strip().lower()
@@ -46,6 +61,7 @@ class _Form:
     def __init__(self, params: dict[str, str]):
         self.params = params
         self.used: set[str] = set(ENVELOPE_PARAMETERS)
+        self._tree: dict[str, set[str]] | None = None
 
     def take(self, key: str) -> str | None:
         value = self.params.get(key)
@@ -53,20 +69,23 @@ class _Form:
             self.used.add(key)
         return value
 
+    def _children(self) -> dict[str, set[str]]:
+        """Every dotted prefix of a key ("Filter", "Filter.1" of "Filter.1.Name") → the segments that follow it."""
+        tree = self._tree
+        if tree is None:
+            tree = self._tree = {}
+            for key in self.params:
+                parts = key.split(".")
+                for end in range(1, len(parts)):
+                    tree.setdefault(".".join(parts[:end]), set()).add(parts[end])
+        return tree
+
     def indices(self, prefix: str) -> list[int]:
         """The N of every `prefix.N` or `prefix.N.…` key, in order."""
-        found = set()
-        start = prefix + "."
-        for key in self.params:
-            if key.startswith(start):
-                head = key[len(start):].split(".", 1)[0]
-                if head.isdigit():
-                    found.add(int(head))
-        return sorted(found)
+        return sorted({int(head) for head in self._children().get(prefix, ()) if head.isdigit()})
 
     def has_under(self, prefix: str) -> bool:
-        start = prefix + "."
-        return prefix in self.params or any(key.startswith(start) for key in self.params)
+        return prefix in self.params or prefix in self._children()
 
 
 class QueryProtocol:
@@ -92,9 +111,10 @@ class QueryProtocol:
         if unknown and self.ec2:
             raise AWSError(f"The parameter {unknown[0]} is not recognized", code="UnknownParameter", status=400)
         params = params or {}
-        problems = find_problems(shape, params, style)
-        if problems:
-            raise style.invalid(problems)
+        if not is_valid(shape, params):
+            problems = find_problems(shape, params, style)
+            if problems:
+                raise style.invalid(problems)
         return params
 
     def wire_name(self, shape: Shape, default: str) -> str:
@@ -107,6 +127,15 @@ class QueryProtocol:
                 return name[:1].upper() + name[1:]
             return default
         return serialization.get("name", default)
+
+    def _wire_members(self, shape: Shape) -> tuple[tuple[str, Shape, str], ...]:
+        """(name, shape, wire name) of a structure's members, worked out once per shape and flavour."""
+        attribute = "_runnerlink_wire_ec2" if self.ec2 else "_runnerlink_wire_query"
+        found = getattr(shape, attribute, None)
+        if found is None:
+            found = tuple((name, member, self.wire_name(member, name)) for name, member in shape.members.items())
+            setattr(shape, attribute, found)
+        return found
 
     def _value(self, shape: Shape, key: str, form: _Form):
         kind = shape.type_name
@@ -121,8 +150,7 @@ class QueryProtocol:
 
     def _structure(self, shape: Shape, prefix: str, form: _Form) -> dict:
         out = {}
-        for name, member in shape.members.items():
-            wire = self.wire_name(member, name)
+        for name, member, wire in self._wire_members(shape):
             value = self._value(member, f"{prefix}.{wire}" if prefix else wire, form)
             if value is not None:
                 out[name] = value
@@ -189,39 +217,116 @@ class QueryProtocol:
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
 
     def _members(self, shape: Shape, value: dict, parts: list[str]) -> None:
-        for name, member in shape.members.items():
-            item = value.get(name)
-            if item is not None:
-                self._element(member, member.serialization.get("name", name), item, parts)
+        _writer(shape, self.ec2).members(value, parts)
 
-    def _element(self, shape: Shape, tag: str, value, parts: list[str]) -> None:
-        kind = shape.type_name
-        if kind == "list":
-            item_tag = shape.member.serialization.get("name", "item" if self.ec2 else "member")
-            if shape.serialization.get("flattened"):
-                for item in value:
-                    self._element(shape.member, item_tag, item, parts)
-                return
-            parts.append(f"<{tag}>")
+
+Write = Callable[[object, list], None]
+
+
+class _Writer:
+    """The XML of one shape, its tags and children worked out once (kept on the shape: see _writer). `element`
+    appends a value as <tag>…</tag> (or, for a flattened list, each item so), `members` a structure's members."""
+
+    __slots__ = ("shape", "ec2", "_members", "element")
+
+    def __init__(self, shape: Shape, ec2: bool):
+        self.shape, self.ec2 = shape, ec2
+        self._members: tuple[tuple[str, Write], ...] | None = None  # built on first use: recursive shapes
+
+    def members(self, value: dict, parts: list) -> None:
+        members = self._members
+        if members is None:
+            members = self._members = tuple(self._member(name, member) for name, member in self.shape.members.items())
+        for name, scalar, open_tag, close_tag, write in members:
+            item = value.get(name)
+            if item is None:
+                continue
+            if scalar is None:
+                write(item, parts)
+                continue
+            # A scalar, written here rather than through a call: most of an answer's elements are.
+            text = item if type(item) is str else _text(scalar, item)
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text)
+            parts.append(f"{open_tag}{text}{close_tag}")
+
+    def _member(self, name: str, member: Shape) -> tuple:
+        """(name, scalar kind or None, open tag, close tag, writer) of one member."""
+        tag = member.serialization.get("name", name)
+        kind = member.type_name
+        scalar = None if kind in ("list", "structure", "map") else kind
+        return name, scalar, f"<{tag}>", f"</{tag}>", _element_writer(member, tag, self.ec2)
+
+
+def _writer(shape: Shape, ec2: bool) -> _Writer:
+    attribute = "_runnerlink_ec2_xml" if ec2 else "_runnerlink_query_xml"
+    found = getattr(shape, attribute, None)
+    if found is None:
+        found = _Writer(shape, ec2)
+        setattr(shape, attribute, found)
+    return found
+
+
+def _element_writer(shape: Shape, tag: str, ec2: bool) -> Write:
+    """A function appending value as the element `tag` of this shape."""
+    kind = shape.type_name
+    open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+    if kind == "list":
+        item_tag = shape.member.serialization.get("name", "item" if ec2 else "member")
+        item_writer: list[Write] = []  # the member's writer, made on first use (recursive shapes)
+
+        def write_items(value, parts) -> None:
+            if not item_writer:
+                item_writer.append(_element_writer(shape.member, item_tag, ec2))
+            write = item_writer[0]
             for item in value:
-                self._element(shape.member, item_tag, item, parts)
-            parts.append(f"</{tag}>")
-        elif kind == "structure":
-            parts.append(f"<{tag}>")
-            self._members(shape, value, parts)
-            parts.append(f"</{tag}>")
-        elif kind == "map":
-            key_tag = shape.key.serialization.get("name", "key")
-            value_tag = shape.value.serialization.get("name", "value")
-            parts.append(f"<{tag}>")
+                write(item, parts)
+
+        if shape.serialization.get("flattened"):
+            return write_items
+
+        def write_list(value, parts) -> None:
+            parts.append(open_tag)
+            write_items(value, parts)
+            parts.append(close_tag)
+
+        return write_list
+    if kind == "structure":
+        writer = _writer(shape, ec2)
+
+        def write_structure(value, parts) -> None:
+            parts.append(open_tag)
+            writer.members(value, parts)
+            parts.append(close_tag)
+
+        return write_structure
+    if kind == "map":
+        key_tag = shape.key.serialization.get("name", "key")
+        value_tag = shape.value.serialization.get("name", "value")
+        writers: list[Write] = []
+
+        def write_map(value, parts) -> None:
+            if not writers:
+                writers.extend((_element_writer(shape.key, key_tag, ec2),
+                                _element_writer(shape.value, value_tag, ec2)))
+            write_key, write_value = writers
+            parts.append(open_tag)
             for key, item in value.items():
                 parts.append("<entry>")
-                self._element(shape.key, key_tag, key, parts)
-                self._element(shape.value, value_tag, item, parts)
+                write_key(key, parts)
+                write_value(item, parts)
                 parts.append("</entry>")
-            parts.append(f"</{tag}>")
-        else:
-            parts.append(f"<{tag}>{escape(_text(kind, value))}</{tag}>")
+            parts.append(close_tag)
+
+        return write_map
+
+    def write_scalar(value, parts) -> None:
+        text = value if type(value) is str else _text(kind, value)
+        if "&" in text or "<" in text or ">" in text:
+            text = escape(text)
+        parts.append(f"{open_tag}{text}{close_tag}")
+
+    return write_scalar
 
 
 def _namespace(operation: OperationModel) -> str:

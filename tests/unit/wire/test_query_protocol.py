@@ -95,3 +95,64 @@ def test_botocore_parses_our_errors(flavour):
     assert parsed["Error"]["Code"] == "InvalidParameterValue"
     assert parsed["Error"]["Message"] == "bad <input>"
     assert parsed["ResponseMetadata"]["RequestId"] == "req-2"
+
+
+def _reference_xml(shape, tag, value, parts, ec2):
+    """The XML rules written plainly, shape by shape as the value is walked (what the compiled writers must match)."""
+    from xml.sax.saxutils import escape
+
+    from runnerlink.wire.query_protocol import _text
+
+    kind = shape.type_name
+    if kind == "list":
+        item_tag = shape.member.serialization.get("name", "item" if ec2 else "member")
+        if not shape.serialization.get("flattened"):
+            parts.append(f"<{tag}>")
+        for item in value:
+            _reference_xml(shape.member, item_tag, item, parts, ec2)
+        if not shape.serialization.get("flattened"):
+            parts.append(f"</{tag}>")
+    elif kind == "structure":
+        parts.append(f"<{tag}>")
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                _reference_xml(member, member.serialization.get("name", name), value[name], parts, ec2)
+        parts.append(f"</{tag}>")
+    elif kind == "map":
+        parts.append(f"<{tag}>")
+        for key, item in value.items():
+            parts.append("<entry>")
+            _reference_xml(shape.key, shape.key.serialization.get("name", "key"), key, parts, ec2)
+            _reference_xml(shape.value, shape.value.serialization.get("name", "value"), item, parts, ec2)
+            parts.append("</entry>")
+        parts.append(f"</{tag}>")
+    else:
+        parts.append(f"<{tag}>{escape(_text(kind, value))}</{tag}>")
+
+
+MORE_OUTPUTS = OUTPUTS + [
+    ("ec2", "DescribeVpcEndpoints", {"VpcEndpoints": [{
+        "VpcEndpointId": "vpce-0123", "VpcEndpointType": "Interface", "VpcId": "vpc-1", "ServiceName": "com.x",
+        "State": "available", "PolicyDocument": '{"a": "<&>"}', "RouteTableIds": [], "SubnetIds": ["s-1", "s-2"],
+        "Groups": [{"GroupId": "sg-1", "GroupName": "default"}], "PrivateDnsEnabled": True, "RequesterManaged": False,
+        "NetworkInterfaceIds": ["eni-1"], "DnsEntries": [{"DnsName": "a.b", "HostedZoneId": "Z1"}],
+        "CreationTimestamp": 1700000000.5, "Tags": [{"Key": "k", "Value": "v"}], "OwnerId": "111122223333",
+        "DnsOptions": {"DnsRecordIpType": "ipv4"}, "IpAddressType": "ipv4"}], "NextToken": "t"}),
+    ("iam", "ListUsers", {"Users": [{"UserName": "a", "UserId": "AIDA", "Arn": "arn", "Path": "/",
+                                     "CreateDate": 1700000000, "Tags": [{"Key": "k", "Value": "v"}]}],
+                          "IsTruncated": False}),
+    ("iam", "GetAccountSummary", {"SummaryMap": {"Users": 3, "Groups": 1}}),
+]
+
+
+@pytest.mark.parametrize("service,operation,output", MORE_OUTPUTS, ids=[o[1] for o in MORE_OUTPUTS])
+def test_rendered_xml_is_the_plain_rules(service, operation, output):
+    model = operation_model(service, operation)
+    protocol = QueryProtocol(model.service_model.protocol)
+    body = protocol.render_response(model, output, "req-1").decode()
+    expected: list[str] = []
+    for name, member in model.output_shape.members.items():
+        if output.get(name) is not None:
+            _reference_xml(member, member.serialization.get("name", name), output[name], expected, protocol.ec2)
+    assert "".join(expected) in body
+    assert body.count("<") == "".join(expected).count("<") + (5 if protocol.ec2 else 9)  # the envelope's tags

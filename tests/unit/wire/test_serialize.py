@@ -38,12 +38,18 @@ def test_lists_maps_and_timestamps():
     assert serialize(tags, {"Tags": [{"Key": "k", "Value": "v", "_x": 1}]}) == {"Tags": [{"Key": "k", "Value": "v"}]}
 
 
-def test_serializing_twice_gives_fresh_equal_objects():
+def test_serializing_never_changes_the_value():
+    """Clean parts may be shared with the value (no copy); the value itself is never changed."""
     shape = _output("ListServices")
-    value = {"ServiceSummaryList": [{"ServiceName": "a"}]}
+    created = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    value = {"ServiceSummaryList": [{"ServiceName": "a"}, {"ServiceName": "b", "CreatedAt": created, "_op": {}}]}
     first, second = serialize(shape, value), serialize(shape, value)
-    assert first == second == value
-    assert first is not value and first["ServiceSummaryList"] is not value["ServiceSummaryList"]
+    assert first == second == {"ServiceSummaryList": [{"ServiceName": "a"},
+                                                      {"ServiceName": "b", "CreatedAt": created.timestamp()}]}
+    assert value == {"ServiceSummaryList": [{"ServiceName": "a"}, {"ServiceName": "b", "CreatedAt": created,
+                                                                   "_op": {}}]}
+    clean = {"ServiceSummaryList": [{"ServiceName": "a", "CreatedAt": 1.5}], "NextToken": "t"}
+    assert serialize(shape, clean) == clean
 
 
 def test_none_and_shapeless_values_pass_through():

@@ -73,7 +73,7 @@ def create_service(ctx: HandlerContext, params: dict) -> dict:
 
 
 def describe_service(ctx: HandlerContext, params: dict) -> dict:
-    return {"Service": view(ctx, get_service(ctx, params["ServiceArn"]))}
+    return {"Service": view(ctx, get_service(ctx, params["ServiceArn"], shared=True))}
 
 
 def update_service(ctx: HandlerContext, params: dict) -> dict:
@@ -133,10 +133,12 @@ def start_deployment(ctx: HandlerContext, params: dict) -> dict:
     return {"OperationId": op_id}
 
 
+_SUMMARY_KEYS = ("ServiceName", "ServiceId", "ServiceArn", "ServiceUrl", "CreatedAt", "UpdatedAt", "Status")
+
+
 def list_services(ctx: HandlerContext, params: dict) -> dict:
-    page, token = paginate(live_services(ctx), params, bad_token)
-    keys = ("ServiceName", "ServiceId", "ServiceArn", "ServiceUrl", "CreatedAt", "UpdatedAt", "Status")
-    summaries = [{k: s[k] for k in keys if k in s} for s in page]
+    page, token = paginate(live_services(ctx, shared=True), params, bad_token)
+    summaries = [{k: s[k] for k in _SUMMARY_KEYS if k in s} for s in page]
     return {"ServiceSummaryList": summaries, **({"NextToken": token} if token else {})}
 
 

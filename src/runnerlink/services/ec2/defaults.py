@@ -29,7 +29,7 @@ def defaults(ctx: HandlerContext) -> dict:
 
 def ensure_default_vpc(ctx: HandlerContext) -> None:
     """Called before every EC2 handler: one store read once the defaults exist."""
-    if ctx.tx.get(DEFAULTS_KIND, DEFAULTS_KEY) is None:
+    if ctx.tx.get_shared(DEFAULTS_KIND, DEFAULTS_KEY) is None:
         _seed_defaults(ctx)
 
 

@@ -457,11 +457,13 @@ def _modify_private_dns(ctx: HandlerContext, record: dict, service: dict, params
 
 
 def describe_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
+    # Shared records (Transaction.get_shared): the views below copy them and change nothing nested.
     wanted = params.get("VpcEndpointIds")
     if wanted:
-        records = [VPC_ENDPOINT.get(ctx, endpoint_id) for endpoint_id in dict.fromkeys(wanted)]
+        records = [VPC_ENDPOINT.get(ctx, endpoint_id, shared=True) for endpoint_id in dict.fromkeys(wanted)]
     else:
-        records = VPC_ENDPOINT.candidates(ctx, params.get("Filters"))  # a vpc-id filter: only those VPCs' endpoints
+        # a vpc-id filter: only those VPCs' endpoints
+        records = VPC_ENDPOINT.candidates(ctx, params.get("Filters"), shared=True)
     views = apply_filters([endpoint_view(ctx, r) for r in records], params.get("Filters"), VPC_ENDPOINT.filters)
     limits = {**params, "MaxResults": min(params.get("MaxResults") or MAX_RESULTS, MAX_RESULTS)}
     items, token = paginate(views, limits, bad_token, MAX_RESULTS)

@@ -26,8 +26,16 @@ def derive(ctx: HandlerContext, record: dict) -> dict:
     and, for an operation awaiting a deployment (records.operations), once the deployment's outcome is recorded."""
     op = record["_op"]
     result = op.get("Result")
-    duration = op["Duration"] if result is None else max(op["Duration"], result["At"] - op["StartedAt"])
-    if (result is not None or not op.get("Awaits")) and finished(ctx, op["StartedAt"], duration):
+    if result is None:
+        if not op.get("Awaits") and finished(ctx, op["StartedAt"], op["Duration"]):
+            status = record["Status"] = op["Target"]  # what outcome_status says of an operation without a result
+            if status == DELETED:
+                record["DeletedAt"] = op["StartedAt"] + op["Duration"]
+        else:
+            record["Status"] = IN_PROGRESS
+        return record
+    duration = max(op["Duration"], result["At"] - op["StartedAt"])
+    if finished(ctx, op["StartedAt"], duration):
         record["Status"] = outcome_status(op)
         if record["Status"] == DELETED:
             record["DeletedAt"] = op["StartedAt"] + op["Duration"]
@@ -47,15 +55,17 @@ def outcome_status(op: dict) -> str:
     return PAUSED if op["Type"] == "RESUME_SERVICE" else CREATE_FAILED
 
 
-def live_services(ctx: HandlerContext) -> list[dict]:
-    """Every service that isn't DELETED at ctx.now, with its derived Status (internal fields included)."""
-    services = (derive(ctx, record) for record in ctx.tx.scan(SERVICE))
+def live_services(ctx: HandlerContext, shared: bool = False) -> list[dict]:
+    """Every service that isn't DELETED at ctx.now, with its derived Status (internal fields included). shared: for a
+    caller that changes no nested object of the records (Transaction.scan_shared)."""
+    records = ctx.tx.scan_shared(SERVICE) if shared else ctx.tx.scan(SERVICE)
+    services = (derive(ctx, record) for record in records)
     return [s for s in services if s["Status"] != DELETED]
 
 
-def get_service(ctx: HandlerContext, arn: str) -> dict:
-    """The service record with its derived Status; a DELETED service is still returned."""
-    record = ctx.tx.get(SERVICE, arn)
+def get_service(ctx: HandlerContext, arn: str, shared: bool = False) -> dict:
+    """The service record with its derived Status; a DELETED service is still returned. shared: as live_services'."""
+    record = ctx.tx.get_shared(SERVICE, arn) if shared else ctx.tx.get(SERVICE, arn)
     if record is None:
         raise ResourceNotFound(f"Service with the provided ARN doesn't exist: {arn}")
     return derive(ctx, record)
@@ -72,12 +82,12 @@ def get_live_service(ctx: HandlerContext, arn: str) -> dict:
 def _auto_scaling_summary(ctx: HandlerContext, record: dict) -> dict:
     """The summary as of now (IsDefault may have moved since the service was configured)."""
     stored = record["AutoScalingConfigurationSummary"]
-    current = ctx.tx.get(AUTO_SCALING, stored["AutoScalingConfigurationArn"])
+    current = ctx.tx.get_shared(AUTO_SCALING, stored["AutoScalingConfigurationArn"])  # only read
     return auto_scaling_records.summary(ctx, current) if current is not None else stored
 
 
 def view(ctx: HandlerContext, record: dict) -> dict:
-    """The Service the API returns."""
+    """The Service the API returns (sharing the record's nested objects: changes none)."""
     shown = public(record)
     shown["AutoScalingConfigurationSummary"] = _auto_scaling_summary(ctx, record)
     return shown

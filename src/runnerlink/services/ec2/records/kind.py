@@ -61,11 +61,12 @@ class Kind:
         return EC2Error(self.malformed_code or f"{self.code}.Malformed",
                         f'Invalid id: "{resource_id}" (expecting "{self.prefix}-...")')
 
-    def get(self, ctx: HandlerContext, resource_id: str) -> dict:
-        """The record, or AWS's Malformed / NotFound error."""
+    def get(self, ctx: HandlerContext, resource_id: str, shared: bool = False) -> dict:
+        """The record, or AWS's Malformed / NotFound error. shared: for a caller that changes no nested object of it
+        (Transaction.get_shared)."""
         if not is_well_formed(resource_id, self.prefix):
             raise self.malformed(resource_id)
-        record = ctx.tx.get(self.name, resource_id)
+        record = ctx.tx.get_shared(self.name, resource_id) if shared else ctx.tx.get(self.name, resource_id)
         if record is None or is_gone(ctx, record):
             raise not_found(self.code, self.noun, resource_id)
         return record
@@ -77,17 +78,19 @@ class Kind:
     def put(self, ctx: HandlerContext, record: dict) -> None:
         put_record(ctx, self.name, record[self.id_field], record)
 
-    def all(self, ctx: HandlerContext) -> list[dict]:
-        return [r for r in ctx.tx.scan(self.name) if not is_gone(ctx, r)]
+    def all(self, ctx: HandlerContext, shared: bool = False) -> list[dict]:
+        scan = ctx.tx.scan_shared if shared else ctx.tx.scan
+        return [r for r in scan(self.name) if not is_gone(ctx, r)]
 
-    def in_vpc(self, ctx: HandlerContext, vpc_id: str | Iterable[str]) -> list[dict]:
+    def in_vpc(self, ctx: HandlerContext, vpc_id: str | Iterable[str], shared: bool = False) -> list[dict]:
         """The records whose VpcId is vpc_id (one of them), through the store's parent index: all(ctx) filtered by
         VpcId, without reading the other VPCs' records (none for None: no record has VpcId None)."""
         if vpc_id is None:
             return []
-        return [r for r in ctx.tx.scan(self.name, parent=vpc_id) if not is_gone(ctx, r)]
+        scan = ctx.tx.scan_shared if shared else ctx.tx.scan
+        return [r for r in scan(self.name, parent=vpc_id) if not is_gone(ctx, r)]
 
-    def candidates(self, ctx: HandlerContext, filters: list[dict] | None) -> list[dict]:
+    def candidates(self, ctx: HandlerContext, filters: list[dict] | None, shared: bool = False) -> list[dict]:
         """What Describe* filters: all(ctx), or just the records of the VPCs a parent_filter names when its values
         are plain ids (no wildcards). The filters still run on the result, so the answer is the same either way."""
         if self.parent_filter:
@@ -95,8 +98,8 @@ class Kind:
                 if spec.get("Name") == self.parent_filter:
                     values = spec.get("Values") or []
                     if all(isinstance(v, str) and "*" not in v and "?" not in v for v in values):
-                        return self.in_vpc(ctx, values)
-        return self.all(ctx)
+                        return self.in_vpc(ctx, values, shared)
+        return self.all(ctx, shared)
 
     def describe(self, ctx: HandlerContext, params: dict, ids_param: str | None, derive: Callable | None = None,
                  paged: bool = True) -> tuple[list[dict], str | None]:
