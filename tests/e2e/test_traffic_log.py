@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+from tests.children import wait_explained
 from tests.server import RunningServer
 
 
@@ -75,7 +76,7 @@ def test_follow_prints_new_requests_promptly_and_stops_on_ctrl_c(server, apprunn
             raise AssertionError("the new request never appeared")
     finally:
         follower.send_signal(signal.SIGINT)
-        assert follower.wait(timeout=5) == 0
+        assert wait_explained(follower, timeout=5) == 0
         watchdog.cancel()
 
 
