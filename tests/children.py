@@ -1,12 +1,20 @@
-"""Child processes that tests stop with a signal: when one does not exit in time, an account of what it is doing
-(its state and signal masks per thread, this test process's masks, which a child inherits, and its Python stacks)."""
+"""Child processes that tests stop with Ctrl-C's signal: started so that SIGINT reaches them whatever this test
+process inherited, and, when one does not exit in time, an account of what it is doing.
+
+A signal ignored at exec stays ignored in the new program, and Python then installs no KeyboardInterrupt handler.
+A shell ignores SIGINT (and SIGQUIT) for every command it starts in the background without job control (`bash
+.ci/run > log 2>&1 &`), so a suite run that way passes SIG_IGN to each xdist worker and, through Popen, to every child:
+`runnerlink log --follow` then never sees the test's SIGINT (`runnerlink serve` does: uvicorn installs its own handler).
+"""
 
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 STATUS_FIELDS = ("State", "Threads", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
 
@@ -53,3 +61,16 @@ def wait_explained(process: subprocess.Popen, timeout: float) -> int:
     except subprocess.TimeoutExpired:
         raise AssertionError(f"the child did not exit within {timeout} s\n{child_report(process)}") from None
 
+
+def popen_interruptible(argv: list[str], **kwargs: Any) -> subprocess.Popen:
+    """subprocess.Popen(argv, **kwargs) with SIGINT at its default in the child (Python's KeyboardInterrupt), also when
+    this process ignores it. For the length of the call this process takes SIGINT as Python does by default (exec
+    resets a caught signal, not an ignored one); no preexec_fn, which is unsafe with the threads a test process has."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        return subprocess.Popen(argv, **kwargs)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(argv, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
