@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from tests.children import popen_interruptible, wait_explained
 from tests.e2e.app_helpers import FAST_HEALTH, code_source, get, get_json, python_app, wait_settled
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (build|app) +\[([0-9a-f]{8})\] (.*)$")
@@ -118,9 +119,9 @@ def test_logs_since_shows_only_recent_lines(server, apprunner, account, tmp_path
 
 def test_logs_follow_prints_new_lines_until_ctrl_c(server, apprunner, account, tmp_path):
     service = _create(apprunner, tmp_path, "followed")
-    follower = subprocess.Popen([sys.executable, "-m", "runnerlink", "logs", "followed", "--application", "--follow",
-                                 "--account", account, "--endpoint-url", server.url],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    follower = popen_interruptible([sys.executable, "-m", "runnerlink", "logs", "followed", "--application",
+                                    "--follow", "--account", account, "--endpoint-url", server.url],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout], daemon=True).start()  # type: ignore
 
@@ -142,7 +143,7 @@ def test_logs_follow_prints_new_lines_until_ctrl_c(server, apprunner, account, t
         line = wait_line("request GET /written-later", timeout=5)
         assert LINE.match(line.rstrip("\n")).group(2) == "app"
         follower.send_signal(signal.SIGINT)
-        assert follower.wait(timeout=10) == 0
+        assert wait_explained(follower, timeout=10) == 0
     finally:
         if follower.poll() is None:
             follower.kill()

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+from tests.children import popen_interruptible, wait_explained
 from tests.server import RunningServer
 
 
@@ -56,8 +57,8 @@ def test_human_table(server, apprunner, account):
 
 def test_follow_prints_new_requests_promptly_and_stops_on_ctrl_c(server, apprunner, account):
     apprunner.list_services()  # something to show first
-    follower = subprocess.Popen(log_command(server, "--json", "--follow", "--limit", "1", "--service", "apprunner"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    follower = popen_interruptible(log_command(server, "--json", "--follow", "--limit", "1", "--service", "apprunner"),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watchdog = threading.Timer(10, follower.kill)  # a blocked readline can't hang the suite
     watchdog.start()
     try:
@@ -75,7 +76,7 @@ def test_follow_prints_new_requests_promptly_and_stops_on_ctrl_c(server, apprunn
             raise AssertionError("the new request never appeared")
     finally:
         follower.send_signal(signal.SIGINT)
-        assert follower.wait(timeout=5) == 0
+        assert wait_explained(follower, timeout=5) == 0
         watchdog.cancel()
 
 
