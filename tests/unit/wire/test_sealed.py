@@ -30,3 +30,18 @@ def test_what_orjson_refuses_is_still_written_with_sealed_parts():
     huge = 1 << 70  # beyond 64 bits: orjson refuses it, the standard library writes it
     body = render_response(operation, {"ServiceSummaryList": [Sealed(SUMMARY), dict(SUMMARY, CreatedAt=huge)]})
     assert json.loads(body)["ServiceSummaryList"] == [SUMMARY, dict(SUMMARY, CreatedAt=huge)]
+
+
+def test_sealed_xml_is_the_plain_xml_and_is_kept():
+    from runnerlink.wire.query_protocol import QueryProtocol
+
+    ec2 = QueryProtocol("ec2")
+    operation = operation_model("ec2", "DescribeVpcEndpoints")
+    endpoint = {"VpcEndpointId": "vpce-0123456789abcdef0", "State": "available", "SubnetIds": ["subnet-1"],
+                "PolicyDocument": "{\"a\": \"<&>\"}", "_enis": {"subnet-1": "eni-1"}}
+    plain = ec2.render_response(operation, {"VpcEndpoints": [dict(endpoint)]}, "r1")
+    sealed = Sealed(endpoint)
+    assert ec2.render_response(operation, {"VpcEndpoints": [sealed]}, "r1") == plain
+    assert sealed.serialized is not None
+    assert ec2.render_response(operation, {"VpcEndpoints": [sealed]}, "r1") == plain
+    assert b"eni-1" not in plain and b"&lt;&amp;&gt;" in plain
