@@ -67,7 +67,8 @@ def paginate(items: list, params: dict, bad_token: Callable[[], Exception],
             raise bad_token() from None
     size = params.get("MaxResults") or default_max or len(items) or 1
     end = start + size
-    next_token = base64.urlsafe_b64encode(json.dumps({"offset": end}).encode()).decode() if end < len(items) else None
+    # json.dumps({"offset": end}), spelled out: it is the same text, and this runs on every listing
+    next_token = base64.urlsafe_b64encode(b'{"offset": %d}' % end).decode() if end < len(items) else None
     return items[start:end], next_token
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime
 from typing import Callable
 
@@ -20,7 +19,6 @@ CONTENT_TYPES = ("application/x-amz-json-1.0", "application/x-amz-json-1.1")
 _VALID_BODY_MAX_BYTES = 4096
 _VALID_BODIES_PER_OPERATION = 10_000
 _Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9.15: JSON bytes embedded as they are
-_plain = threading.local()  # plain.on: serialize Sealed dicts as any dict (the standard library can't embed bytes)
 
 
 def check_content_type(content_type: str) -> None:
@@ -106,7 +104,7 @@ def _compile(shape: Shape) -> Callable[[object], object]:
         walked: tuple[tuple[str, Callable[[object], object]], ...] | None = None
 
         def structure(value):
-            if type(value) is Sealed and _Fragment is not None and not getattr(_plain, "on", False):
+            if type(value) is Sealed and _Fragment is not None:
                 return sealed(value)
             return plain(value)
 
@@ -185,11 +183,16 @@ def render_response(operation: OperationModel, output: dict) -> bytes:
     try:
         return orjson.dumps(serialize(shape, output))
     except TypeError:  # the standard library writes it, from a serialization that embeds no fragment
-        _plain.on = True
-        try:
-            return json.dumps(serialize(shape, output)).encode()
-        finally:
-            _plain.on = False
+        return json.dumps(serialize(shape, _unsealed(output))).encode()
+
+
+def _unsealed(value: object) -> object:
+    """value with every Sealed dict in it a plain dict again (serialized member by member, as any dict)."""
+    if isinstance(value, dict):
+        return {key: _unsealed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unsealed(item) for item in value]
+    return value
 
 
 def render_error(error: AWSError) -> bytes:
