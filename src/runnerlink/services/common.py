@@ -30,6 +30,7 @@ def derived(ctx: HandlerContext, key: Hashable, build: Callable[[], T]) -> T:
     """build(), or what it gave an earlier read of this scope at the same store generation, while the instants it
     derived from the clock (finished) still hold: from when it was built until the first of them. The value is shared
     by every request that gets it, so neither build's caller nor anyone after may change it (wire.sealed.Sealed)."""
+    key = (key, ctx.lifecycle_delay)  # the one setting views derive from besides records and the clock
     kept = ctx.tx.derived(key)
     if kept is not None:
         built_at, valid_until, value = kept
