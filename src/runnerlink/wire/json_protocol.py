@@ -105,13 +105,13 @@ def _compile(shape: Shape) -> Callable[[object], object]:
 
         def structure(value):
             if type(value) is Sealed and _Fragment is not None:
+                kept = value.serialized  # checked here, not in a call: a listing has many
+                if kept is not None and kept[0] is shape:
+                    return kept[1]
                 return sealed(value)
             return plain(value)
 
         def sealed(value: Sealed):
-            kept = value.serialized
-            if kept is not None and kept[0] is shape:
-                return kept[1]
             done = plain(value)
             try:
                 fragment = _Fragment(orjson.dumps(done))
