@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
-from typing import Callable, Hashable, Iterable, NamedTuple
+from typing import Any, Callable, Hashable, Iterable, NamedTuple
 
 
 class StoreConflict(Exception):
@@ -56,6 +56,15 @@ class Transaction(ABC):
     def scan_shared(self, kind: str, parent: str | Iterable[str] | None = None) -> list[dict]:
         """scan() on get_shared's terms."""
         return self.scan(kind, parent)
+
+    def derived(self, key: Hashable) -> Any:
+        """What keep_derived(key, value) kept in this scope while the store's state is the one this transaction sees
+        (None: nothing). A store that keeps nothing between transactions (the default) answers None."""
+        return None
+
+    def keep_derived(self, key: Hashable, value: Any) -> None:
+        """Keep a value computed from this transaction's reads alone (never changed again) for later transactions of
+        the same scope, for as long as the store's state holds. A store that caches nothing drops it."""
 
     def in_scope(self, scope: str) -> "Transaction":
         """Another scope inside this same unit of work: it sees what is committed there, and its writes commit or

@@ -14,7 +14,9 @@ write lock (so a read served from two states never returns). A transaction that 
 its first put or delete on, everything goes to the store underneath.
 
 get() and scan() answer fresh objects (decoded from the kept JSON), as every store does; get_shared() and
-scan_shared() answer shallow copies of the kept objects, for callers that change no nested object.
+scan_shared() answer shallow copies of the kept objects, for callers that change no nested object. derived() and
+keep_derived() keep what a read transaction computed from its records (a service's API view) on the same terms: for
+the generation it was computed at, and only from a transaction that saw that generation alone.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import orjson
 
 from runnerlink.store.base import Store, StoreConflict, Transaction, parents
 
+_DERIVED = object()  # the kind under which derived values are kept: no record kind's name can equal it
 MAX_ENTRIES = 100_000  # kept gets and scans; past it the cache starts again (its size is the store's, at most)
 
 
@@ -150,6 +153,17 @@ class _View(Transaction):
         if entry is None:
             return self.scan(kind, wanted)
         return [dict(record) for record in entry.shared()]
+
+    # --- values derived from records (services.common.derived): kept like the records, under a kind of their own --
+    def derived(self, key: Hashable) -> Any:
+        entry = self._kept((self._scope, _DERIVED, key))
+        return None if entry is None else entry.decoded
+
+    def keep_derived(self, key: Hashable, value: Any) -> None:
+        # Only while caching: then everything this transaction read was of state `generation`, as the value is.
+        entry = _Entry(None)
+        entry.decoded = value
+        self._root.keep((self._scope, _DERIVED, key), lambda: entry)
 
     # --- writes: from here on, the transaction underneath serves everything -----------------------------------
     def put(self, kind: str, key: str, record: dict, parent: str | None = None) -> None:

@@ -10,6 +10,7 @@ import orjson
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.sealed import Sealed
 from runnerlink.wire.valid import is_valid
 from runnerlink.wire.validate import format_problems, validation_problems
 
@@ -17,6 +18,7 @@ CONTENT_TYPES = ("application/x-amz-json-1.0", "application/x-amz-json-1.1")
 # Bodies already found valid, per operation: validation is a pure function of the body, and clients repeat theirs.
 _VALID_BODY_MAX_BYTES = 4096
 _VALID_BODIES_PER_OPERATION = 10_000
+_Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9.15: JSON bytes embedded as they are
 
 
 def check_content_type(content_type: str) -> None:
@@ -102,6 +104,23 @@ def _compile(shape: Shape) -> Callable[[object], object]:
         walked: tuple[tuple[str, Callable[[object], object]], ...] | None = None
 
         def structure(value):
+            if type(value) is Sealed and _Fragment is not None:
+                kept = value.serialized  # checked here, not in a call: a listing has many
+                if kept is not None and kept[0] is shape:
+                    return kept[1]
+                return sealed(value)
+            return plain(value)
+
+        def sealed(value: Sealed):
+            done = plain(value)
+            try:
+                fragment = _Fragment(orjson.dumps(done))
+            except TypeError:  # left to _dumps' fallback, as any value
+                return done
+            value.serialized = (shape, fragment)
+            return fragment
+
+        def plain(value):
             nonlocal walked
             if walked is None:  # the members whose values need a walk of their own: structures, lists, maps
                 walked = tuple((name, child) for name, child in
@@ -158,7 +177,22 @@ def _dumps(value: object) -> bytes:
 
 
 def render_response(operation: OperationModel, output: dict) -> bytes:
-    return _dumps(serialize(operation.output_shape, output) if operation.output_shape else {})
+    shape = operation.output_shape
+    if shape is None:
+        return _dumps({})
+    try:
+        return orjson.dumps(serialize(shape, output))
+    except TypeError:  # the standard library writes it, from a serialization that embeds no fragment
+        return json.dumps(serialize(shape, _unsealed(output))).encode()
+
+
+def _unsealed(value: object) -> object:
+    """value with every Sealed dict in it a plain dict again (serialized member by member, as any dict)."""
+    if isinstance(value, dict):
+        return {key: _unsealed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unsealed(item) for item in value]
+    return value
 
 
 def render_error(error: AWSError) -> bytes:

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 from botocore.model import OperationModel, Shape
 
 from runnerlink.errors import AWSError, Serialization, UnsupportedMediaType
+from runnerlink.wire.sealed import Sealed
 from runnerlink.wire.valid import is_valid
 from runnerlink.wire.validate import InputStyle, Problem, UnparsableValue, as_style, find_problems
 
@@ -295,6 +296,15 @@ def _element_writer(shape: Shape, tag: str, ec2: bool) -> Write:
         writer = _writer(shape, ec2)
 
         def write_structure(value, parts) -> None:
+            if type(value) is Sealed:  # written once as this element, then its text kept with it (wire.sealed)
+                kept = value.serialized
+                if kept is None or kept[0] is not write_structure:
+                    own: list[str] = [open_tag]
+                    writer.members(value, own)
+                    own.append(close_tag)
+                    kept = value.serialized = (write_structure, "".join(own))
+                parts.append(kept[1])
+                return
             parts.append(open_tag)
             writer.members(value, parts)
             parts.append(close_tag)

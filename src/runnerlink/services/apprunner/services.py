@@ -20,7 +20,8 @@ from runnerlink.services.apprunner.records.services import (
 )
 from runnerlink.services.apprunner.service_configuration import configure
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.common import merge_tags, paginate
+from runnerlink.services.common import derived, merge_tags, paginate
+from runnerlink.wire.sealed import Sealed
 
 QUOTA = 30
 
@@ -73,7 +74,11 @@ def create_service(ctx: HandlerContext, params: dict) -> dict:
 
 
 def describe_service(ctx: HandlerContext, params: dict) -> dict:
-    return {"Service": view(ctx, get_service(ctx, params["ServiceArn"], shared=True))}
+    arn = params["ServiceArn"]
+    # Kept per generation (services.common.derived): the view of a record that hasn't changed is built, and
+    # serialized, once; a service that doesn't exist raises again each time.
+    return {"Service": derived(ctx, ("ServiceView", arn),
+                               lambda: Sealed(view(ctx, get_service(ctx, arn, shared=True))))}
 
 
 def update_service(ctx: HandlerContext, params: dict) -> dict:
@@ -136,10 +141,15 @@ def start_deployment(ctx: HandlerContext, params: dict) -> dict:
 _SUMMARY_KEYS = ("ServiceName", "ServiceId", "ServiceArn", "ServiceUrl", "CreatedAt", "UpdatedAt", "Status")
 
 
+def _live_summaries(ctx: HandlerContext) -> tuple[Sealed, ...]:
+    return tuple(Sealed({k: s[k] for k in _SUMMARY_KEYS if k in s}) for s in live_services(ctx, shared=True))
+
+
 def list_services(ctx: HandlerContext, params: dict) -> dict:
-    page, token = paginate(live_services(ctx, shared=True), params, bad_token)
-    summaries = [{k: s[k] for k in _SUMMARY_KEYS if k in s} for s in page]
-    return {"ServiceSummaryList": summaries, **({"NextToken": token} if token else {})}
+    # The scope's summaries are kept per generation like describe_service's views; each page is cut from them.
+    summaries = derived(ctx, "ServiceSummaries", lambda: _live_summaries(ctx))
+    page, token = paginate(summaries, params, bad_token)  # type: ignore[arg-type]
+    return {"ServiceSummaryList": list(page), **({"NextToken": token} if token else {})}
 
 
 def list_operations(ctx: HandlerContext, params: dict) -> dict:

@@ -14,7 +14,7 @@ import secrets
 import string
 
 from runnerlink.services.base import HandlerContext
-from runnerlink.services.common import is_gone, paginate
+from runnerlink.services.common import derived, is_gone, paginate
 from runnerlink.services.ec2.errors import EC2Error
 from runnerlink.services.ec2.ids import is_well_formed, new_id
 from runnerlink.services.ec2.records.endpoint_policies import checked_policy, default_policy
@@ -28,6 +28,7 @@ from runnerlink.services.ec2.records.subnets import get_subnet, ipv6_blocks
 from runnerlink.services.ec2.records.tags import tags_for
 from runnerlink.services.ec2.records.vpc_endpoints import VPC_ENDPOINT, endpoint_view, live_endpoints, state
 from runnerlink.services.ec2.records.vpcs import dns_attributes, get_vpc
+from runnerlink.wire.sealed import Sealed
 
 INTERFACE_QUOTA = 50  # interface endpoints per VPC (adjustable on AWS)
 GATEWAY_QUOTA = 20  # gateway endpoints per region
@@ -456,6 +457,11 @@ def _modify_private_dns(ctx: HandlerContext, record: dict, service: dict, params
     return True
 
 
+def _kept_view(ctx: HandlerContext, record: dict) -> Sealed:
+    """The endpoint's view, built (and written as XML) once per store generation and State flip (services.common)."""
+    return derived(ctx, ("VpcEndpointView", record["VpcEndpointId"]), lambda: Sealed(endpoint_view(ctx, record)))
+
+
 def describe_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
     # Shared records (Transaction.get_shared): the views below copy them and change nothing nested.
     wanted = params.get("VpcEndpointIds")
@@ -464,7 +470,7 @@ def describe_vpc_endpoints(ctx: HandlerContext, params: dict) -> dict:
     else:
         # a vpc-id filter: only those VPCs' endpoints
         records = VPC_ENDPOINT.candidates(ctx, params.get("Filters"), shared=True)
-    views = apply_filters([endpoint_view(ctx, r) for r in records], params.get("Filters"), VPC_ENDPOINT.filters)
+    views = apply_filters([_kept_view(ctx, r) for r in records], params.get("Filters"), VPC_ENDPOINT.filters)
     limits = {**params, "MaxResults": min(params.get("MaxResults") or MAX_RESULTS, MAX_RESULTS)}
     items, token = paginate(views, limits, bad_token, MAX_RESULTS)
     return page("VpcEndpoints", items, token)
