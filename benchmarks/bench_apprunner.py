@@ -209,17 +209,16 @@ def signed_request(url: str, target: str, payload: dict, key: str = ACCOUNT, sec
     return Request(target.rsplit(".", 1)[1], headers, body)
 
 
-def signed_describe_vpc_endpoints(url: str, endpoint_id: str) -> Request:
-    """DescribeVpcEndpoints VpcEndpointId.1=endpoint_id as botocore sends it (ec2 query protocol, form-encoded POST),
-    signed once. The list item comes last, so --vary can spell its index (VpcEndpointId.1<digits>): one id, always."""
+def signed_ec2_form(url: str, params: dict[str, str]) -> tuple[list[tuple[str, str]], bytes]:
+    """The headers (Host first, Content-Length last) and body of an ec2 query request as botocore sends it
+    (form-encoded POST, in the order of params), signed once with SigV4."""
     from urllib.parse import urlencode
 
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    body = urlencode({"Action": "DescribeVpcEndpoints", "Version": "2016-11-15", "VpcEndpointId.1": endpoint_id})
-    body = body.encode()
+    body = urlencode(params).encode()
     request = AWSRequest(method="POST", url=url + "/", data=body, headers={
         "Host": url.split("://", 1)[1],
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
@@ -229,6 +228,14 @@ def signed_describe_vpc_endpoints(url: str, endpoint_id: str) -> Request:
     headers = [(name, value) for name, value in request.headers.items() if name.lower() != "content-length"]
     headers.sort(key=lambda item: item[0].lower() != "host")
     headers.append(("Content-Length", str(len(body))))
+    return headers, body
+
+
+def signed_describe_vpc_endpoints(url: str, endpoint_id: str) -> Request:
+    """DescribeVpcEndpoints VpcEndpointId.1=endpoint_id as botocore sends it (ec2 query protocol, form-encoded POST),
+    signed once. The list item comes last, so --vary can spell its index (VpcEndpointId.1<digits>): one id, always."""
+    headers, body = signed_ec2_form(url, {"Action": "DescribeVpcEndpoints", "Version": "2016-11-15",
+                                          "VpcEndpointId.1": endpoint_id})
     return Request("DescribeVpcEndpoints", headers, body, vary_alphabet=LIST_INDEX_DIGITS,
                    vary_suffix=f"={endpoint_id}".encode())
 

@@ -51,21 +51,7 @@ ZONES = ["us-east-1a", "us-east-1b"]
 
 def signed_ec2_request(url: str, label: str, params: dict[str, str]) -> Request:
     """An ec2 query request as botocore sends it (form-encoded POST), signed once with SigV4."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    body = urlencode({**params, "Version": EC2_VERSION}).encode()
-    host = url.split("://", 1)[1]
-    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
-        "Host": host,
-        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-        "User-Agent": "runnerlink-bench/1",
-    })
-    SigV4Auth(Credentials(ACCOUNT, "test-secret-key"), "ec2", REGION).add_auth(request)
-    headers = [(name, value) for name, value in request.headers.items() if name.lower() != "content-length"]
-    headers.sort(key=lambda item: item[0].lower() != "host")
-    headers.append(("Content-Length", str(len(body))))
+    headers, body = common.signed_ec2_form(url, {**params, "Version": EC2_VERSION})
     return Request(label, headers, body)
 
 
