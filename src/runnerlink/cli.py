@@ -8,7 +8,7 @@ import json
 import sys
 
 from runnerlink import __version__
-from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings
+from runnerlink.config import DEFAULT_GATEWAY_PORT, DEFAULT_HOST, DEFAULT_PORT, IAM_MODES, Settings, edge_url
 
 
 # The modules adding commands, with their commands, in the order `runnerlink --help` lists them. A run of one of
@@ -153,8 +153,7 @@ def _admin(args: argparse.Namespace, path: str, payload: dict) -> int:
     import urllib.error
     import urllib.request
 
-    settings = Settings.from_env()
-    base = args.endpoint_url or f"http://{settings.host}:{settings.port}"
+    base = edge_url(args.endpoint_url)
     request = urllib.request.Request(f"{base.rstrip('/')}/_runnerlink/{path}", data=json.dumps(payload).encode(),
                                      method="POST", headers={"content-type": "application/json"})
     try:

@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
-from runnerlink.config import Settings
+from runnerlink.config import edge_url
 
 FOLLOW_INTERVAL = 0.3
 COLUMNS = ("NAME", "STATUS", "LOCAL URL", "SERVING")
@@ -45,8 +45,7 @@ def _scope_flags(command) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = edge_url(args.endpoint_url)
     try:
         if args.command == "services":
             return _services(base, args)

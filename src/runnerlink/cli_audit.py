@@ -18,7 +18,7 @@ from runnerlink.audit.engine import Report, run_audit
 from runnerlink.audit.findings import SEVERITIES
 from runnerlink.audit.model import AuditModel
 from runnerlink.audit.sources import SourceError
-from runnerlink.config import DEFAULT_ACCOUNT, Settings
+from runnerlink.config import DEFAULT_ACCOUNT, Settings, edge_url
 
 FORMATS = ("text", "json", "sarif", "html")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -82,7 +82,7 @@ def _read(args: argparse.Namespace) -> AuditModel:
     from runnerlink.audit.sources import runnerlink as source
 
     settings = Settings.from_env()
-    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = edge_url(args.endpoint_url)
     try:
         return source.load(base, _account(args), args.region or settings.region)
     except (OSError, ValueError) as error:

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from runnerlink.config import Settings
+from runnerlink.config import edge_url
 from runnerlink.traffic_text import table
 
 FOLLOW_INTERVAL = 0.2
@@ -32,8 +32,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = edge_url(args.endpoint_url)
     filters = {name: getattr(args, name) for name in ("service", "operation", "outcome", "workload")}
     filters["workloadName"] = f"apprunner:{args.app}" if args.app else None
     try:

@@ -11,7 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from runnerlink.config import DEFAULT_ACCOUNT, Settings
+from runnerlink.config import DEFAULT_ACCOUNT, Settings, edge_url
 
 _ACCOUNT = re.compile(r"\d{12}")
 
@@ -50,7 +50,7 @@ def _account(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = edge_url(args.endpoint_url)
     payload = {"account": _account(args), "region": args.region or settings.region,
                "securityGroups": args.security_groups, "publicIp": args.public_ip}
     payload.update({"subnet": args.subnet} if args.subnet else {"workload": args.workload})

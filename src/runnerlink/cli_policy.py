@@ -427,15 +427,14 @@ def _explain(args: argparse.Namespace) -> int:
     import urllib.error
     import urllib.request
 
-    from runnerlink.config import Settings
+    from runnerlink.config import edge_url
 
     try:
         payload = explain_payload(args)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    settings = Settings.from_env()
-    base = (args.endpoint_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    base = edge_url(args.endpoint_url)
     request = urllib.request.Request(f"{base}/_runnerlink/iam/explain", data=json.dumps(payload).encode(),
                                      method="POST", headers={"content-type": "application/json"})
     try:

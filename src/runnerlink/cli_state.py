@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from runnerlink.config import Settings
+from runnerlink.config import edge_url
 
 WAIT_TIMEOUT = 30.0
 WAIT_INTERVAL = 0.2
@@ -52,7 +52,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    base = _base(args.endpoint_url)
+    base = edge_url(args.endpoint_url)
     try:
         if args.command == "wait":
             return _wait(base, args.timeout, args.interval)
@@ -68,13 +68,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"runnerlink {args.command}{' ' + args.state_command if args.command == 'state' else ''}: {failure}",
               file=sys.stderr)
         return 1
-
-
-def _base(endpoint_url: str | None) -> str:
-    if endpoint_url:
-        return endpoint_url.rstrip("/")
-    settings = Settings.from_env()
-    return f"http://{settings.host}:{settings.port}"
 
 
 def _request(base: str, path: str, data: bytes | None = None, timeout: float = REQUEST_TIMEOUT) -> bytes:

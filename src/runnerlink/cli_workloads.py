@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 
-from runnerlink.config import Settings
+from runnerlink.config import Settings, edge_url
 from runnerlink.workload_client import (AdminCallError, admin_call, is_endpoint_variable, place_workload,
                                         remove_workload, workload_environment)
 
@@ -141,10 +141,7 @@ def _default_region() -> str:
 
 
 def _base(args: argparse.Namespace) -> str:
-    if getattr(args, "endpoint_url", None):
-        return args.endpoint_url.rstrip("/")
-    settings = Settings.from_env()
-    return f"http://{settings.host}:{settings.port}"
+    return edge_url(getattr(args, "endpoint_url", None))
 
 
 def _wait(child: subprocess.Popen) -> int:

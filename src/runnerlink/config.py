@@ -89,3 +89,11 @@ class Settings:
         if settings.vpc_quota < 1:
             raise ValueError(f"RUNNERLINK_VPC_QUOTA / --vpc-quota is a positive number of VPCs, not {settings.vpc_quota}")
         return settings
+
+
+def edge_url(endpoint_url: str | None = None) -> str:
+    """runnerlink's URL for a command talking to a running server: --endpoint-url, else RUNNERLINK_HOST/PORT's."""
+    if endpoint_url:
+        return endpoint_url.rstrip("/")
+    settings = Settings.from_env()
+    return f"http://{settings.host}:{settings.port}"

@@ -264,11 +264,11 @@ class Pipeline:
     # --- runnerlink's own actions --------------------------------------------------------------------------------
     def handle_admin(self, ctx: RequestContext, service: str, action: str,
                      run: Callable[[RequestContext, dict], dict] | None = None, *, parse_body: bool = True,
-                     record: bool | Callable[[RequestContext], bool] = True) -> RequestContext:
+                     record: Callable[[RequestContext], bool] | None = None) -> RequestContext:
         """POST /_runnerlink/<service>/<action> with a JSON object: the package's admin handler in the scope the
         body names ("account" and "region", else those of the first ARN in it), or `run(ctx, params)` for the
         server's own actions (which invoke what they need through self.invoke). Answered in JSON, recorded (unless
-        `record` says not to, once answered). parse_body=False: `run` reads ctx.body itself (params are {})."""
+        `record(ctx)`, asked once answered, says not to). parse_body=False: `run` reads ctx.body itself (params are {})."""
         try:
             ctx.admin_action = action
             ctx.network = RUNNERLINK_ACTION
@@ -294,7 +294,7 @@ class Pipeline:
         payload = {"error": ctx.error.code, "message": ctx.error.message} if ctx.error else ctx.output
         ctx.response_body = json.dumps(payload).encode()
         ctx.response_headers = [(b"content-type", ADMIN_CONTENT_TYPE), (b"x-amzn-requestid", ctx.request_id.encode())]
-        if record is True or (record is not False and record(ctx)):
+        if record is None or record(ctx):
             self.record(ctx)
         return ctx
 
